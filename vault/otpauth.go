@@ -55,18 +55,22 @@ func ParseURI(raw string) (Key, error) {
 	if err != nil {
 		return Key{}, uriErr("label", "has a bad %%-escape: %v", err)
 	}
-	if prefix, account, found := strings.Cut(label, ":"); found {
-		k.Issuer, k.Name = prefix, account
-	} else {
-		k.Name = label
-	}
-
 	values, err := url.ParseQuery(query)
 	if err != nil {
 		return Key{}, uriErr("query", "is malformed: %v", err)
 	}
-	if v, ok := values["issuer"]; ok && strings.TrimSpace(v[0]) != "" {
-		k.Issuer = v[0]
+	issuer := strings.TrimSpace(values.Get("issuer"))
+	switch prefix, account, found := strings.Cut(label, ":"); {
+	case issuer != "" && strings.HasPrefix(label, issuer+":"):
+		// The issuer may itself hold a colon: strip exactly the issuer prefix.
+		k.Name = label[len(issuer)+1:]
+	case found:
+		k.Issuer, k.Name = prefix, account
+	default:
+		k.Name = label
+	}
+	if issuer != "" {
+		k.Issuer = issuer
 	}
 	secret, ok := values["secret"]
 	if !ok || strings.TrimSpace(secret[0]) == "" {
