@@ -1,0 +1,64 @@
+# Countersign — `make run` starts the app, `make test` runs every test.
+# Both first install the system packages they need (see scripts/deps.sh).
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+# Go is preinstalled in /usr/local/go on many machines without being on PATH.
+ifeq ($(shell command -v go),)
+export PATH := $(PATH):/usr/local/go/bin
+endif
+# Never let the go command download another toolchain behind our back.
+export GOTOOLCHAIN := local
+
+BIN := bin/countersign
+SOURCES := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum $(wildcard assets/*)
+# Xvfb's default screen is 640x480 at 8 bits; the app and screen-capture tests want a real one.
+XVFB := xvfb-run -a -s "-screen 0 1920x1080x24"
+# A session bus with an unlocked gnome-keyring: the real Secret Service for the keyring tests.
+KEYRING := dbus-run-session -- sh -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$$@"' keyring
+FUZZTIME ?= 20s
+GOTEST_TIMEOUT ?= 30m
+
+.PHONY: run build test bench fuzz clean deps-run deps-test
+
+## run: install what is missing, build bin/countersign and start the app
+run: deps-run $(BIN)
+	./$(BIN)
+
+## build: build bin/countersign
+build: deps-run $(BIN)
+
+$(BIN): $(SOURCES)
+	go build -o $@ ./cmd/countersign
+
+## test: install what is missing, check formatting and vet, run every test under Xvfb with a real keyring
+test: deps-test
+	@unformatted=$$(gofmt -l .); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:" $$unformatted >&2; exit 1; fi
+	go vet ./...
+	$(XVFB) $(KEYRING) go test -count=1 -timeout $(GOTEST_TIMEOUT) ./...
+
+## bench: run every benchmark (the scanner's compares itself with zbarimg and ZXingReader)
+bench: deps-test
+	$(XVFB) $(KEYRING) go test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: fuzz every Fuzz target for FUZZTIME (default 20s) each
+fuzz: deps-test
+	@for pkg in $$(go list ./...); do \
+	  for target in $$(go test -list '^Fuzz' "$$pkg" | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$target"; \
+	    go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+	  done; \
+	done
+
+## clean: remove the build output
+clean:
+	rm -rf bin
+
+deps-run:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
