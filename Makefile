@@ -16,8 +16,8 @@ BIN := bin/countersign
 SOURCES := $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum $(wildcard assets/*)
 # Xvfb's default screen is 640x480 at 8 bits; the app and screen-capture tests want a real one.
 XVFB := xvfb-run -a -s "-screen 0 1920x1080x24"
-# A session bus with an unlocked gnome-keyring: the real Secret Service for the keyring tests.
-KEYRING := dbus-run-session -- sh -c 'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$$@"' keyring
+# A private session bus with an unlocked gnome-keyring: the real Secret Service for the keyring tests.
+KEYRING := scripts/with-keyring.sh
 FUZZTIME ?= 20s
 GOTEST_TIMEOUT ?= 30m
 
