@@ -21,7 +21,7 @@ KEYRING := scripts/with-keyring.sh
 FUZZTIME ?= 20s
 GOTEST_TIMEOUT ?= 30m
 
-.PHONY: run build test bench fuzz clean deps-run deps-test
+.PHONY: run build test bench fuzz idle clean deps-run deps-test
 
 ## run: install what is missing, build bin/countersign and start the app
 run: deps-run $(BIN)
@@ -52,6 +52,10 @@ fuzz: deps-test
 	    go test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
 	  done; \
 	done
+
+## idle: idle CPU and memory of the GUI with 200 accounts, next to an empty vault (about 3 minutes)
+idle: deps-test
+	scripts/idle.sh 200
 
 ## clean: remove the build output
 clean:
