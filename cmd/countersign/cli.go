@@ -1,0 +1,215 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// command is one subcommand of countersign.
+type command struct {
+	name    string
+	usage   string // the synopsis after "countersign ", one or more lines
+	summary string // one sentence for the overview
+	run     func(c *cli, cmd *command, args []string) error
+}
+
+// commands are the headless subcommands, in the order the overview lists them.
+var commands = []*command{
+	{name: "code", usage: "code --uri URI [--at UNIX]\ncode [QUERY] [--json] [--at UNIX]",
+		summary: "print one code from an otpauth URI (no vault, like oathtool), or the current codes of the vault's accounts",
+		run:     cmdCode},
+	{name: "scan", usage: "scan FILE...",
+		summary: "print the text of every QR code in image files (PNG, JPEG, GIF, WebP), one per line",
+		run:     cmdScan},
+	{name: "add", usage: "add URI... | --scan FILE | --screen",
+		summary: "add accounts from otpauth:// or otpauth-migration:// URIs, QR images or the screen; refuses duplicates",
+		run:     cmdAdd},
+	{name: "list", usage: "list [--json]",
+		summary: "list the accounts (never their secrets)",
+		run:     cmdList},
+	{name: "rename", usage: "rename ID [--issuer ISSUER] [--name NAME]",
+		summary: "change the issuer or the name of an account",
+		run:     cmdRename},
+	{name: "delete", usage: "delete ID",
+		summary: "delete an account and its secret",
+		run:     cmdDelete},
+}
+
+// globals are the flags every subcommand accepts, before or after its name.
+type globals struct {
+	vaultDir       string
+	store          string
+	passphraseFile string
+}
+
+// register adds the global flags to fs, keeping the values already parsed.
+func (g *globals) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.vaultDir, "vault", g.vaultDir,
+		"vault `DIR` (default: $COUNTERSIGN_VAULT, else countersign in the user config directory)")
+	fs.StringVar(&g.store, "store", g.store,
+		"where secrets live: keyring (the OS keyring) or file (DIR/secrets.cs, encrypted with a passphrase)")
+	fs.StringVar(&g.passphraseFile, "passphrase-file", g.passphraseFile,
+		"`FILE` holding the passphrase of the file store (default: $COUNTERSIGN_PASSPHRASE_FILE, else asked on the terminal)")
+}
+
+// cli is one invocation of countersign: its streams and global flags.
+type cli struct {
+	stdin  *os.File
+	stdout io.Writer
+	stderr io.Writer
+	g      globals
+}
+
+// usageError is a mistake on the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// run executes countersign with args and returns the exit status. Errors are
+// printed as one line "countersign: <reason>" on stderr.
+func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, g: globals{store: "keyring"}}
+	err := c.dispatch(args)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "countersign: "+oneLine(err.Error()))
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// oneLine folds a multi-line message into one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ; ")), " ")
+}
+
+// dispatch parses the global flags up to the subcommand's name and runs it;
+// with no subcommand it starts the GUI.
+func (c *cli) dispatch(args []string) error {
+	fs := flag.NewFlagSet("countersign", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.g.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			c.overview(fs)
+			return err
+		}
+		return usageErrorf("%v (see countersign --help)", err)
+	}
+	if fs.NArg() == 0 {
+		if err := c.checkStore(); err != nil {
+			return err
+		}
+		return runGUI(c)
+	}
+	name, rest := fs.Arg(0), fs.Args()[1:]
+	if name == "help" {
+		if len(rest) == 0 {
+			c.overview(fs)
+			return nil
+		}
+		name, rest = rest[0], []string{"--help"}
+	}
+	for _, cmd := range commands {
+		if cmd.name == name {
+			return cmd.run(c, cmd, rest)
+		}
+	}
+	return usageErrorf("%q is not a command (see countersign --help)", name)
+}
+
+// overview prints the top-level help.
+func (c *cli) overview(fs *flag.FlagSet) {
+	w := c.stdout
+	fmt.Fprintln(w, "Countersign: an authenticator with rolling one-time codes that work offline.")
+	fmt.Fprintln(w, "\nUsage:\n  countersign [global flags]            start the app (needs a display)")
+	for _, cmd := range commands {
+		for _, line := range strings.Split(cmd.usage, "\n") {
+			fmt.Fprintln(w, "  countersign "+line)
+		}
+	}
+	fmt.Fprintln(w, "\nCommands:")
+	for _, cmd := range commands {
+		fmt.Fprintf(w, "  %-7s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintln(w, "\nGlobal flags (before or after the command):")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintln(w, "\nRun countersign COMMAND --help for the flags of a command. Exit status is 0 on success;\notherwise non-zero with a one-line reason on standard error.")
+}
+
+// flags returns the flag set of cmd with the global flags registered.
+func (c *cli) flags(cmd *command) *flag.FlagSet {
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.g.register(fs)
+	return fs
+}
+
+// parse parses flags and positional arguments of cmd in any order, and
+// checks the global flags. On --help it prints the command's help and
+// returns flag.ErrHelp.
+func (c *cli) parse(fs *flag.FlagSet, cmd *command, args []string) ([]string, error) {
+	var pos []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			c.commandHelp(fs, cmd)
+			return nil, err
+		}
+		if err != nil {
+			return nil, usageErrorf("%s: %v (see countersign %s --help)", cmd.name, err, cmd.name)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, c.checkStore()
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			// Everything after "--" is positional.
+			return append(pos, rest...), c.checkStore()
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// commandHelp prints the help of one command.
+func (c *cli) commandHelp(fs *flag.FlagSet, cmd *command) {
+	w := c.stdout
+	fmt.Fprintln(w, "Usage:")
+	for _, line := range strings.Split(cmd.usage, "\n") {
+		fmt.Fprintln(w, "  countersign "+line)
+	}
+	fmt.Fprintf(w, "\n%s.\n\nFlags:\n", upperFirst(cmd.summary))
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// stringsFlag is a flag that may be given several times.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string { return strings.Join(*s, ",") }
+
+// Set appends one value.
+func (s *stringsFlag) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}

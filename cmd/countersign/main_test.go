@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// binary is the countersign binary built once by TestMain; the tests run it
+// as users and scripts do.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "countersign-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "creating a temp dir:", err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "countersign")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building countersign:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is what one run of the binary did.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// baseEnv is the test process's environment without countersign's own variables.
+func baseEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "COUNTERSIGN_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// runEnv runs the binary with extra environment variables (later ones win).
+func runEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(baseEnv(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if err != nil {
+		ee, ok := err.(*exec.ExitError)
+		if !ok {
+			t.Fatalf("running countersign %s: %v", strings.Join(args, " "), err)
+		}
+		code = ee.ExitCode()
+	}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// runCS runs the binary with the test's environment.
+func runCS(t *testing.T, args ...string) result {
+	t.Helper()
+	return runEnv(t, nil, args...)
+}
+
+// ok runs the binary and fails the test unless it exits 0 with nothing on stderr.
+func ok(t *testing.T, args ...string) string {
+	t.Helper()
+	r := runCS(t, args...)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("countersign %s: exit %d, stderr %q", strings.Join(args, " "), r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// wantFail checks that a run failed with the given status and exactly one
+// line on stderr, the given reason, and nothing on stdout.
+func wantFail(t *testing.T, r result, code int, reason string) {
+	t.Helper()
+	if r.code != code {
+		t.Errorf("exit status %d, want %d (stderr %q)", r.code, code, r.stderr)
+	}
+	if want := "countersign: " + reason + "\n"; r.stderr != want {
+		t.Errorf("stderr:\n got %q\nwant %q", r.stderr, want)
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout %q, want nothing", r.stdout)
+	}
+}
+
+// lookPath returns the path of a peer tool, failing the test when it is
+// missing: make test installs all of them.
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is not installed; run the tests with make test, which installs it", name)
+	}
+	return p
+}

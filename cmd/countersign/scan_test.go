@@ -1,0 +1,67 @@
+package main
+
+import (
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// qrPNG writes a QR code of text made by qrencode, a peer of ours.
+func qrPNG(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "qr.png")
+	cmd := exec.Command(lookPath(t, "qrencode"), "-s", "6", "-o", path, text)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("qrencode: %v: %s", err, out)
+	}
+	return path
+}
+
+func TestScan(t *testing.T) {
+	a := qrPNG(t, aliceURI)
+	b := qrPNG(t, "Hello, QR: ünïcode & more")
+	if got, want := ok(t, "scan", a, b), aliceURI+"\nHello, QR: ünïcode & more\n"; got != want {
+		t.Errorf("scan: %q, want %q", got, want)
+	}
+
+	blank := filepath.Join(t.TempDir(), "blank.png")
+	img := image.NewGray(image.Rect(0, 0, 200, 200))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	f, err := os.Create(blank)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// The codes of the other files are printed; the failure is one line.
+	r := runCS(t, "scan", a, blank)
+	if r.code != 1 || r.stdout != aliceURI+"\n" || strings.Count(r.stderr, "\n") != 1 ||
+		!strings.HasPrefix(r.stderr, "countersign: "+blank+": ") {
+		t.Errorf("scan of a blank image: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	missing := filepath.Join(t.TempDir(), "missing.png")
+	r = runCS(t, "scan", missing)
+	if r.code != 1 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "countersign: "+missing+": ") {
+		t.Errorf("scan of a missing file: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	wantFail(t, runCS(t, "scan"), 2, "scan: give one or more image files (PNG, JPEG, GIF, WebP)")
+}
+
+func TestAddScan(t *testing.T) {
+	_, g := fileStore(t)
+	addOK(t, []string{"Example (alice)"}, args(g, []string{"add", "--scan", qrPNG(t, aliceURI)})...)
+	if got := ok(t, args(g, []string{"code", "--at", "59"})...); got != "Example (alice)  94287082  1s\n" {
+		t.Errorf("code after add --scan: %q", got)
+	}
+	notOTP := qrPNG(t, "https://example.com/")
+	wantFail(t, runCS(t, args(g, []string{"add", "--scan", notOTP})...), 1,
+		notOTP+": found 1 QR code(s) but no otpauth:// or otpauth-migration:// URI")
+}

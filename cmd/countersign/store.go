@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/term"
+
+	"github.com/countersign/countersign/vault"
+)
+
+// secretsFileName is the encrypted file of the file store, inside the vault directory.
+const secretsFileName = "secrets.cs"
+
+// vaultDir returns the vault directory from --vault, else vault.DefaultDir
+// (which reads COUNTERSIGN_VAULT).
+func (c *cli) vaultDir() (string, error) {
+	if c.g.vaultDir != "" {
+		return c.g.vaultDir, nil
+	}
+	dir, err := vault.DefaultDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the vault directory: %w (give one with --vault DIR)", err)
+	}
+	return dir, nil
+}
+
+// openVault opens the vault with the secret store chosen by --store.
+func (c *cli) openVault() (*vault.Vault, error) {
+	dir, err := c.vaultDir()
+	if err != nil {
+		return nil, err
+	}
+	store, err := c.openStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.Open(dir, store)
+	if err != nil {
+		return nil, fmt.Errorf("opening the vault in %s: %w", dir, err)
+	}
+	return v, nil
+}
+
+// checkStore validates --store before any work is done.
+func (c *cli) checkStore() error {
+	switch c.g.store {
+	case "keyring", "file":
+		return nil
+	}
+	return usageErrorf("--store: %q is not a store; use keyring or file", c.g.store)
+}
+
+// openStore opens the secret store of the vault in dir.
+func (c *cli) openStore(dir string) (vault.SecretStore, error) {
+	if c.g.store == "keyring" {
+		s := vault.NewKeyringStore(vault.KeyringService)
+		if err := s.Check(); err != nil {
+			return nil, fmt.Errorf("%w (or use --store file)", err)
+		}
+		return s, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the vault directory: %w", err)
+	}
+	path := filepath.Join(dir, secretsFileName)
+	pass, err := c.passphrase(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := vault.OpenFileStore(path, pass)
+	if err != nil {
+		if errors.Is(err, vault.ErrWrongPassphrase) {
+			return nil, fmt.Errorf("the passphrase does not open %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// passphrase returns the passphrase of the file store at path: from
+// --passphrase-file or COUNTERSIGN_PASSPHRASE_FILE, else asked on the terminal.
+func (c *cli) passphrase(path string) ([]byte, error) {
+	file := c.g.passphraseFile
+	if file == "" {
+		file = os.Getenv("COUNTERSIGN_PASSPHRASE_FILE")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("reading the passphrase file: %w", err)
+		}
+		b = bytes.TrimSuffix(b, []byte("\n"))
+		b = bytes.TrimSuffix(b, []byte("\r"))
+		if len(b) == 0 {
+			return nil, fmt.Errorf("the passphrase file %s is empty; write the passphrase in it", file)
+		}
+		return b, nil
+	}
+	if c.stdin == nil || !term.IsTerminal(int(c.stdin.Fd())) {
+		return nil, errors.New("the file store needs a passphrase: give --passphrase-file FILE (or set COUNTERSIGN_PASSPHRASE_FILE), or run countersign on a terminal to be asked")
+	}
+	_, statErr := os.Stat(path)
+	creating := errors.Is(statErr, os.ErrNotExist)
+	pass, err := c.prompt(fmt.Sprintf("Passphrase for %s: ", path))
+	if err != nil {
+		return nil, err
+	}
+	if len(pass) == 0 {
+		return nil, errors.New("the passphrase is empty; type one, or give --passphrase-file FILE")
+	}
+	if creating {
+		again, err := c.prompt("The same passphrase again: ")
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(pass, again) {
+			return nil, errors.New("the two passphrases differ; nothing was created, try again")
+		}
+	}
+	return pass, nil
+}
+
+// prompt asks for a line on the terminal without echoing it.
+func (c *cli) prompt(question string) ([]byte, error) {
+	fmt.Fprint(c.stderr, question)
+	b, err := term.ReadPassword(int(c.stdin.Fd()))
+	fmt.Fprintln(c.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("reading the passphrase from the terminal: %w", err)
+	}
+	return b, nil
+}
