@@ -192,14 +192,11 @@ func TestFileStorePassphrase(t *testing.T) {
 
 	wrong := filepath.Join(t.TempDir(), "wrong")
 	os.WriteFile(wrong, []byte("wrong"), 0o600)
-	r := runCS(t, "--vault", dir, "--store", "file", "--passphrase-file", wrong, "code")
-	if r.code != 1 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 ||
-		!strings.HasPrefix(r.stderr, "countersign: the passphrase does not open "+filepath.Join(dir, "secrets.cs")+": ") {
-		t.Errorf("wrong passphrase: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
-	}
+	wantFail(t, runCS(t, "--vault", dir, "--store", "file", "--passphrase-file", wrong, "code"), 1,
+		filepath.Join(dir, "secrets.cs")+": wrong passphrase, or the file is damaged: check the passphrase, or restore the file from a backup")
 
 	// The environment variable works as the flag does.
-	r = runEnv(t, []string{"COUNTERSIGN_PASSPHRASE_FILE=" + g[5]}, "--vault", dir, "--store", "file", "code", "--at", "59")
+	r := runEnv(t, []string{"COUNTERSIGN_PASSPHRASE_FILE=" + g[5]}, "--vault", dir, "--store", "file", "code", "--at", "59")
 	if r.code != 0 || r.stdout != "Example (alice)  94287082  1s\n" {
 		t.Errorf("COUNTERSIGN_PASSPHRASE_FILE: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}

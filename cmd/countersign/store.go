@@ -73,10 +73,7 @@ func (c *cli) openStore(dir string) (vault.SecretStore, error) {
 	}
 	s, err := vault.OpenFileStore(path, pass)
 	if err != nil {
-		if errors.Is(err, vault.ErrWrongPassphrase) {
-			return nil, fmt.Errorf("the passphrase does not open %s: %w", path, err)
-		}
-		return nil, fmt.Errorf("opening %s: %w", path, err)
+		return nil, err // it names the file and what to do
 	}
 	return s, nil
 }
