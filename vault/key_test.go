@@ -31,7 +31,7 @@ func TestHOTPCodeRFC4226(t *testing.T) {
 
 func TestTOTPCodeRFC6238(t *testing.T) {
 	vectors := []struct {
-		unix                   int64
+		unix                 int64
 		sha1, sha256, sha512 string
 	}{
 		{59, "94287082", "46119246", "90693936"},
