@@ -1,0 +1,322 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/vault"
+)
+
+// imageExtensions are the image files the scanner reads.
+var imageExtensions = []string{".png", ".jpg", ".jpeg", ".gif", ".webp"}
+
+// addScreen is the "Add account" dialog: scan the screen, open or drop an
+// image, or type the key in.
+type addScreen struct {
+	ui     *UI
+	dialog *dialog.CustomDialog
+	result *widget.Label
+	form   *manualForm
+	tabs   *container.AppTabs
+}
+
+// showAdd opens the "Add account" dialog.
+func (u *UI) showAdd() {
+	s := &addScreen{ui: u}
+	s.result = widget.NewLabel("")
+	s.result.Wrapping = fyne.TextWrapWord
+	scanScreen := widget.NewButtonWithIcon("Scan the screen", theme.ComputerIcon(), s.scanScreen)
+	scanScreen.Importance = widget.HighImportance
+	openImage := widget.NewButtonWithIcon("Open an image…", theme.FolderOpenIcon(), s.openImage)
+	scan := container.NewVBox(
+		widget.NewLabel("Show the QR code on screen (for example on the sign-up page), then:"),
+		scanScreen,
+		openImage,
+		widget.NewLabel("Or drop an image file on the window."),
+		s.result,
+	)
+	s.form = newManualForm(s.addManual)
+	s.tabs = container.NewAppTabs(
+		container.NewTabItem("Scan QR code", scan),
+		container.NewTabItem("Enter key", s.form.content),
+	)
+	s.dialog = dialog.NewCustom("Add account", "Close", s.tabs, u.win)
+	s.dialog.Resize(fyne.NewSize(max(u.win.Canvas().Size().Width-40, 380), 0))
+	u.adding = s
+	s.dialog.SetOnClosed(func() { u.adding = nil })
+	s.dialog.Show()
+}
+
+// scanScreen hides the window so it does not cover the code, captures the
+// screen, shows the window again and adds what it found.
+func (s *addScreen) scanScreen() {
+	u := s.ui
+	u.win.Hide()
+	go func() {
+		time.Sleep(300 * time.Millisecond) // let the window manager hide the window
+		texts, err := u.opts.ScanScreen()
+		fyne.Do(func() {
+			u.win.Show()
+			s.report(texts, err)
+		})
+	}()
+}
+
+// openImage lets the user pick an image file and adds the codes in it.
+func (s *addScreen) openImage() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			s.report(nil, err)
+			return
+		}
+		if r == nil {
+			return // cancelled
+		}
+		path := r.URI().Path()
+		r.Close()
+		texts, err := s.ui.opts.DecodeFile(path)
+		s.report(texts, err)
+	}, s.ui.win)
+	d.SetFilter(storage.NewExtensionFileFilter(imageExtensions))
+	d.Show()
+}
+
+// report adds the scanned texts and shows what happened.
+func (s *addScreen) report(texts []string, err error) {
+	if err != nil {
+		s.result.SetText(describeScanError(err))
+		return
+	}
+	msg, added := s.ui.addTexts(texts)
+	s.result.SetText(msg)
+	if added > 0 {
+		s.dialog.Hide()
+		s.ui.setStatus(msg)
+	}
+}
+
+// dropped handles files dropped on the window: every QR code in them is added.
+func (u *UI) dropped(_ fyne.Position, uris []fyne.URI) {
+	var texts []string
+	var problems []string
+	for _, uri := range uris {
+		found, err := u.opts.DecodeFile(uri.Path())
+		if err != nil {
+			problems = append(problems, describeScanError(err))
+			continue
+		}
+		texts = append(texts, found...)
+	}
+	msg, _ := u.addTexts(texts)
+	if len(texts) == 0 {
+		msg = ""
+	}
+	msg = strings.TrimSpace(strings.Join(append(problems, msg), "\n"))
+	if u.adding != nil {
+		u.adding.result.SetText(msg)
+		if len(texts) > 0 && len(problems) == 0 {
+			u.adding.dialog.Hide()
+		}
+	}
+	u.setStatus(strings.ReplaceAll(msg, "\n", " "))
+}
+
+func describeScanError(err error) string {
+	return "Could not read a QR code: " + err.Error()
+}
+
+// addTexts adds the accounts found in scanned QR texts and returns a
+// sentence saying what happened, and how many accounts were added.
+func (u *UI) addTexts(texts []string) (string, int) {
+	if len(texts) == 0 {
+		return "No QR code found.", 0
+	}
+	var lines []string
+	added := 0
+	for _, text := range texts {
+		line, n := u.addText(text)
+		lines = append(lines, line)
+		added += n
+	}
+	if added > 0 {
+		u.filter()
+		u.refreshTray()
+	}
+	return strings.Join(lines, "\n"), added
+}
+
+func (u *UI) addText(text string) (string, int) {
+	switch {
+	case vault.IsMigrationURI(text):
+		m, err := vault.ParseMigrationURI(text)
+		if err != nil {
+			return err.Error(), 0
+		}
+		accounts, err := u.vault.AddAll(m.Keys)
+		if err != nil {
+			return "Nothing added from the Google Authenticator export: " + describe(err), 0
+		}
+		batch := ""
+		if m.BatchSize > 1 {
+			batch = fmt.Sprintf(" (code %d of %d: scan the others too)", m.BatchIndex+1, m.BatchSize)
+		}
+		return fmt.Sprintf("Added %d accounts from Google Authenticator%s.", len(accounts), batch), len(accounts)
+	case push.IsActivationURI(text):
+		return "This is a Countersign push activation code. Push sign-in arrives in a later version of this app; " +
+			"ask your administrator for a regular authenticator QR code meanwhile.", 0
+	case strings.HasPrefix(strings.ToLower(text), "otpauth://"):
+		k, err := vault.ParseURI(text)
+		if err != nil {
+			return "This QR code's key is not valid: " + describe(err), 0
+		}
+		a, err := u.vault.Add(k)
+		if err != nil {
+			return k.Label() + ": " + describe(err), 0
+		}
+		return "Added " + a.Label() + ".", 1
+	}
+	return "This QR code is not an authenticator code (it does not start with otpauth://).", 0
+}
+
+// addManual adds the key typed in the form, or shows what is wrong.
+func (s *addScreen) addManual(k vault.Key) {
+	a, err := s.ui.vault.Add(k)
+	if err != nil {
+		s.form.showError(err)
+		return
+	}
+	s.dialog.Hide()
+	s.ui.filter()
+	s.ui.refreshTray()
+	s.ui.setStatus("Added " + a.Label() + ".")
+}
+
+// manualForm is the "Enter key" form, with its advanced fields.
+type manualForm struct {
+	issuer, name, secret *widget.Entry
+	typ, algorithm       *widget.Select
+	digits               *widget.Select
+	period, counter      *widget.Entry
+	errors               map[string]*errorLabel
+	general              *errorLabel
+	content              fyne.CanvasObject
+	submit               *widget.Button
+}
+
+func newManualForm(onSubmit func(vault.Key)) *manualForm {
+	f := &manualForm{errors: map[string]*errorLabel{}, general: newErrorLabel()}
+	f.issuer = widget.NewEntry()
+	f.issuer.SetPlaceHolder("e.g. GitHub")
+	f.name = widget.NewEntry()
+	f.name.SetPlaceHolder("e.g. ada@example.com")
+	f.secret = widget.NewEntry()
+	f.secret.SetPlaceHolder("base32, e.g. JBSW Y3DP EHPK 3PXP")
+	f.typ = widget.NewSelect([]string{"Time-based (TOTP)", "Counter-based (HOTP)", "Steam Guard"}, nil)
+	f.typ.SetSelectedIndex(0)
+	f.algorithm = widget.NewSelect([]string{"SHA1", "SHA256", "SHA512"}, nil)
+	f.algorithm.SetSelected("SHA1")
+	f.digits = widget.NewSelect([]string{"6", "7", "8", "9", "10"}, nil)
+	f.digits.SetSelected("6")
+	f.period = widget.NewEntry()
+	f.period.SetText("30")
+	f.counter = widget.NewEntry()
+	f.counter.SetText("0")
+	for _, field := range []string{"issuer", "name", "secret", "type", "algorithm", "digits", "period", "counter"} {
+		f.errors[field] = newErrorLabel()
+	}
+	row := func(label string, field string, w fyne.CanvasObject) fyne.CanvasObject {
+		return container.NewVBox(widget.NewLabel(label), w, f.errors[field])
+	}
+	advanced := container.NewVBox(
+		row("Type", "type", f.typ),
+		row("Algorithm", "algorithm", f.algorithm),
+		row("Digits", "digits", f.digits),
+		row("Period (seconds)", "period", f.period),
+		row("Counter", "counter", f.counter),
+	)
+	f.submit = widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), func() {
+		k, err := f.key()
+		if err != nil {
+			f.showError(err)
+			return
+		}
+		onSubmit(k)
+	})
+	f.submit.Importance = widget.HighImportance
+	f.content = container.NewVScroll(container.NewVBox(
+		row("Issuer", "issuer", f.issuer),
+		row("Account name", "name", f.name),
+		row("Secret key", "secret", f.secret),
+		widget.NewAccordion(widget.NewAccordionItem("Advanced", advanced)),
+		f.general,
+		f.submit,
+	))
+	return f
+}
+
+// key builds the key from the form, checking every field.
+func (f *manualForm) key() (vault.Key, error) {
+	f.showError(nil)
+	var k vault.Key
+	k.Issuer, k.Name = f.issuer.Text, f.name.Text
+	switch f.typ.SelectedIndex() {
+	case 1:
+		k.Type = vault.HOTP
+	case 2:
+		k.Type = vault.Steam
+	default:
+		k.Type = vault.TOTP
+	}
+	k.Algorithm = vault.Algorithm(f.algorithm.Selected)
+	k.Digits, _ = strconv.Atoi(f.digits.Selected)
+	if k.Type != vault.HOTP {
+		p, err := strconv.Atoi(strings.TrimSpace(f.period.Text))
+		if err != nil {
+			return k, &vault.FieldError{Field: "period", Problem: "must be a whole number of seconds (usually 30)"}
+		}
+		k.Period = p
+	} else {
+		c, err := strconv.ParseUint(strings.TrimSpace(f.counter.Text), 10, 64)
+		if err != nil {
+			return k, &vault.FieldError{Field: "counter", Problem: "must be a whole number, 0 or more"}
+		}
+		k.Counter = c
+	}
+	secret, err := vault.DecodeSecret(f.secret.Text)
+	if err != nil {
+		return k, err
+	}
+	k.Secret = secret
+	k.Normalize()
+	return k, k.Validate()
+}
+
+// showError shows err under the field it names, or under the form; nil clears all.
+func (f *manualForm) showError(err error) {
+	for _, l := range f.errors {
+		l.show("")
+	}
+	f.general.show("")
+	if err == nil {
+		return
+	}
+	var fe *vault.FieldError
+	if errors.As(err, &fe) {
+		if l, ok := f.errors[fe.Field]; ok {
+			l.show(fieldTitle(fe.Field) + " " + fe.Problem + ".")
+			return
+		}
+	}
+	f.general.show(describe(err))
+}

@@ -1,0 +1,308 @@
+// Package app is Countersign's Fyne user interface: the accounts list with
+// rolling codes, adding accounts from QR codes or by hand, settings and the
+// system tray. It never imports fyne.io/fyne/v2/app, so every screen runs
+// under fyne.io/fyne/v2/test without OpenGL; cmd/countersign creates the
+// real application and hands it to New.
+package app
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/countersign/countersign/scanner"
+	"github.com/countersign/countersign/vault"
+)
+
+// Options are the parts of the UI's world that cmd/countersign (or a test)
+// chooses. Zero values mean the real thing.
+type Options struct {
+	// ScanScreen captures the screen and returns the text of every QR code on it.
+	ScanScreen func() ([]string, error)
+	// DecodeFile returns the text of every QR code in an image file.
+	DecodeFile func(path string) ([]string, error)
+	// Now tells the time; tests pin it.
+	Now func() time.Time
+	// OnVaultDirChange is called when the user picks another vault directory
+	// in the settings; the choice applies at the next start.
+	OnVaultDirChange func(dir string)
+}
+
+// Preference keys.
+const (
+	prefWindowWidth   = "window_width"
+	prefWindowHeight  = "window_height"
+	prefClipboardSecs = "clipboard_clear_seconds"
+	prefTheme         = "theme"
+	prefCloseToTray   = "close_to_tray"
+	// PrefVaultDir is where the settings store the chosen vault directory.
+	PrefVaultDir = "vault_dir"
+)
+
+// Defaults.
+const (
+	defaultWidth         = 420
+	defaultHeight        = 640
+	defaultClipboardSecs = 30
+	// nextCodeWindow is how long before the end of a period the next code shows.
+	nextCodeWindow = 5 * time.Second
+	// maxTrayAccounts bounds the "Copy …" items of the tray menu.
+	maxTrayAccounts = 10
+)
+
+// UI is the main window of the app and everything it shows.
+type UI struct {
+	app   fyne.App
+	win   fyne.Window
+	vault *vault.Vault
+	opts  Options
+
+	search   *searchEntry
+	list     *widget.List
+	status   *widget.Label
+	empty    fyne.CanvasObject
+	body     *fyne.Container
+	shown    []vault.Account // the accounts matching the search, in order
+	current  int             // the selected row, or -1
+	tray     desktop.App     // nil where there is no system tray
+	adding   *addScreen      // the open "Add account" dialog, if any
+	settings *settingsScreen // the open settings dialog, if any
+
+	clip   clipboardClearer
+	ticker *time.Ticker
+	done   chan struct{}
+}
+
+// New builds the main window for the accounts of v. Call ShowAndRun to start.
+func New(a fyne.App, v *vault.Vault, opts Options) *UI {
+	if opts.ScanScreen == nil {
+		opts.ScanScreen = scanner.ScanScreen
+	}
+	if opts.DecodeFile == nil {
+		opts.DecodeFile = scanner.DecodeFile
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	u := &UI{app: a, vault: v, opts: opts, current: -1, done: make(chan struct{})}
+	u.clip = clipboardClearer{clipboard: a.Clipboard(), after: time.AfterFunc}
+	u.tray, _ = a.(desktop.App)
+	applyTheme(a, a.Preferences().StringWithFallback(prefTheme, themeSystem))
+
+	u.win = a.NewWindow("Countersign")
+	u.win.SetIcon(a.Icon())
+	u.win.Resize(fyne.NewSize(
+		float32(a.Preferences().FloatWithFallback(prefWindowWidth, defaultWidth)),
+		float32(a.Preferences().FloatWithFallback(prefWindowHeight, defaultHeight))))
+	u.buildList()
+	u.search = newSearchEntry(u)
+	u.status = widget.NewLabel("")
+	u.status.Truncation = fyne.TextTruncateEllipsis
+	u.empty = container.NewCenter(container.NewVBox(
+		widget.NewLabelWithStyle("No accounts yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle("Scan a QR code or type a key to add one.", fyne.TextAlignCenter, fyne.TextStyle{}),
+		widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), u.showAdd),
+	))
+	toolbar := widget.NewToolbar(
+		widget.NewToolbarAction(theme.ContentAddIcon(), u.showAdd),
+		widget.NewToolbarSpacer(),
+		widget.NewToolbarAction(theme.SettingsIcon(), u.showSettings),
+	)
+	u.body = container.NewStack(u.list, u.empty)
+	top := container.NewBorder(nil, nil, nil, toolbar, u.search)
+	u.win.SetContent(container.NewBorder(top, u.status, nil, nil, u.body))
+	u.win.SetOnDropped(u.dropped)
+	u.win.SetCloseIntercept(u.close)
+	u.installShortcuts()
+	u.filter()
+	u.setupTray()
+	return u
+}
+
+// Window returns the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// ShowAndRun shows the main window, starts the once-a-second refresh and
+// runs the app until it quits.
+func (u *UI) ShowAndRun() {
+	u.start()
+	u.win.ShowAndRun()
+	u.stop()
+}
+
+// start begins the refresh: one ticker for the whole window, no busy loop.
+func (u *UI) start() {
+	u.ticker = time.NewTicker(time.Second)
+	go func() {
+		for {
+			select {
+			case <-u.ticker.C:
+				fyne.Do(u.tick)
+			case <-u.done:
+				return
+			}
+		}
+	}()
+}
+
+// stop ends the refresh and remembers the window size.
+func (u *UI) stop() {
+	if u.ticker != nil {
+		u.ticker.Stop()
+		close(u.done)
+		u.ticker = nil
+	}
+	u.saveSize()
+}
+
+// tick runs once a second on the UI goroutine: it picks up changes made by
+// other processes (the CLI) and redraws the visible codes.
+func (u *UI) tick() {
+	if changed, err := u.vault.Reload(); err != nil {
+		u.setStatus("Cannot read the vault: " + err.Error())
+	} else if changed {
+		u.filter()
+		u.refreshTray()
+	}
+	u.list.Refresh()
+}
+
+func (u *UI) saveSize() {
+	size := u.win.Canvas().Size()
+	if size.Width > 0 && size.Height > 0 {
+		u.app.Preferences().SetFloat(prefWindowWidth, float64(size.Width))
+		u.app.Preferences().SetFloat(prefWindowHeight, float64(size.Height))
+	}
+}
+
+// close hides the window to the tray when that is on, else quits.
+func (u *UI) close() {
+	u.saveSize()
+	if u.tray != nil && u.app.Preferences().BoolWithFallback(prefCloseToTray, true) {
+		u.win.Hide()
+		return
+	}
+	u.quit()
+}
+
+func (u *UI) quit() {
+	u.stop()
+	u.app.Quit()
+}
+
+func (u *UI) setStatus(s string) { u.status.SetText(s) }
+
+// filter recomputes the shown accounts from the search text.
+func (u *UI) filter() {
+	u.shown = u.vault.Search(u.search.Text)
+	if len(u.vault.Accounts()) == 0 {
+		u.empty.Show()
+		u.list.Hide()
+	} else {
+		u.empty.Hide()
+		u.list.Show()
+	}
+	u.list.UnselectAll()
+	u.current = -1
+	if len(u.shown) > 0 {
+		u.selectRow(0)
+	}
+	u.list.Refresh()
+}
+
+func (u *UI) installShortcuts() {
+	c := u.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.showAdd() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.quit() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.Focus(u.search) })
+	c.AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) { u.copyCurrent() })
+	// Typing anywhere searches; arrows and Enter work without focusing anything.
+	c.SetOnTypedRune(func(r rune) {
+		c.Focus(u.search)
+		u.search.TypedRune(r)
+	})
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) { u.navigate(e.Name) })
+}
+
+// navigate handles the list keys; it reports whether it used the key.
+func (u *UI) navigate(key fyne.KeyName) bool {
+	switch key {
+	case fyne.KeyDown:
+		u.selectRow(u.current + 1)
+	case fyne.KeyUp:
+		u.selectRow(u.current - 1)
+	case fyne.KeyReturn, fyne.KeyEnter:
+		u.copyCurrent()
+	default:
+		return false
+	}
+	return true
+}
+
+func (u *UI) selectRow(i int) {
+	if len(u.shown) == 0 {
+		return
+	}
+	i = max(0, min(i, len(u.shown)-1))
+	u.list.Select(i)
+}
+
+// copyCurrent copies the code of the selected account.
+func (u *UI) copyCurrent() {
+	if u.current >= 0 && u.current < len(u.shown) {
+		u.copyCode(u.shown[u.current])
+	}
+}
+
+// copyCode puts the account's current code on the clipboard and arranges
+// for it to be cleared.
+func (u *UI) copyCode(a vault.Account) {
+	c, err := u.vault.Code(a.ID, u.opts.Now())
+	if err != nil {
+		u.setStatus(err.Error())
+		return
+	}
+	secs := u.app.Preferences().IntWithFallback(prefClipboardSecs, defaultClipboardSecs)
+	u.clip.copy(c.Value, time.Duration(secs)*time.Second)
+	if secs > 0 {
+		u.setStatus("Copied " + a.Label() + " — clears in " + formatSeconds(secs))
+	} else {
+		u.setStatus("Copied " + a.Label())
+	}
+}
+
+// searchEntry is the search field: typing filters the list; arrows, Enter
+// and Ctrl+C (with no text selected) act on the list.
+type searchEntry struct {
+	widget.Entry
+	ui *UI
+}
+
+func newSearchEntry(u *UI) *searchEntry {
+	e := &searchEntry{ui: u}
+	e.ExtendBaseWidget(e)
+	e.SetPlaceHolder("Search (type anywhere)")
+	e.OnChanged = func(string) { u.filter() }
+	return e
+}
+
+// TypedKey passes list keys to the list and the rest to the entry.
+func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
+	if e.ui.navigate(k.Name) {
+		return
+	}
+	e.Entry.TypedKey(k)
+}
+
+// TypedShortcut copies the selected code on Ctrl+C unless text is selected.
+func (e *searchEntry) TypedShortcut(s fyne.Shortcut) {
+	if _, ok := s.(*fyne.ShortcutCopy); ok && e.SelectedText() == "" {
+		e.ui.copyCurrent()
+		return
+	}
+	e.Entry.TypedShortcut(s)
+}

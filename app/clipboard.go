@@ -1,0 +1,35 @@
+package app
+
+import (
+	"time"
+
+	"fyne.io/fyne/v2"
+)
+
+// clipboardClearer copies codes to the clipboard and clears them after a
+// timeout, but only if the clipboard still holds the code it put there.
+type clipboardClearer struct {
+	clipboard fyne.Clipboard
+	// after schedules f after d (time.AfterFunc; tests run it by hand).
+	after func(d time.Duration, f func()) *time.Timer
+	timer *time.Timer
+}
+
+// copy puts code on the clipboard; a timeout of 0 never clears it.
+func (c *clipboardClearer) copy(code string, timeout time.Duration) {
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	c.clipboard.SetContent(code)
+	if timeout <= 0 {
+		return
+	}
+	c.timer = c.after(timeout, func() {
+		fyne.Do(func() {
+			if c.clipboard.Content() == code {
+				c.clipboard.SetContent("")
+			}
+		})
+	})
+}

@@ -1,0 +1,239 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/countersign/countersign/vault"
+)
+
+// buildList makes the accounts list. widget.List creates only the rows on
+// screen, so 500 accounts cost what a screenful does.
+func (u *UI) buildList() {
+	u.list = widget.NewList(
+		func() int { return len(u.shown) },
+		func() fyne.CanvasObject { return newAccountRow(u) },
+		func(id widget.ListItemID, o fyne.CanvasObject) {
+			if id < len(u.shown) {
+				o.(*accountRow).show(id, u.shown[id])
+			}
+		},
+	)
+	u.list.OnSelected = func(id widget.ListItemID) { u.current = id }
+	u.list.OnUnselected = func(id widget.ListItemID) {
+		if u.current == id {
+			u.current = -1
+		}
+	}
+}
+
+// accountRow shows one account: issuer and name, the code, the time left,
+// the next code near the end of a period, and its actions. Tapping it
+// copies the code.
+type accountRow struct {
+	widget.BaseWidget
+	ui      *UI
+	index   int
+	account vault.Account
+
+	issuer, name *widget.Label
+	code         *widget.Label
+	next         *widget.Label
+	left         *widget.ProgressBar
+	hotpNext     *widget.Button
+	menu         *widget.Button
+	content      fyne.CanvasObject
+}
+
+func newAccountRow(u *UI) *accountRow {
+	r := &accountRow{ui: u}
+	r.issuer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.issuer.Truncation = fyne.TextTruncateEllipsis
+	r.name = widget.NewLabel("")
+	r.name.Truncation = fyne.TextTruncateEllipsis
+	r.code = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true, Monospace: true})
+	r.code.SizeName = theme.SizeNameHeadingText
+	r.next = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true})
+	r.next.SizeName = theme.SizeNameCaptionText
+	r.left = widget.NewProgressBar()
+	r.left.TextFormatter = func() string { return "" }
+	r.hotpNext = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { u.nextHOTP(r.account) })
+	r.menu = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { u.showRowMenu(r) })
+	r.menu.Importance = widget.LowImportance
+	labels := container.NewVBox(r.issuer, r.name)
+	codes := container.NewVBox(r.code, r.next)
+	right := container.NewHBox(codes, r.hotpNext, r.menu)
+	r.content = container.NewBorder(nil, r.left, nil, right, labels)
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer draws the row's content.
+func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(r.content)
+}
+
+// Tapped selects the row and copies its code.
+func (r *accountRow) Tapped(*fyne.PointEvent) {
+	r.ui.list.Select(r.index)
+	r.ui.copyCode(r.account)
+}
+
+// show fills the row with account a (row index i) and its code now.
+func (r *accountRow) show(i int, a vault.Account) {
+	r.index, r.account = i, a
+	r.issuer.SetText(a.Issuer)
+	r.name.SetText(a.Name)
+	if a.Issuer == "" {
+		r.issuer.SetText(a.Name)
+		r.name.SetText("")
+	}
+	now := r.ui.opts.Now()
+	c, err := r.ui.vault.Code(a.ID, now)
+	switch {
+	case err != nil:
+		r.code.SetText("error")
+		r.next.SetText("secret unavailable")
+	case a.Type == vault.HOTP:
+		r.code.SetText(vault.GroupCode(c.Value))
+		r.next.SetText(fmt.Sprintf("counter %d", a.Counter))
+	default:
+		r.code.SetText(vault.GroupCode(c.Value))
+		left := c.End.Sub(now)
+		if left <= nextCodeWindow {
+			r.next.SetText("next " + vault.GroupCode(c.Next))
+		} else {
+			r.next.SetText("")
+		}
+		r.left.Max = float64(a.Period)
+		r.left.SetValue(left.Seconds())
+	}
+	if a.Type == vault.HOTP {
+		r.hotpNext.Show()
+		r.left.Hide()
+	} else {
+		r.hotpNext.Hide()
+		r.left.Show()
+	}
+}
+
+// nextHOTP advances an HOTP account and copies its new code.
+func (u *UI) nextHOTP(a vault.Account) {
+	if _, err := u.vault.NextHOTP(a.ID); err != nil {
+		u.setStatus(err.Error())
+		return
+	}
+	u.filterKeepSelection()
+	if acc, ok := u.vault.Account(a.ID); ok {
+		u.copyCode(acc)
+	}
+}
+
+// filterKeepSelection refreshes the shown accounts, keeping the selection.
+func (u *UI) filterKeepSelection() {
+	keep := u.current
+	u.filter()
+	if keep >= 0 {
+		u.selectRow(keep)
+	}
+}
+
+// showRowMenu offers rename, move and delete for one account.
+func (u *UI) showRowMenu(r *accountRow) {
+	a := r.account
+	menu := fyne.NewMenu("",
+		fyne.NewMenuItem("Copy code", func() { u.copyCode(a) }),
+		fyne.NewMenuItem("Rename…", func() { u.showRename(a) }),
+		fyne.NewMenuItem("Move up", func() { u.move(a, -1) }),
+		fyne.NewMenuItem("Move down", func() { u.move(a, +1) }),
+		fyne.NewMenuItemSeparator(),
+		fyne.NewMenuItem("Delete…", func() { u.confirmDelete(a) }),
+	)
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.menu)
+	widget.ShowPopUpMenuAtPosition(menu, u.win.Canvas(), pos.Add(fyne.NewPos(0, r.menu.Size().Height)))
+}
+
+// move shifts an account one place up (-1) or down (+1) in the order.
+func (u *UI) move(a vault.Account, by int) {
+	pos := -1
+	for i, acc := range u.vault.Accounts() {
+		if acc.ID == a.ID {
+			pos = i
+		}
+	}
+	if pos < 0 {
+		return
+	}
+	if err := u.vault.Move(a.ID, pos+by); err != nil {
+		u.setStatus(err.Error())
+		return
+	}
+	u.filter()
+	for i, acc := range u.shown {
+		if acc.ID == a.ID {
+			u.selectRow(i)
+		}
+	}
+	u.refreshTray()
+}
+
+// showRename asks for a new issuer and name; a bad entry is explained in place.
+func (u *UI) showRename(a vault.Account) {
+	issuer := widget.NewEntry()
+	issuer.SetText(a.Issuer)
+	name := widget.NewEntry()
+	name.SetText(a.Name)
+	problem := newErrorLabel()
+	form := container.NewVBox(
+		widget.NewLabel("Issuer"), issuer,
+		widget.NewLabel("Account name"), name,
+		problem,
+	)
+	var d *dialog.CustomDialog
+	save := widget.NewButtonWithIcon("Save", theme.ConfirmIcon(), func() {
+		if err := u.vault.Rename(a.ID, issuer.Text, name.Text); err != nil {
+			problem.show(describe(err))
+			return
+		}
+		d.Hide()
+		u.filterKeepSelection()
+		u.refreshTray()
+		u.setStatus("Renamed to " + labelOf(issuer.Text, name.Text))
+	})
+	save.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() { d.Hide() })
+	d = dialog.NewCustomWithoutButtons("Rename "+a.Label(), form, u.win)
+	d.SetButtons([]fyne.CanvasObject{cancel, save})
+	d.Resize(fyne.NewSize(360, 0))
+	d.Show()
+}
+
+func labelOf(issuer, name string) string {
+	return vault.Params{Issuer: issuer, Name: name}.Label()
+}
+
+// confirmDelete asks before deleting, naming the account and the risk.
+func (u *UI) confirmDelete(a vault.Account) {
+	msg := widget.NewLabel("Delete " + a.Label() + "?\n\nIts secret is removed from this device. Without a backup\n" +
+		"or another device, you cannot get its codes back, and you\nmay be locked out of that account.")
+	d := dialog.NewCustomConfirm("Delete account", "Delete", "Keep", msg, func(ok bool) {
+		if !ok {
+			return
+		}
+		if err := u.vault.Delete(a.ID); err != nil {
+			u.setStatus(err.Error())
+			return
+		}
+		u.filter()
+		u.refreshTray()
+		u.setStatus("Deleted " + a.Label())
+	}, u.win)
+	d.Show()
+}
+
+func formatSeconds(secs int) string { return fmt.Sprintf("%d s", secs) }

@@ -1,0 +1,114 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// clipboardChoices are the clipboard clearing times offered, in seconds.
+var clipboardChoices = []int{0, 10, 30, 60, 120}
+
+func clipboardChoiceLabel(secs int) string {
+	if secs == 0 {
+		return "Never"
+	}
+	return "After " + formatSeconds(secs)
+}
+
+var themeChoices = []struct{ key, label string }{
+	{themeSystem, "Follow the system"},
+	{themeLight, "Light"},
+	{themeDark, "Dark"},
+}
+
+// settingsScreen is the settings dialog; every change applies at once.
+type settingsScreen struct {
+	clipboard *widget.Select
+	theme     *widget.RadioGroup
+	vaultDir  *widget.Entry
+	vaultNote *widget.Label
+	toTray    *widget.Check
+	dialog    *dialog.CustomDialog
+}
+
+// showSettings opens the settings dialog.
+func (u *UI) showSettings() {
+	prefs := u.app.Preferences()
+	s := &settingsScreen{}
+
+	var labels []string
+	for _, secs := range clipboardChoices {
+		labels = append(labels, clipboardChoiceLabel(secs))
+	}
+	s.clipboard = widget.NewSelect(labels, nil)
+	s.clipboard.SetSelected(clipboardChoiceLabel(prefs.IntWithFallback(prefClipboardSecs, defaultClipboardSecs)))
+	s.clipboard.OnChanged = func(string) {
+		prefs.SetInt(prefClipboardSecs, clipboardChoices[s.clipboard.SelectedIndex()])
+	}
+
+	var themeLabels []string
+	for _, c := range themeChoices {
+		themeLabels = append(themeLabels, c.label)
+	}
+	s.theme = widget.NewRadioGroup(themeLabels, nil)
+	current := prefs.StringWithFallback(prefTheme, themeSystem)
+	for _, c := range themeChoices {
+		if c.key == current {
+			s.theme.SetSelected(c.label)
+		}
+	}
+	s.theme.OnChanged = func(label string) {
+		for _, c := range themeChoices {
+			if c.label == label {
+				prefs.SetString(prefTheme, c.key)
+				applyTheme(u.app, c.key)
+			}
+		}
+	}
+
+	s.vaultDir = widget.NewEntry()
+	s.vaultDir.SetText(u.vault.Dir())
+	s.vaultNote = widget.NewLabel("")
+	s.vaultNote.Wrapping = fyne.TextWrapWord
+	useDir := widget.NewButton("Use this folder", func() {
+		dir := strings.TrimSpace(s.vaultDir.Text)
+		if dir == "" {
+			s.vaultNote.SetText("Give a folder for the vault.")
+			return
+		}
+		prefs.SetString(PrefVaultDir, dir)
+		if u.opts.OnVaultDirChange != nil {
+			u.opts.OnVaultDirChange(dir)
+		}
+		s.vaultNote.SetText(fmt.Sprintf("The vault in %s opens at the next start. Accounts are not moved: back them up and restore them there.", dir))
+	})
+
+	s.toTray = widget.NewCheck("Closing the window keeps Countersign in the system tray", func(on bool) {
+		prefs.SetBool(prefCloseToTray, on)
+	})
+	s.toTray.SetChecked(prefs.BoolWithFallback(prefCloseToTray, true))
+	if u.tray == nil {
+		s.toTray.Disable()
+		s.toTray.Text = "Closing the window keeps Countersign in the system tray (no tray here)"
+	}
+
+	content := container.NewVBox(
+		widget.NewLabelWithStyle("Clear copied codes from the clipboard", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.clipboard,
+		widget.NewLabelWithStyle("Theme", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.theme,
+		widget.NewLabelWithStyle("Vault folder", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.vaultDir, useDir, s.vaultNote,
+		s.toTray,
+	)
+	s.dialog = dialog.NewCustom("Settings", "Close", content, u.win)
+	s.dialog.Resize(fyne.NewSize(max(u.win.Canvas().Size().Width-40, 380), 0))
+	u.settings = s
+	s.dialog.SetOnClosed(func() { u.settings = nil })
+	s.dialog.Show()
+}

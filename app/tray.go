@@ -1,0 +1,47 @@
+package app
+
+import (
+	"fyne.io/fyne/v2"
+)
+
+// setupTray installs the system tray icon and menu, where there is a tray.
+func (u *UI) setupTray() {
+	if u.tray == nil {
+		return
+	}
+	u.tray.SetSystemTrayIcon(u.app.Icon())
+	u.tray.SetSystemTrayWindow(u.win)
+	u.refreshTray()
+}
+
+// trayMenu is the tray's menu: show the window, copy the code of one of the
+// first accounts, quit.
+func (u *UI) trayMenu() *fyne.Menu {
+	items := []*fyne.MenuItem{fyne.NewMenuItem("Show Countersign", u.showWindow)}
+	accounts := u.vault.Accounts()
+	if len(accounts) > 0 {
+		items = append(items, fyne.NewMenuItemSeparator())
+	}
+	for i, a := range accounts {
+		if i == maxTrayAccounts {
+			break
+		}
+		items = append(items, fyne.NewMenuItem("Copy "+a.Label(), func() { u.copyCode(a) }))
+	}
+	quit := fyne.NewMenuItem("Quit", u.quit)
+	quit.IsQuit = true
+	items = append(items, fyne.NewMenuItemSeparator(), quit)
+	return fyne.NewMenu("Countersign", items...)
+}
+
+// refreshTray rebuilds the tray menu after the accounts changed.
+func (u *UI) refreshTray() {
+	if u.tray != nil {
+		u.tray.SetSystemTrayMenu(u.trayMenu())
+	}
+}
+
+func (u *UI) showWindow() {
+	u.win.Show()
+	u.win.RequestFocus()
+}
