@@ -22,15 +22,20 @@ func runGUI(c *cli) error {
 	if err := checkDisplay(); err != nil {
 		return err
 	}
+	// Creating the app opens no window yet: the toolkit starts with the first one.
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource(assets.IconName, assets.IconPNG))
+	// The vault directory chosen in the settings applies unless --vault or
+	// COUNTERSIGN_VAULT says otherwise.
+	if c.g.vaultDir == "" && os.Getenv("COUNTERSIGN_VAULT") == "" {
+		c.g.vaultDir = a.Preferences().String(app.PrefVaultDir)
+	}
 	v, err := c.openVault()
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-
-	a := fyneapp.NewWithID(AppID)
-	a.SetIcon(fyne.NewStaticResource(assets.IconName, assets.IconPNG))
-	ui := app.New(a, v, app.Options{})
+	ui := app.New(a, v, app.Options{}) // zero options: the real scanner and clock
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)

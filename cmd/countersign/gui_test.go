@@ -29,78 +29,122 @@ func xtool(t *testing.T, timeout time.Duration, name string, arg ...string) (str
 	return strings.TrimSpace(string(out)), err
 }
 
+// guiProc is a running GUI binary and its window.
+type guiProc struct {
+	cmd    *exec.Cmd
+	out    *bytes.Buffer
+	exited chan error
+	waited bool
+	window string
+}
+
+// startGUI starts the GUI on the vault in dir and waits for its window.
+func startGUI(t *testing.T, dir string) *guiProc {
+	t.Helper()
+	g := &guiProc{cmd: exec.Command(binary, "--vault", dir), out: new(bytes.Buffer), exited: make(chan error, 1)}
+	g.cmd.Env = append(baseEnv(), "HOME="+t.TempDir()) // fresh Fyne preferences
+	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { g.exited <- g.cmd.Wait() }()
+	t.Cleanup(func() {
+		if !g.waited {
+			g.cmd.Process.Kill()
+			<-g.exited
+		}
+	})
+	win, err := xtool(t, 30*time.Second, "xdotool", "search", "--sync", "--onlyvisible", "--name", "^Countersign$")
+	if err != nil || win == "" {
+		t.Fatalf("no window named Countersign within 30 s (%v); app output:\n%s", err, g.out.String())
+	}
+	g.window = strings.Fields(win)[0]
+	if _, err := xtool(t, 10*time.Second, "xdotool", "windowfocus", "--sync", g.window); err != nil {
+		t.Fatalf("focusing the window: %v", err)
+	}
+	return g
+}
+
+// keys types keys into the window (XTEST, to the focused window).
+func (g *guiProc) keys(t *testing.T, keys ...string) {
+	t.Helper()
+	if _, err := xtool(t, 5*time.Second, "xdotool", append([]string{"key", "--clearmodifiers"}, keys...)...); err != nil {
+		t.Fatalf("xdotool key %v: %v", keys, err)
+	}
+}
+
+// copyCode presses Ctrl+C until the clipboard changes from before, and
+// returns what it holds.
+func (g *guiProc) copyCode(t *testing.T, before string) string {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		g.keys(t, "ctrl+c")
+		time.Sleep(300 * time.Millisecond)
+		// Fyne offers UTF8_STRING, not STRING, xclip's default.
+		clip, _ := xtool(t, 5*time.Second, "xclip", "-o", "-selection", "clipboard", "-t", "UTF8_STRING")
+		if clip != "" && clip != before {
+			return clip
+		}
+	}
+	t.Fatalf("Ctrl+C put nothing new on the clipboard within 15 s; app output:\n%s", g.out.String())
+	return ""
+}
+
+// wantExit0 waits up to 10 s for the app to exit, with status 0 and no panic.
+func (g *guiProc) wantExit0(t *testing.T, how string) {
+	t.Helper()
+	select {
+	case err := <-g.exited:
+		g.waited = true
+		if err != nil {
+			t.Errorf("after %s the app exited with %v, want status 0; output:\n%s", how, err, g.out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("the app did not exit within 10 s of %s; output:\n%s", how, g.out.String())
+	}
+	if out := g.out.String(); strings.Contains(out, "panic") || strings.Contains(out, "goroutine ") {
+		t.Errorf("the app's output shows a panic:\n%s", out)
+	}
+}
+
+// wantCode checks a code against oathtool's for seed now or one step before.
+func wantCode(t *testing.T, what, got string, seed []byte) {
+	t.Helper()
+	now := time.Now().Unix()
+	want := map[string]bool{}
+	for _, at := range []int64{now, now - 30} {
+		want[strings.TrimSpace(oathtoolTOTP(t, vault.EncodeSecret(seed), at))] = true
+	}
+	if !want[got] {
+		t.Errorf("%s: clipboard holds %q; want one of %v (oathtool)", what, got, want)
+	}
+}
+
 // TestGUISmoke starts the real GUI binary on the X display (Xvfb under make
-// test) with a vault of two accounts in the real keyring, waits for its
-// window, copies the selected account's code with Ctrl+C, checks it against
-// oathtool, and asks the app to quit with SIGTERM: it must exit 0 within 10 s.
+// test) with a vault of two accounts in the real keyring. First run: the
+// window appears, Ctrl+C copies the first (selected) account's code, which
+// oathtool agrees with, and SIGTERM makes it exit 0 within 10 s. Second run:
+// Down then Ctrl+C copies the second account's code, and Ctrl+Q quits with 0.
 func TestGUISmoke(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		t.Fatal("DISPLAY is unset: the GUI smoke test needs an X display; make test runs it under Xvfb")
 	}
 	requireKeyring(t)
+	lookPath(t, "xclip")
 	dir := t.TempDir()
 	_, seeds := addKeyringAccounts(t, dir, [2]string{"Smoke", "first"}, [2]string{"Smoke", "second"})
 
-	cmd := exec.Command(binary, "--vault", dir)
-	cmd.Env = append(baseEnv(), "HOME="+t.TempDir()) // fresh Fyne preferences (window size)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
+	g := startGUI(t, dir)
+	first := g.copyCode(t, "")
+	wantCode(t, "Ctrl+C on start", first, seeds[0])
+	if err := g.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	waited := false
-	defer func() {
-		if !waited {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	g.wantExit0(t, "SIGTERM")
 
-	win, err := xtool(t, 30*time.Second, "xdotool", "search", "--sync", "--onlyvisible", "--name", "^Countersign$")
-	if err != nil || win == "" {
-		t.Fatalf("no window named Countersign within 30 s (%v); app output:\n%s", err, stderr.String())
-	}
-	win = strings.Fields(win)[0]
-	if _, err := xtool(t, 10*time.Second, "xdotool", "windowfocus", "--sync", win); err != nil {
-		t.Fatalf("focusing the window: %v", err)
-	}
-	var clip string
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := xtool(t, 5*time.Second, "xdotool", "key", "--clearmodifiers", "ctrl+c"); err != nil {
-			t.Fatalf("pressing Ctrl+C: %v", err)
-		}
-		time.Sleep(300 * time.Millisecond)
-		// Fyne offers UTF8_STRING, not STRING, xclip's default.
-		clip, _ = xtool(t, 5*time.Second, "xclip", "-o", "-selection", "clipboard", "-t", "UTF8_STRING")
-		if clip != "" {
-			break
-		}
-	}
-	now := time.Now().Unix()
-	want := map[string]bool{}
-	for _, at := range []int64{now, now - 30} {
-		want[strings.TrimSpace(oathtoolTOTP(t, vault.EncodeSecret(seeds[0]), at))] = true
-	}
-	if !want[clip] {
-		t.Errorf("clipboard after Ctrl+C is %q; want the first account's code, one of %v (oathtool)", clip, want)
-	}
-
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		waited = true
-		if err != nil {
-			t.Errorf("after SIGTERM the app exited with %v, want status 0; output:\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Errorf("the app did not exit within 10 s of SIGTERM; output:\n%s", stderr.String())
-	}
-	if strings.Contains(stderr.String(), "panic") || strings.Contains(stderr.String(), "goroutine ") {
-		t.Errorf("the app's output shows a panic:\n%s", stderr.String())
-	}
+	g = startGUI(t, dir)
+	g.keys(t, "Down")
+	wantCode(t, "Down, Ctrl+C", g.copyCode(t, first), seeds[1])
+	g.keys(t, "ctrl+q")
+	g.wantExit0(t, "Ctrl+Q")
 }
