@@ -282,8 +282,8 @@ func (f *manualForm) key() (vault.Key, error) {
 	k.Digits, _ = strconv.Atoi(f.digits.Selected)
 	if k.Type != vault.HOTP {
 		p, err := strconv.Atoi(strings.TrimSpace(f.period.Text))
-		if err != nil {
-			return k, &vault.FieldError{Field: "period", Problem: "must be a whole number of seconds (usually 30)"}
+		if err != nil || p < 1 || p > vault.MaxPeriod {
+			return k, &vault.FieldError{Field: "period", Problem: fmt.Sprintf("must be a whole number of seconds from 1 to %d (usually 30)", vault.MaxPeriod)}
 		}
 		k.Period = p
 	} else {

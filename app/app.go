@@ -88,7 +88,7 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	u := &UI{app: a, vault: v, opts: opts, current: -1, done: make(chan struct{})}
+	u := &UI{app: a, vault: v, opts: opts, current: -1}
 	u.clip = clipboardClearer{clipboard: a.Clipboard(), after: time.AfterFunc}
 	u.tray, _ = a.(desktop.App)
 	applyTheme(a, a.Preferences().StringWithFallback(prefTheme, themeSystem))
@@ -136,13 +136,14 @@ func (u *UI) ShowAndRun() {
 
 // start begins the refresh: one ticker for the whole window, no busy loop.
 func (u *UI) start() {
-	u.ticker = time.NewTicker(time.Second)
+	ticker, done := time.NewTicker(time.Second), make(chan struct{})
+	u.ticker, u.done = ticker, done
 	go func() {
 		for {
 			select {
-			case <-u.ticker.C:
+			case <-ticker.C:
 				fyne.Do(u.tick)
-			case <-u.done:
+			case <-done:
 				return
 			}
 		}

@@ -36,6 +36,10 @@ func (l *errorLabel) show(msg string) {
 // describe turns an error into a sentence for the user: a field error says
 // which field and what is wrong.
 func describe(err error) string {
+	var dup *vault.DuplicateError
+	if errors.As(err, &dup) {
+		return dup.Error()
+	}
 	var fe *vault.FieldError
 	if errors.As(err, &fe) {
 		return fieldTitle(fe.Field) + " " + fe.Problem

@@ -145,8 +145,13 @@ func (u *UI) filterKeepSelection() {
 
 // showRowMenu offers rename, move and delete for one account.
 func (u *UI) showRowMenu(r *accountRow) {
-	a := r.account
-	menu := fyne.NewMenu("",
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.menu)
+	widget.ShowPopUpMenuAtPosition(u.rowMenu(r.account), u.win.Canvas(), pos.Add(fyne.NewPos(0, r.menu.Size().Height)))
+}
+
+// rowMenu is the menu of one account's "…" button.
+func (u *UI) rowMenu(a vault.Account) *fyne.Menu {
+	return fyne.NewMenu("",
 		fyne.NewMenuItem("Copy code", func() { u.copyCode(a) }),
 		fyne.NewMenuItem("Rename…", func() { u.showRename(a) }),
 		fyne.NewMenuItem("Move up", func() { u.move(a, -1) }),
@@ -154,8 +159,6 @@ func (u *UI) showRowMenu(r *accountRow) {
 		fyne.NewMenuItemSeparator(),
 		fyne.NewMenuItem("Delete…", func() { u.confirmDelete(a) }),
 	)
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r.menu)
-	widget.ShowPopUpMenuAtPosition(menu, u.win.Canvas(), pos.Add(fyne.NewPos(0, r.menu.Size().Height)))
 }
 
 // move shifts an account one place up (-1) or down (+1) in the order.

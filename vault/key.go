@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
@@ -113,26 +114,34 @@ var secretEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 // DecodeSecret decodes a base32 secret as people and apps write it: upper or
 // lower case, with spaces, dashes or '=' padding.
 func DecodeSecret(s string) ([]byte, error) {
-	clean := strings.Map(func(r rune) rune {
+	// Remove what people type between groups, remembering where each kept
+	// character was, to point at a bad one in the input as typed.
+	var clean []byte
+	var at []int
+	for i, r := range strings.ToUpper(s) {
 		switch r {
 		case ' ', '\t', '\n', '\r', '-', '=':
-			return -1
+			continue
 		}
-		return r
-	}, strings.ToUpper(s))
-	if clean == "" {
+		if r >= 0x80 {
+			return nil, fieldErr("secret", "is not valid base32 (character %d: only A-Z and 2-7 are allowed)", utf8.RuneCountInString(s[:i])+1)
+		}
+		clean = append(clean, byte(r))
+		at = append(at, utf8.RuneCountInString(s[:i])+1)
+	}
+	if len(clean) == 0 {
 		return nil, fieldErr("secret", "is missing")
 	}
 	if len(clean) > base32.StdEncoding.EncodedLen(MaxSecretBytes) {
 		return nil, fieldErr("secret", "is too long (more than %d bytes)", MaxSecretBytes)
 	}
-	b, err := secretEncoding.DecodeString(clean)
+	b, err := secretEncoding.DecodeString(string(clean))
 	if err != nil {
 		var bad base32.CorruptInputError
-		if errors.As(err, &bad) {
-			return nil, fieldErr("secret", "is not valid base32 (character %d: only A-Z and 2-7 are allowed)", int64(bad)+1)
+		if errors.As(err, &bad) && int(bad) < len(at) {
+			return nil, fieldErr("secret", "is not valid base32 (character %d: only A-Z and 2-7 are allowed)", at[bad])
 		}
-		return nil, fieldErr("secret", "is not valid base32")
+		return nil, fieldErr("secret", "is not valid base32 (its length is wrong: a character is missing or extra)")
 	}
 	if len(b) == 0 {
 		return nil, fieldErr("secret", "is too short")
