@@ -17,6 +17,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	xdraw "golang.org/x/image/draw"
 	_ "golang.org/x/image/webp" // WebP decoder
 )
 
@@ -45,9 +46,12 @@ func Decode(img image.Image) ([]string, error) {
 	}
 	source := gozxing.NewLuminanceSourceFromImage(img)
 	for _, attempt := range []func() []found{
-		func() []found { return decodeSource(source) },
-		func() []found { return decodeSource(source.Invert()) },
+		func() []found { return decodeSource(source, hybrid) },
+		func() []found { return decodeSource(source.Invert(), hybrid) },
+		func() []found { return decodeSource(source, global) },
 		func() []found { return decodeTiles(source) },
+		func() []found { return decodeScaled(img, 1.5, xdraw.CatmullRom) },
+		func() []found { return decodeScaled(img, 2, xdraw.BiLinear) },
 	} {
 		if codes := attempt(); len(codes) > 0 {
 			return texts(codes), nil
@@ -67,17 +71,24 @@ var hints = map[gozxing.DecodeHintType]any{
 	gozxing.DecodeHintType_POSSIBLE_FORMATS: []gozxing.BarcodeFormat{gozxing.BarcodeFormat_QR_CODE},
 }
 
+// Binarizers: the hybrid one thresholds by neighbourhood (uneven light,
+// clutter); the global one by the whole histogram (low contrast, blur).
+var (
+	hybrid = gozxing.NewHybridBinarizer
+	global = gozxing.NewGlobalHistgramBinarizer
+)
+
 // decodeSource reads every QR code of one luminance source: first with the
 // multiple-code reader, then, if it finds nothing, with the single-code
 // reader, whose detector is more forgiving.
-func decodeSource(source gozxing.LuminanceSource) (codes []found) {
+func decodeSource(source gozxing.LuminanceSource, binarizer func(gozxing.LuminanceSource) gozxing.Binarizer) (codes []found) {
 	defer func() {
 		// gozxing may panic on odd input; an unreadable image is not a crash.
 		if recover() != nil {
 			codes = nil
 		}
 	}()
-	bitmap, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(source))
+	bitmap, err := gozxing.NewBinaryBitmap(binarizer(source))
 	if err != nil {
 		return nil
 	}
@@ -118,12 +129,38 @@ func decodeTiles(source gozxing.LuminanceSource) []found {
 			continue
 		}
 		for _, s := range []gozxing.LuminanceSource{tile, tile.Invert()} {
-			for _, f := range decodeSource(s) {
+			for _, f := range decodeSource(s, hybrid) {
 				f.x += float64(origin[0])
 				f.y += float64(origin[1])
 				codes = append(codes, f)
 			}
 		}
+	}
+	return codes
+}
+
+// maxScaledPixels bounds the enlarged copies tried last (a 4K screen).
+const maxScaledPixels = 3840 * 2160
+
+// decodeScaled enlarges the image and tries again: codes with modules of
+// two or three pixels, blurred or low in contrast, are often read once the
+// interpolation has given each module more pixels.
+func decodeScaled(img image.Image, factor float64, kernel xdraw.Interpolator) []found {
+	b := img.Bounds()
+	w, h := int(float64(b.Dx())*factor), int(float64(b.Dy())*factor)
+	if w*h > maxScaledPixels {
+		return nil
+	}
+	scaled := image.NewGray(image.Rect(0, 0, w, h))
+	kernel.Scale(scaled, scaled.Bounds(), img, b, xdraw.Src, nil)
+	source := gozxing.NewLuminanceSourceFromImage(scaled)
+	codes := decodeSource(source, hybrid)
+	if len(codes) == 0 {
+		codes = decodeSource(source, global)
+	}
+	for i := range codes {
+		codes[i].x /= factor
+		codes[i].y /= factor
 	}
 	return codes
 }
