@@ -23,9 +23,9 @@ GOTEST_TIMEOUT ?= 30m
 
 .PHONY: run build test bench fuzz idle clean deps-run deps-test
 
-## run: install what is missing, build bin/countersign and start the app
+## run: install what is missing, build bin/countersign and start the app (flags in ARGS="...")
 run: deps-run $(BIN)
-	./$(BIN)
+	./$(BIN) $(ARGS)
 
 ## build: build bin/countersign
 build: deps-run $(BIN)
