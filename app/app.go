@@ -6,6 +6,7 @@
 package app
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -221,6 +222,7 @@ func (u *UI) installShortcuts() {
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.quit() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.Focus(u.search) })
 	c.AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) { u.copyCurrent() })
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.paste() })
 	// Typing anywhere searches; arrows and Enter work without focusing anything.
 	c.SetOnTypedRune(func(r rune) {
 		c.Focus(u.search)
@@ -250,6 +252,19 @@ func (u *UI) selectRow(i int) {
 	}
 	i = max(0, min(i, len(u.shown)-1))
 	u.list.Select(i)
+}
+
+// paste adds the account of an otpauth:// (or Google export) URI pasted on
+// the window. Fyne's clipboard carries text only: an image is added by
+// dropping its file on the window instead.
+func (u *UI) paste() {
+	text := strings.TrimSpace(u.app.Clipboard().Content())
+	if text == "" {
+		u.setStatus("The clipboard holds no text. To add from an image, drop the file on the window.")
+		return
+	}
+	msg, _ := u.addTexts([]string{text})
+	u.setStatus(strings.ReplaceAll(msg, "\n", " "))
 }
 
 // copyCurrent copies the code of the selected account.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -302,4 +303,47 @@ func topOverlay(t *testing.T, u *UI) fyne.CanvasObject {
 		t.Fatal("no dialog is open")
 	}
 	return top
+}
+
+func TestPasteURI(t *testing.T) {
+	f := newFixture(t, nil, Options{}, rfcURI)
+	f.app.Clipboard().SetContent("  " + githubURI + "\n")
+	f.ui.win.Canvas().(fyne.Shortcutable).TypedShortcut(&fyne.ShortcutPaste{Clipboard: f.app.Clipboard()})
+	if got := f.ui.status.Text; got != "Added GitHub (ada)." {
+		t.Fatalf("status %q", got)
+	}
+	if n := len(f.rows()); n != 2 {
+		t.Fatalf("%d rows after pasting", n)
+	}
+	f.app.Clipboard().SetContent("")
+	f.ui.paste()
+	if got := f.ui.status.Text; !strings.HasPrefix(got, "The clipboard holds no text.") {
+		t.Fatalf("status %q", got)
+	}
+}
+
+// BenchmarkTick measures one refresh of the window, what the once-a-second
+// ticker costs, with 5 accounts (the reference) and with 500: the list draws
+// only the rows on screen, so the two should cost about the same.
+func BenchmarkTick(b *testing.B) {
+	for _, n := range []int{5, 500} {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			a := test.NewTempApp(b)
+			v := testVault(b, b.TempDir())
+			keys := make([]vault.Key, n)
+			for i := range keys {
+				keys[i] = vault.Key{Params: vault.Params{Type: vault.TOTP, Issuer: fmt.Sprintf("Issuer %d", i), Name: "user"}, Secret: []byte(fmt.Sprintf("secret-%03d-padding", i))}
+			}
+			if _, err := v.AddAll(keys); err != nil {
+				b.Fatal(err)
+			}
+			u := New(a, v, Options{})
+			u.win.Resize(fyne.NewSize(420, 640))
+			u.tick()
+			b.ResetTimer()
+			for b.Loop() {
+				u.tick()
+			}
+		})
+	}
 }
