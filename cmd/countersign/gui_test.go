@@ -41,7 +41,7 @@ type guiProc struct {
 // startGUI starts the GUI on the vault in dir and waits for its window.
 func startGUI(t *testing.T, dir string) *guiProc {
 	t.Helper()
-	g := &guiProc{cmd: exec.Command(binary, "--vault", dir), out: new(bytes.Buffer), exited: make(chan error, 1)}
+	g := &guiProc{cmd: exec.Command(countersignBinary(t), "--vault", dir), out: new(bytes.Buffer), exited: make(chan error, 1)}
 	g.cmd.Env = append(baseEnv(), "HOME="+t.TempDir()) // fresh Fyne preferences
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
 	if err := g.cmd.Start(); err != nil {

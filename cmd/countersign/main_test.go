@@ -7,12 +7,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// binary is the countersign binary built once by TestMain; the tests run it
-// as users and scripts do.
-var binary string
+// binDir holds the countersign binary that the tests run as users and
+// scripts do; build it with countersignBinary.
+var binDir string
+
+var (
+	buildOnce sync.Once
+	buildErr  error
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "countersign-test-")
@@ -20,17 +26,27 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "creating a temp dir:", err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "countersign")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building countersign:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
+	binDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// countersignBinary builds the binary once per test process (not in fuzz
+// workers, which never run it) and returns its path.
+func countersignBinary(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(binDir, "countersign")
+	buildOnce.Do(func() {
+		out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("building countersign: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return path
 }
 
 // result is what one run of the binary did.
@@ -53,7 +69,7 @@ func baseEnv() []string {
 // runEnv runs the binary with extra environment variables (later ones win).
 func runEnv(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(countersignBinary(t), args...)
 	cmd.Env = append(baseEnv(), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
