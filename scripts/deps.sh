@@ -11,7 +11,7 @@ set -euo pipefail
 run_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev)
 test_pkgs=(gnome-keyring dbus dbus-x11 xvfb xauth oathtool zbar-tools zxing-cpp-tools
-  qrencode xdotool xclip webp libsecret-tools x11-xserver-utils imagemagick)
+  qrencode xdotool xclip webp libsecret-tools x11-xserver-utils imagemagick) # imagemagick: display, to show a QR code on screen
 
 case "${1:-}" in
 run) want=("${run_pkgs[@]}") ;;

@@ -148,3 +148,29 @@ func TestGUISmoke(t *testing.T) {
 	g.keys(t, "ctrl+q")
 	g.wantExit0(t, "Ctrl+Q")
 }
+
+// TestAddScreen shows a QR code on the X display with ImageMagick's display
+// and adds its account with add --screen, as a newcomer adds one from a web page.
+func TestAddScreen(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is unset: add --screen needs an X display; make test runs it under Xvfb")
+	}
+	uri := "otpauth://totp/Screen:zoe?secret=" + rfcSHA1 + "&issuer=Screen"
+	viewer := exec.Command(lookPath(t, "display"), "-geometry", "+200+150", qrPNG(t, uri))
+	if err := viewer.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		viewer.Process.Kill()
+		viewer.Wait()
+	}()
+	if _, err := xtool(t, 30*time.Second, "xdotool", "search", "--sync", "--onlyvisible", "--name", "qr.png"); err != nil {
+		t.Fatalf("ImageMagick's window did not appear: %v", err)
+	}
+	time.Sleep(500 * time.Millisecond) // let it paint
+	_, g := fileStore(t)
+	addOK(t, []string{"Screen (zoe)"}, args(g, []string{"add", "--screen"})...)
+	if got := ok(t, args(g, []string{"code", "zoe", "--at", "59"})...); got != "Screen (zoe)  287082  1s\n" {
+		t.Errorf("code after add --screen: %q", got)
+	}
+}
