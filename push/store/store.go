@@ -1,0 +1,156 @@
+// Package store is the Countersign server's storage: users, devices,
+// activation codes, relying parties, sign-in requests, one-time-code state
+// and the audit log, in an embedded SQLite database (modernc.org/sqlite, no
+// cgo). Every single-use transition (spending an activation code, deciding a
+// request, accepting a time step) is one conditional UPDATE, so two racing
+// writers cannot both win.
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// Errors of the store; callers match them with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// Store is an open database.
+type Store struct {
+	db *sql.DB
+}
+
+// migrations are applied in order, each once; never edit one that shipped.
+var migrations = []string{
+	`CREATE TABLE users (
+		name        TEXT PRIMARY KEY,
+		blocked     INTEGER NOT NULL DEFAULT 0,
+		require_mfa INTEGER NOT NULL DEFAULT 1,
+		sealed_seed BLOB NOT NULL,
+		created     INTEGER NOT NULL
+	);
+	CREATE TABLE devices (
+		id          TEXT PRIMARY KEY,
+		user        TEXT NOT NULL REFERENCES users(name),
+		name        TEXT NOT NULL,
+		public_key  BLOB NOT NULL,
+		created     INTEGER NOT NULL,
+		revoked     INTEGER
+	);
+	CREATE INDEX devices_user ON devices(user);
+	CREATE TABLE activations (
+		code_hash   BLOB PRIMARY KEY,
+		user        TEXT NOT NULL REFERENCES users(name),
+		token       TEXT NOT NULL UNIQUE,
+		created     INTEGER NOT NULL,
+		expires     INTEGER NOT NULL,
+		used        INTEGER,
+		device_id   TEXT
+	);
+	CREATE TABLE relying_parties (
+		name           TEXT PRIMARY KEY,
+		key_hash       BLOB NOT NULL UNIQUE,
+		webhook_url    TEXT NOT NULL DEFAULT '',
+		webhook_secret TEXT NOT NULL DEFAULT '',
+		created        INTEGER NOT NULL
+	);
+	CREATE TABLE auth_requests (
+		id          TEXT PRIMARY KEY,
+		user        TEXT NOT NULL REFERENCES users(name),
+		rp          TEXT NOT NULL,
+		context     TEXT NOT NULL,
+		number      TEXT NOT NULL,
+		nonce       TEXT NOT NULL,
+		status      TEXT NOT NULL,
+		reason      TEXT NOT NULL DEFAULT '',
+		created     INTEGER NOT NULL,
+		expires     INTEGER NOT NULL,
+		decided     INTEGER,
+		decided_by  TEXT
+	);
+	CREATE INDEX auth_requests_user ON auth_requests(user, status);
+	CREATE TABLE otp_state (
+		user        TEXT PRIMARY KEY REFERENCES users(name),
+		last_step   INTEGER NOT NULL DEFAULT -1,
+		failures    INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE audit (
+		id     INTEGER PRIMARY KEY AUTOINCREMENT,
+		time   INTEGER NOT NULL,
+		kind   TEXT NOT NULL,
+		user   TEXT NOT NULL,
+		detail TEXT NOT NULL
+	);`,
+}
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date.
+func Open(path string) (*Store, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening the database %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("preparing the database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func (s *Store) migrate() error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var have int
+	if err := tx.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return err
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("the database has schema version %d, newer than this server's %d: update countersignd", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		if _, err := tx.Exec(migrations[v-1]); err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.Exec(`INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, v, time.Now().Unix()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// SchemaVersion returns the version of the database schema.
+func (s *Store) SchemaVersion() (int, error) {
+	var v int
+	err := s.db.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+func fromUnix(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(v.Int64, 0)
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

@@ -1,0 +1,206 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/countersign/countersign/push"
+)
+
+var t0 = time.Unix(1_800_000_000, 0)
+
+func openTest(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "countersign.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.AddUser(User{Name: "ada", RequireMFA: true, SealedSeed: []byte("sealed"), Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	return s, path
+}
+
+func TestMigrationsAndReopen(t *testing.T) {
+	s, path := openTest(t)
+	if v, err := s.SchemaVersion(); err != nil || v != len(migrations) {
+		t.Fatalf("schema version %d, %v", v, err)
+	}
+	s.Close()
+	again, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	u, err := again.User("ada")
+	if err != nil || string(u.SealedSeed) != "sealed" || !u.RequireMFA || u.Blocked {
+		t.Fatalf("user after reopening: %+v, %v", u, err)
+	}
+	if err := again.AddUser(User{Name: "ada", SealedSeed: []byte("x"), Created: t0}); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate user: %v", err)
+	}
+	if _, err := again.User("bob"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing user: %v", err)
+	}
+}
+
+// TestActivationSpentOnceUnderRace lets 20 goroutines spend one code on
+// the same database file: exactly one wins.
+func TestActivationSpentOnceUnderRace(t *testing.T) {
+	s, _ := openTest(t)
+	hash := []byte("hash-of-code")
+	if err := s.AddActivation(Activation{CodeHash: hash, User: "ada", Token: "tok", Created: t0, Expires: t0.Add(10 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	var wins, used atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.SpendActivation(hash, Device{ID: fmt.Sprintf("dev-%d", i), Name: "phone", PublicKey: []byte("pk")}, t0.Add(time.Minute))
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, ErrActivationUsed):
+				used.Add(1)
+			default:
+				t.Errorf("spend: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 || used.Load() != 19 {
+		t.Fatalf("%d wins, %d 'used', want 1 and 19", wins.Load(), used.Load())
+	}
+	devices, err := s.Devices("ada")
+	if err != nil || len(devices) != 1 {
+		t.Fatalf("devices %+v, %v", devices, err)
+	}
+	a, _ := s.ActivationByToken("tok")
+	if a.DeviceID != devices[0].ID || a.Used != t0.Add(time.Minute) {
+		t.Fatalf("activation %+v", a)
+	}
+}
+
+func TestActivationExpiredAndUnknown(t *testing.T) {
+	s, _ := openTest(t)
+	s.AddActivation(Activation{CodeHash: []byte("h"), User: "ada", Token: "t", Created: t0, Expires: t0.Add(10 * time.Minute)})
+	if _, err := s.SpendActivation([]byte("h"), Device{ID: "d"}, t0.Add(10*time.Minute)); !errors.Is(err, ErrActivationExpired) {
+		t.Fatalf("at expiry: %v", err)
+	}
+	if _, err := s.SpendActivation([]byte("other"), Device{ID: "d"}, t0); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown code: %v", err)
+	}
+}
+
+func TestDecideFirstWinsAndExpiry(t *testing.T) {
+	s, _ := openTest(t)
+	r := AuthRequest{Request: push.Request{ID: "r1", User: "ada", Nonce: "n", Context: push.Context{App: "Payroll"}, CreatedAt: t0, ExpiresAt: t0.Add(2 * time.Minute)}, RP: "payroll", Number: "42"}
+	if err := s.AddAuthRequest(r); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.PendingRequests("ada", t0)
+	if err != nil || len(pending) != 1 || pending[0].Context.App != "Payroll" || pending[0].Number != "42" {
+		t.Fatalf("pending %+v, %v", pending, err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status := push.StatusApproved
+			if i%2 == 1 {
+				status = push.StatusDenied
+			}
+			if ok, err := s.Decide("r1", status, "", fmt.Sprint("dev", i), t0.Add(time.Second)); err != nil {
+				t.Error(err)
+			} else if ok {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d decisions won, want 1", wins.Load())
+	}
+	got, _ := s.AuthRequest("r1")
+	if got.Status == push.StatusPending || got.DecidedBy == "" {
+		t.Fatalf("after deciding: %+v", got)
+	}
+	// An expired request cannot be decided, only expired.
+	s.AddAuthRequest(AuthRequest{Request: push.Request{ID: "r2", User: "ada", Nonce: "n2", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}, RP: "payroll", Number: "7"})
+	if ok, _ := s.Decide("r2", push.StatusApproved, "", "dev", t0.Add(time.Minute)); ok {
+		t.Fatal("an expired request was approved")
+	}
+	if ok, _ := s.Expire("r2", t0.Add(30*time.Second)); ok {
+		t.Fatal("a request was expired early")
+	}
+	if ok, _ := s.Expire("r2", t0.Add(time.Minute)); !ok {
+		t.Fatal("Expire did not expire")
+	}
+	pendingNow, recent, run, err := s.RequestCounts("ada", t0.Add(2*time.Minute), t0)
+	if err != nil || pendingNow != 0 || recent != 2 || run != 1 {
+		t.Fatalf("counts pending=%d recent=%d unanswered=%d, %v", pendingNow, recent, run, err)
+	}
+}
+
+func TestOTPStepReplayAndFailures(t *testing.T) {
+	s, _ := openTest(t)
+	if ok, _ := s.UseOTPStep("ada", 100); !ok {
+		t.Fatal("first use refused")
+	}
+	for _, step := range []int64{100, 99} {
+		if ok, _ := s.UseOTPStep("ada", step); ok {
+			t.Fatalf("step %d accepted after 100", step)
+		}
+	}
+	for want := 1; want <= 3; want++ {
+		if n, err := s.AddOTPFailure("ada"); err != nil || n != want {
+			t.Fatalf("failures %d, %v; want %d", n, err, want)
+		}
+	}
+	if ok, _ := s.UseOTPStep("ada", 101); !ok {
+		t.Fatal("step 101 refused")
+	}
+	if n, _ := s.OTPFailures("ada"); n != 0 {
+		t.Fatalf("failures %d after a good code, want 0", n)
+	}
+}
+
+func TestDevicesRevokeAndAudit(t *testing.T) {
+	s, _ := openTest(t)
+	s.AddActivation(Activation{CodeHash: []byte("h"), User: "ada", Token: "t", Created: t0, Expires: t0.Add(time.Hour)})
+	d, err := s.SpendActivation([]byte("h"), Device{ID: "dev-1", Name: "laptop", PublicKey: []byte("pk")}, t0)
+	if err != nil || d.User != "ada" {
+		t.Fatal(d, err)
+	}
+	if err := s.RevokeDevice("dev-1", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeDevice("dev-1", t0.Add(time.Hour)); err == nil {
+		t.Fatal("revoking twice succeeded")
+	}
+	got, _ := s.Device("dev-1")
+	if got.Active() {
+		t.Fatal("revoked device is active")
+	}
+	if err := s.Audit(AuditEvent{Time: t0, Kind: "fraud", User: "ada", Detail: map[string]string{"request": "r1"}}); err != nil {
+		t.Fatal(err)
+	}
+	events, err := s.AuditEvents("ada")
+	if err != nil || len(events) != 1 || events[0].Kind != "fraud" || events[0].Detail["request"] != "r1" {
+		t.Fatalf("audit %+v, %v", events, err)
+	}
+	if err := s.SetBlocked("nobody", true); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("blocking a missing user: %v", err)
+	}
+}
