@@ -194,27 +194,20 @@ func cmdRename(c *cli, cmd *command, args []string) error {
 	if !set["issuer"] && !set["name"] {
 		return usageErrorf("rename: give --issuer, --name or both")
 	}
-	v, err := c.openVault()
-	if err != nil {
+	return c.withAccount(id, func(v *vault.Vault, a vault.Account) error {
+		if set["issuer"] {
+			a.Issuer = *issuer
+		}
+		if set["name"] {
+			a.Name = *name
+		}
+		if err := v.Rename(id, a.Issuer, a.Name); err != nil {
+			return fmt.Errorf("renaming: %w", err)
+		}
+		a, _ = v.Account(id)
+		_, err := fmt.Fprintf(c.stdout, "renamed %s  %s\n", id, a.Label())
 		return err
-	}
-	defer v.Close()
-	a, ok := v.Account(id)
-	if !ok {
-		return fmt.Errorf("no account has id %q (countersign list shows them)", id)
-	}
-	if set["issuer"] {
-		a.Issuer = *issuer
-	}
-	if set["name"] {
-		a.Name = *name
-	}
-	if err := v.Rename(id, a.Issuer, a.Name); err != nil {
-		return fmt.Errorf("renaming: %w", err)
-	}
-	a, _ = v.Account(id)
-	_, err = fmt.Fprintf(c.stdout, "renamed %s  %s\n", id, a.Label())
-	return err
+	})
 }
 
 // cmdDelete deletes an account and its secret.
@@ -228,6 +221,17 @@ func cmdDelete(c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
+	return c.withAccount(id, func(v *vault.Vault, a vault.Account) error {
+		if err := v.Delete(id); err != nil {
+			return fmt.Errorf("deleting: %w", err)
+		}
+		_, err := fmt.Fprintf(c.stdout, "deleted %s  %s\n", id, a.Label())
+		return err
+	})
+}
+
+// withAccount opens the vault and calls fn with account id.
+func (c *cli) withAccount(id string, fn func(v *vault.Vault, a vault.Account) error) error {
 	v, err := c.openVault()
 	if err != nil {
 		return err
@@ -237,9 +241,5 @@ func cmdDelete(c *cli, cmd *command, args []string) error {
 	if !ok {
 		return fmt.Errorf("no account has id %q (countersign list shows them)", id)
 	}
-	if err := v.Delete(id); err != nil {
-		return fmt.Errorf("deleting: %w", err)
-	}
-	_, err = fmt.Fprintf(c.stdout, "deleted %s  %s\n", id, a.Label())
-	return err
+	return fn(v, a)
 }
