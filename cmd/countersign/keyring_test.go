@@ -109,3 +109,23 @@ func oathtoolTOTP(t *testing.T, b32 string, at int64) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestKeyringUnavailable: without a reachable Secret Service every vault
+// command fails with one line that names the fix, and the GUI does too,
+// before any window.
+func TestKeyringUnavailable(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is unset: the GUI case needs an X display; make test runs it under Xvfb")
+	}
+	dir := t.TempDir()
+	env := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + dir + "/no-bus"}
+	for _, a := range [][]string{{"list"}, {"code"}, {"add", aliceURI}, {}} {
+		r := runEnv(t, env, append([]string{"--vault", dir}, a...)...)
+		if r.code != 1 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 ||
+			!strings.HasPrefix(r.stderr, "countersign: ") ||
+			!strings.Contains(r.stderr, vault.ErrKeyringUnavailable.Error()) ||
+			strings.Count(r.stderr, "--store file") != 1 {
+			t.Errorf("%v with no keyring: exit %d, stdout %q, stderr %q", a, r.code, r.stdout, r.stderr)
+		}
+	}
+}

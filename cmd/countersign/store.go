@@ -59,7 +59,7 @@ func (c *cli) openStore(dir string) (vault.SecretStore, error) {
 	if c.g.store == "keyring" {
 		s := vault.NewKeyringStore(vault.KeyringService)
 		if err := s.Check(); err != nil {
-			return nil, fmt.Errorf("%w (or use --store file)", err)
+			return nil, err // it names the fix, --store file among them
 		}
 		return s, nil
 	}
