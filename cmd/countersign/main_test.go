@@ -12,33 +12,30 @@ import (
 )
 
 // binDir holds the countersign binary that the tests run as users and
-// scripts do; build it with countersignBinary.
-var binDir string
-
+// scripts do; countersignBinary builds it there once.
 var (
+	binDir    string
 	buildOnce sync.Once
 	buildErr  error
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "countersign-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "creating a temp dir:", err)
-		os.Exit(1)
-	}
-	binDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	os.Exit(code)
 }
 
-// countersignBinary builds the binary once per test process (not in fuzz
-// workers, which never run it) and returns its path.
+// countersignBinary builds the binary once per test process, on first use
+// (fuzz workers, which never run it, build nothing), and returns its path.
 func countersignBinary(t *testing.T) string {
 	t.Helper()
-	path := filepath.Join(binDir, "countersign")
 	buildOnce.Do(func() {
-		out, err := exec.Command("go", "build", "-o", path, ".").CombinedOutput()
+		if binDir, buildErr = os.MkdirTemp("", "countersign-test-"); buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "countersign"), ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("building countersign: %v\n%s", err, out)
 		}
@@ -46,7 +43,7 @@ func countersignBinary(t *testing.T) string {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	return path
+	return filepath.Join(binDir, "countersign")
 }
 
 // result is what one run of the binary did.
