@@ -156,12 +156,15 @@ type Activation struct {
 	Expires  time.Time
 	Used     time.Time
 	DeviceID string
+	// SealedURI is the activation URI, encrypted with the server's seal
+	// key, for the enrollment page to show as a QR code.
+	SealedURI []byte
 }
 
 // AddActivation stores a new activation code.
 func (s *Store) AddActivation(a Activation) error {
-	_, err := s.db.Exec(`INSERT INTO activations (code_hash, user, token, created, expires) VALUES (?, ?, ?, ?, ?)`,
-		a.CodeHash, a.User, a.Token, a.Created.Unix(), a.Expires.Unix())
+	_, err := s.db.Exec(`INSERT INTO activations (code_hash, user, token, created, expires, sealed_uri) VALUES (?, ?, ?, ?, ?, ?)`,
+		a.CodeHash, a.User, a.Token, a.Created.Unix(), a.Expires.Unix(), a.SealedURI)
 	return err
 }
 
@@ -175,8 +178,8 @@ func (s *Store) activation(where string, arg any) (Activation, error) {
 	var created, expires int64
 	var used sql.NullInt64
 	var device sql.NullString
-	err := s.db.QueryRow(`SELECT code_hash, user, token, created, expires, used, device_id FROM activations WHERE `+where, arg).
-		Scan(&a.CodeHash, &a.User, &a.Token, &created, &expires, &used, &device)
+	err := s.db.QueryRow(`SELECT code_hash, user, token, created, expires, used, device_id, sealed_uri FROM activations WHERE `+where, arg).
+		Scan(&a.CodeHash, &a.User, &a.Token, &created, &expires, &used, &device, &a.SealedURI)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Activation{}, ErrNotFound
 	}
@@ -354,16 +357,20 @@ func (s *Store) Expire(id string, now time.Time) (bool, error) {
 	return n == 1, err
 }
 
-// RequestCounts says how many requests a user has pending now, made since a
-// time, and how many expired unanswered in a row most recently.
-func (s *Store) RequestCounts(user string, now, since time.Time) (pending, recent, unansweredRun int, err error) {
+// RequestCounts says of a user's requests: how many are pending now, how
+// many were made since a time, how many of the latest expired unanswered in
+// a row, and when the latest was made.
+func (s *Store) RequestCounts(user string, now, since time.Time) (pending, recent, unansweredRun int, latest time.Time, err error) {
+	var last int64
 	err = s.db.QueryRow(`SELECT
 		COUNT(CASE WHEN status = 'pending' AND expires > ? THEN 1 END),
-		COUNT(CASE WHEN created >= ? THEN 1 END)
-		FROM auth_requests WHERE user = ?`, now.Unix(), since.Unix(), user).Scan(&pending, &recent)
+		COUNT(CASE WHEN created >= ? THEN 1 END),
+		COALESCE(MAX(created), 0)
+		FROM auth_requests WHERE user = ?`, now.Unix(), since.Unix(), user).Scan(&pending, &recent, &last)
 	if err != nil {
 		return
 	}
+	latest = time.Unix(last, 0)
 	rows, err := s.db.Query(`SELECT status, expires FROM auth_requests WHERE user = ? ORDER BY created DESC, id DESC LIMIT 100`, user)
 	if err != nil {
 		return
@@ -398,17 +405,19 @@ func (s *Store) UseOTPStep(user string, step int64) (bool, error) {
 	return n == 1, err
 }
 
-// OTPFailures returns the count of consecutive failed codes of a user.
-func (s *Store) OTPFailures(user string) (int, error) {
+// OTPFailures returns the count of consecutive failed codes of a user and
+// the time of the last one.
+func (s *Store) OTPFailures(user string) (int, time.Time, error) {
 	var n int
-	err := s.db.QueryRow(`SELECT failures FROM otp_state WHERE user = ?`, user).Scan(&n)
-	return n, err
+	var last int64
+	err := s.db.QueryRow(`SELECT failures, last_failure FROM otp_state WHERE user = ?`, user).Scan(&n, &last)
+	return n, time.Unix(last, 0), err
 }
 
-// AddOTPFailure counts one more failed code and returns the new count.
-func (s *Store) AddOTPFailure(user string) (int, error) {
+// AddOTPFailure counts one more failed code at now and returns the new count.
+func (s *Store) AddOTPFailure(user string, now time.Time) (int, error) {
 	var n int
-	err := s.db.QueryRow(`UPDATE otp_state SET failures = failures + 1 WHERE user = ? RETURNING failures`, user).Scan(&n)
+	err := s.db.QueryRow(`UPDATE otp_state SET failures = failures + 1, last_failure = ? WHERE user = ? RETURNING failures`, now.Unix(), user).Scan(&n)
 	return n, err
 }
 

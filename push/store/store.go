@@ -52,7 +52,8 @@ var migrations = []string{
 		created     INTEGER NOT NULL,
 		expires     INTEGER NOT NULL,
 		used        INTEGER,
-		device_id   TEXT
+		device_id   TEXT,
+		sealed_uri  BLOB
 	);
 	CREATE TABLE relying_parties (
 		name           TEXT PRIMARY KEY,
@@ -79,7 +80,8 @@ var migrations = []string{
 	CREATE TABLE otp_state (
 		user        TEXT PRIMARY KEY REFERENCES users(name),
 		last_step   INTEGER NOT NULL DEFAULT -1,
-		failures    INTEGER NOT NULL DEFAULT 0
+		failures    INTEGER NOT NULL DEFAULT 0,
+		last_failure INTEGER NOT NULL DEFAULT 0
 	);
 	CREATE TABLE audit (
 		id     INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -147,8 +147,8 @@ func TestDecideFirstWinsAndExpiry(t *testing.T) {
 	if ok, _ := s.Expire("r2", t0.Add(time.Minute)); !ok {
 		t.Fatal("Expire did not expire")
 	}
-	pendingNow, recent, run, err := s.RequestCounts("ada", t0.Add(2*time.Minute), t0)
-	if err != nil || pendingNow != 0 || recent != 2 || run != 1 {
+	pendingNow, recent, run, latest, err := s.RequestCounts("ada", t0.Add(2*time.Minute), t0)
+	if err != nil || pendingNow != 0 || recent != 2 || run != 1 || !latest.Equal(t0) {
 		t.Fatalf("counts pending=%d recent=%d unanswered=%d, %v", pendingNow, recent, run, err)
 	}
 }
@@ -164,14 +164,14 @@ func TestOTPStepReplayAndFailures(t *testing.T) {
 		}
 	}
 	for want := 1; want <= 3; want++ {
-		if n, err := s.AddOTPFailure("ada"); err != nil || n != want {
+		if n, err := s.AddOTPFailure("ada", t0); err != nil || n != want {
 			t.Fatalf("failures %d, %v; want %d", n, err, want)
 		}
 	}
 	if ok, _ := s.UseOTPStep("ada", 101); !ok {
 		t.Fatal("step 101 refused")
 	}
-	if n, _ := s.OTPFailures("ada"); n != 0 {
+	if n, _, _ := s.OTPFailures("ada"); n != 0 {
 		t.Fatalf("failures %d after a good code, want 0", n)
 	}
 }

@@ -1,0 +1,226 @@
+package device
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/countersign/countersign/push"
+)
+
+// State is the connection state of a client.
+type State string
+
+// Connection states.
+const (
+	Connecting   State = "connecting"
+	Connected    State = "connected"
+	Disconnected State = "disconnected"
+)
+
+// Event is something the client tells the app. Exactly one of its fields
+// besides Kind is meaningful, as Kind says.
+type Event struct {
+	Kind EventKind
+	// Request is a new sign-in request, its server signature checked.
+	Request push.Request
+	// RequestID and Status: the request was decided (by this device's
+	// answer for EventResult, elsewhere or by expiry for EventResolved).
+	RequestID string
+	Status    push.Status
+	// State is the new connection state (EventState); Err why it changed.
+	State State
+	Err   error
+}
+
+// EventKind says what an Event is about.
+type EventKind int
+
+// Kinds of events.
+const (
+	EventRequest EventKind = iota
+	EventResolved
+	EventResult
+	EventState
+)
+
+// Client holds the websocket of one enrollment and reconnects it.
+type Client struct {
+	enr Enrollment
+	key ed25519.PrivateKey
+	// OnEvent receives every event, from the client's goroutine.
+	onEvent func(Event)
+	// now tells the time (tests move it).
+	now func() time.Time
+
+	mu   sync.Mutex
+	conn *websocket.Conn
+	seen map[string]push.Request // requests shown and not yet resolved
+}
+
+// NewClient returns a client for an enrollment; onEvent receives its events.
+func NewClient(enr Enrollment, key ed25519.PrivateKey, onEvent func(Event)) *Client {
+	return &Client{enr: enr, key: key, onEvent: onEvent, now: time.Now, seen: map[string]push.Request{}}
+}
+
+// Run connects and stays connected until ctx ends, reconnecting with
+// exponential backoff and jitter. Pending requests arrive again on every
+// connection; the client reports each once.
+func (c *Client) Run(ctx context.Context) {
+	for attempt := 0; ; attempt++ {
+		c.onEvent(Event{Kind: EventState, State: Connecting})
+		connected, err := c.session(ctx)
+		if ctx.Err() != nil {
+			c.onEvent(Event{Kind: EventState, State: Disconnected, Err: ctx.Err()})
+			return
+		}
+		c.onEvent(Event{Kind: EventState, State: Disconnected, Err: err})
+		if connected {
+			attempt = 0
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff(attempt, func(d time.Duration) time.Duration { return rand.N(d + 1) })):
+		}
+	}
+}
+
+// session runs one connection; it reports whether the hello was accepted.
+func (c *Client) session(ctx context.Context) (bool, error) {
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	conn, _, err := websocket.Dial(dctx, c.enr.WebsocketURL, nil)
+	cancel()
+	if err != nil {
+		return false, fmt.Errorf("connecting to %s: %w", c.enr.WebsocketURL, err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(push.MaxFrameSize)
+	f, err := readFrame(ctx, conn)
+	if err != nil {
+		return false, err
+	}
+	if f.Type != push.FrameChallenge {
+		return false, fmt.Errorf("expected a challenge, got %q", f.Type)
+	}
+	hello := push.Frame{Type: push.FrameHello, DeviceID: c.enr.DeviceID, Signature: ed25519.Sign(c.key, push.ConnectSigningBytes(f.Nonce, c.enr.DeviceID))}
+	if err := writeFrame(ctx, conn, hello); err != nil {
+		return false, err
+	}
+	if f, err = readFrame(ctx, conn); err != nil {
+		return false, err
+	}
+	if f.Type == push.FrameError {
+		return false, fmt.Errorf("the server refused this device: %w (activate it again)", f.Error)
+	}
+	if f.Type != push.FrameWelcome {
+		return false, fmt.Errorf("expected welcome, got %q", f.Type)
+	}
+	c.mu.Lock()
+	c.conn = conn
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.conn = nil
+		c.mu.Unlock()
+	}()
+	c.onEvent(Event{Kind: EventState, State: Connected})
+	for {
+		f, err := readFrame(ctx, conn)
+		if err != nil {
+			return true, err
+		}
+		c.handle(f)
+	}
+}
+
+// handle reports one frame from the server, after checking it.
+func (c *Client) handle(f push.Frame) {
+	switch f.Type {
+	case push.FrameRequest:
+		r := *f.Request
+		if err := push.Verify(c.enr.ServerKey, r.SigningBytes(), f.Signature); err != nil {
+			return // never show a request the server did not sign
+		}
+		if !c.now().Before(r.ExpiresAt) {
+			return
+		}
+		c.mu.Lock()
+		_, dup := c.seen[r.ID]
+		c.seen[r.ID] = r
+		c.mu.Unlock()
+		if !dup {
+			c.onEvent(Event{Kind: EventRequest, Request: r})
+		}
+	case push.FrameResolved, push.FrameResult:
+		c.mu.Lock()
+		delete(c.seen, f.RequestID)
+		c.mu.Unlock()
+		kind := EventResolved
+		if f.Type == push.FrameResult {
+			kind = EventResult
+		}
+		c.onEvent(Event{Kind: kind, RequestID: f.RequestID, Status: f.Status})
+	case push.FrameError:
+		if f.RequestID != "" {
+			c.onEvent(Event{Kind: EventResult, RequestID: f.RequestID, Err: f.Error})
+		}
+	}
+}
+
+// ErrNotConnected is returned when answering while the websocket is down.
+var ErrNotConnected = errors.New("not connected to the server; the answer was not sent (it reconnects by itself)")
+
+// Answer sends the user's decision on request r, signed with the device
+// key. The server's verdict arrives as an EventResult.
+func (c *Client) Answer(ctx context.Context, r push.Request, decision push.Decision, reason push.Reason, number string) error {
+	a := push.Answer{RequestID: r.ID, DeviceID: c.enr.DeviceID, Decision: decision, Reason: reason, Number: number, Nonce: r.Nonce}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	if conn == nil {
+		return ErrNotConnected
+	}
+	return writeFrame(ctx, conn, push.Frame{Type: push.FrameAnswer, Answer: &a, Signature: ed25519.Sign(c.key, a.SigningBytes())})
+}
+
+// Pending returns the requests shown and not yet resolved.
+func (c *Client) Pending() []push.Request {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]push.Request, 0, len(c.seen))
+	for _, r := range c.seen {
+		if c.now().Before(r.ExpiresAt) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func readFrame(ctx context.Context, conn *websocket.Conn) (push.Frame, error) {
+	_, data, err := conn.Read(ctx)
+	if err != nil {
+		return push.Frame{}, err
+	}
+	return push.DecodeFrame(data)
+}
+
+func writeFrame(ctx context.Context, conn *websocket.Conn, f push.Frame) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return conn.Write(wctx, websocket.MessageText, data)
+}

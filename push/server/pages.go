@@ -1,0 +1,228 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"io/fs"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/countersign/countersign/assets"
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/store"
+)
+
+// demoRP is the relying-party name of the demo page's own requests.
+const demoRP = "demo"
+
+// routePages adds the enrollment page and, if enabled, the demo page.
+func (s *Server) routePages(mux *http.ServeMux) {
+	web, _ := fs.Sub(assets.Web, "web")
+	page := func(name string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			data, err := fs.ReadFile(web, name)
+			if err != nil {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'")
+			w.Write(data)
+		}
+	}
+	mux.HandleFunc("GET /enroll/{token}", page("enroll.html"))
+	mux.HandleFunc("GET /enroll/{token}/qr.png", s.handleEnrollQR)
+	mux.HandleFunc("GET /enroll/{token}/otpauth.png", s.handleEnrollOTPAuthQR)
+	mux.HandleFunc("GET /v1/enrollments/{token}", s.handleEnrollmentStatus)
+	mux.HandleFunc("POST /v1/enrollments/{token}/confirm", s.handleEnrollmentConfirm)
+	mux.HandleFunc("POST /v1/enrollments/{token}/renew", s.handleEnrollmentRenew)
+	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		w.Write(openAPI)
+	})
+	if s.cfg.Demo {
+		mux.HandleFunc("GET /{$}", page("demo.html"))
+		mux.HandleFunc("POST /demo/sign-in", s.handleDemoSignIn)
+		mux.HandleFunc("GET /demo/requests/{id}", s.handleDemoRequest)
+	}
+}
+
+// EnrollmentStatus is what the enrollment page polls.
+type EnrollmentStatus struct {
+	User      string    `json:"user"`
+	Status    string    `json:"status"` // pending, activated, expired
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func (s *Server) enrollment(token string) (store.Activation, EnrollmentStatus, error) {
+	a, err := s.store.ActivationByToken(token)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, EnrollmentStatus{}, errorf(http.StatusNotFound, "not_found", "this enrollment link is not known; ask your administrator for a new one")
+	}
+	if err != nil {
+		return a, EnrollmentStatus{}, err
+	}
+	st := EnrollmentStatus{User: a.User, Status: "pending", ExpiresAt: a.Expires}
+	switch {
+	case !a.Used.IsZero():
+		st.Status = "activated"
+	case !s.cfg.Now().Before(a.Expires):
+		st.Status = "expired"
+	}
+	return a, st, nil
+}
+
+func (s *Server) handleEnrollmentStatus(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	a, st, err := s.enrollment(token)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if st.Status == "pending" {
+		if d, err := time.ParseDuration(r.URL.Query().Get("wait")); err == nil && d > 0 {
+			ch := s.hub.waitForEnrollment(a.User)
+			timer := time.NewTimer(min(d, maxWait, time.Until(a.Expires)+time.Second))
+			select {
+			case <-ch:
+			case <-timer.C:
+			case <-r.Context().Done():
+			}
+			timer.Stop()
+			s.hub.stopWaitingEnrollment(a.User, ch)
+			_, st, _ = s.enrollment(token)
+		}
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// qrPNG renders text as a QR code image.
+func qrPNG(w http.ResponseWriter, text string) {
+	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, 320, 320, map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4})
+	if err != nil {
+		http.Error(w, "cannot draw the QR code", http.StatusInternalServerError)
+		return
+	}
+	img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
+	for y := range m.GetHeight() {
+		for x := range m.GetWidth() {
+			if !m.Get(x, y) {
+				img.SetGray(x, y, color.Gray{255})
+			}
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) handleEnrollQR(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	a, st, err := s.enrollment(token)
+	if err != nil || st.Status != "pending" {
+		http.Error(w, "this activation code is no longer valid", http.StatusGone)
+		return
+	}
+	uri, err := s.keys.openSeed("activation:"+token, a.SealedURI)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	qrPNG(w, string(uri))
+}
+
+// handleEnrollOTPAuthQR shows the user's seed as a plain otpauth:// QR code
+// for other authenticator apps, while the enrollment is still open.
+func (s *Server) handleEnrollOTPAuthQR(w http.ResponseWriter, r *http.Request) {
+	a, st, err := s.enrollment(r.PathValue("token"))
+	if err != nil || st.Status != "pending" {
+		http.Error(w, "this enrollment link is no longer open", http.StatusGone)
+		return
+	}
+	uri, err := s.OTPAuthURI(a.User)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	qrPNG(w, uri)
+}
+
+func (s *Server) handleEnrollmentConfirm(w http.ResponseWriter, r *http.Request) {
+	_, st, err := s.enrollment(r.PathValue("token"))
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	var body struct {
+		Code string `json:"code"`
+	}
+	if err := decodeBody(w, r, &body); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if st.Status == "expired" {
+		s.writeError(w, errorf(http.StatusGone, "activation_expired", "this enrollment has expired; ask for a new one"))
+		return
+	}
+	valid, err := s.VerifyOTP(st.User, body.Code)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, push.OTPVerifyResult{Valid: valid})
+}
+
+func (s *Server) handleEnrollmentRenew(w http.ResponseWriter, r *http.Request) {
+	_, st, err := s.enrollment(r.PathValue("token"))
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if st.Status != "expired" {
+		s.writeError(w, errorf(http.StatusConflict, "not_expired", "this enrollment is %s; a new code is offered once it expires", st.Status))
+		return
+	}
+	e, err := s.Enroll(st.User)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"enroll_url": e.EnrollURL})
+}
+
+func (s *Server) handleDemoSignIn(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		User string `json:"user"`
+	}
+	if err := decodeBody(w, r, &body); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+	state, err := s.CreateRequest(demoRP, push.AuthRequestBody{User: body.User, Context: push.Context{
+		App: "Countersign demo", IP: ip, Location: "this computer", UserAgent: r.UserAgent(),
+	}})
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, state)
+}
+
+func (s *Server) handleDemoRequest(w http.ResponseWriter, r *http.Request) {
+	wait, _ := time.ParseDuration(r.URL.Query().Get("wait"))
+	req, err := s.waitForDecision(r.Context(), demoRP, r.PathValue("id"), min(max(wait, 0), maxWait))
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, stateOf(req))
+}

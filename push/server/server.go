@@ -1,0 +1,209 @@
+// Package server is the Countersign push server: enrollment of devices by
+// activation code, sign-in requests pushed to devices over websockets and
+// decided by their signed answers, one-time-code verification, and the HTTP
+// API for relying parties. It never imports the app or the keyring.
+package server
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/countersign/countersign/push/store"
+)
+
+// Config are the server's settings; zero values take the defaults.
+type Config struct {
+	// PublicURL is how devices and browsers reach the server, e.g.
+	// https://cs.example.com; it goes into activation codes.
+	PublicURL string
+	// Issuer names the service in authenticator apps.
+	Issuer string
+	// NumberDigits is the length of the number to match (2 by default, up to 6).
+	NumberDigits int
+	// RequestTTL is how long a sign-in request waits for an answer.
+	RequestTTL time.Duration
+	// ActivationTTL is how long an activation code stays valid (10 minutes).
+	ActivationTTL time.Duration
+	// KeepUnblockedOnFraud turns off blocking users who report fraud.
+	KeepUnblockedOnFraud bool
+	// MaxPending is how many requests a user may have waiting (1).
+	MaxPending int
+	// RequestsPerMinute bounds the requests per user per minute (10).
+	RequestsPerMinute int
+	// OTPThrottleAfter failures in a row slow one-time-code checks down (5);
+	// OTPBlockAfter block the user (20; at most 100).
+	OTPThrottleAfter, OTPBlockAfter int
+	// Demo serves the demo sign-in page at /: anyone who reaches it can push
+	// sign-in requests to any user, so keep it to loopback.
+	Demo bool
+	// Now tells the time; tests move it.
+	Now func() time.Time
+	// Logger receives structured logs; never secrets.
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Issuer == "" {
+		c.Issuer = "Countersign"
+	}
+	if c.NumberDigits == 0 {
+		c.NumberDigits = 2
+	}
+	c.NumberDigits = max(1, min(c.NumberDigits, 6))
+	if c.RequestTTL == 0 {
+		c.RequestTTL = 2 * time.Minute
+	}
+	if c.ActivationTTL == 0 {
+		c.ActivationTTL = 10 * time.Minute
+	}
+	if c.MaxPending == 0 {
+		c.MaxPending = 1
+	}
+	if c.RequestsPerMinute == 0 {
+		c.RequestsPerMinute = 10
+	}
+	if c.OTPThrottleAfter == 0 {
+		c.OTPThrottleAfter = 5
+	}
+	if c.OTPBlockAfter == 0 {
+		c.OTPBlockAfter = 20
+	}
+	c.OTPBlockAfter = min(c.OTPBlockAfter, 100)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+}
+
+// Server is an open Countersign server: its database and keys. The admin
+// commands use it without serving HTTP.
+type Server struct {
+	cfg   Config
+	store *store.Store
+	keys  keys
+	log   *slog.Logger
+	hub   *hub
+
+	timersMu sync.Mutex
+	timers   map[string]*time.Timer
+	closed   bool
+}
+
+// DatabaseFile is the SQLite file inside the data directory.
+const DatabaseFile = "countersign.db"
+
+// Open opens the server's data directory (database and key files), creating
+// what is missing.
+func Open(dataDir string, cfg Config) (*Server, error) {
+	cfg.setDefaults()
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data directory: %w", err)
+	}
+	k, err := loadOrCreateKeys(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(filepath.Join(dataDir, DatabaseFile))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: st, keys: k, log: cfg.Logger, timers: map[string]*time.Timer{}}
+	s.hub = newHub(s)
+	return s, nil
+}
+
+// Close stops the timers, closes device connections and the database.
+func (s *Server) Close() error {
+	s.timersMu.Lock()
+	s.closed = true
+	for _, t := range s.timers {
+		t.Stop()
+	}
+	s.timersMu.Unlock()
+	s.hub.closeAll()
+	return s.store.Close()
+}
+
+// PublicKey returns the server's Ed25519 public key.
+func (s *Server) PublicKey() ed25519.PublicKey { return s.keys.sign.Public().(ed25519.PublicKey) }
+
+// Store gives access to the database (for admin listings and tests).
+func (s *Server) Store() *store.Store { return s.store }
+
+// Handler returns the HTTP handler of every endpoint.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/activate", s.handleActivate)
+	mux.HandleFunc("GET /v1/devices/connect", s.handleConnect)
+	mux.HandleFunc("POST /v1/auth-requests", s.withRP(s.handleCreateRequest))
+	mux.HandleFunc("GET /v1/auth-requests/{id}", s.withRP(s.handleGetRequest))
+	mux.HandleFunc("POST /v1/otp/verify", s.withRP(s.handleVerifyOTP))
+	s.routePages(mux)
+	return securityHeaders(mux)
+}
+
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// randomID returns 16 random bytes in hex.
+func randomID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// randomToken returns n random bytes in unpadded base64url.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// randomNumber returns a uniformly random number of the configured length,
+// with leading zeros.
+func (s *Server) randomNumber() string {
+	limit := big.NewInt(1)
+	for range s.cfg.NumberDigits {
+		limit.Mul(limit, big.NewInt(10))
+	}
+	n, _ := rand.Int(rand.Reader, limit)
+	return fmt.Sprintf("%0*d", s.cfg.NumberDigits, n)
+}
+
+// schedule runs f at t (once); a later schedule for the same key replaces it.
+func (s *Server) schedule(key string, at time.Time, f func()) {
+	s.timersMu.Lock()
+	defer s.timersMu.Unlock()
+	if s.closed {
+		return
+	}
+	if old := s.timers[key]; old != nil {
+		old.Stop()
+	}
+	s.timers[key] = time.AfterFunc(max(0, at.Sub(s.cfg.Now())), func() {
+		s.timersMu.Lock()
+		delete(s.timers, key)
+		s.timersMu.Unlock()
+		f()
+	})
+}
