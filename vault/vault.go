@@ -19,7 +19,20 @@ type Account struct {
 	ID string `json:"id"`
 	Params
 	Added time.Time `json:"added"`
+	// Push is set for accounts activated with a Countersign server.
+	Push *PushInfo `json:"push,omitempty"`
 }
+
+// PushInfo is what a push account knows of its server: no secret. The
+// device's private key is a secret of its own (see Vault.DeviceKey).
+type PushInfo struct {
+	DeviceID     string `json:"device_id"`
+	ServerKey    []byte `json:"server_key"`
+	WebsocketURL string `json:"websocket_url"`
+}
+
+// deviceKeyID is the secret-store id of a push account's device key.
+func deviceKeyID(id string) string { return id + ".device" }
 
 // Code is an account's code at a moment.
 type Code struct {
@@ -110,8 +123,10 @@ func Open(dir string, secrets SecretStore) (*Vault, error) {
 		}
 		for _, id := range v.ix.Pending {
 			if _, ok := v.find(id); !ok {
-				if err := v.secrets.Delete(id); err != nil {
-					return fmt.Errorf("removing an orphan secret: %w", err)
+				for _, sid := range []string{id, deviceKeyID(id)} {
+					if err := v.secrets.Delete(sid); err != nil {
+						return fmt.Errorf("removing an orphan secret: %w", err)
+					}
 				}
 			}
 		}
@@ -276,31 +291,68 @@ func (v *Vault) Add(k Key) (Account, error) {
 // AddAll adds every key or none: an invalid key, a duplicate (of the vault
 // or within keys) or a failed write leaves the vault as it was.
 func (v *Vault) AddAll(keys []Key) ([]Account, error) {
+	entries := make([]newEntry, len(keys))
+	for i, k := range keys {
+		entries[i] = newEntry{key: k}
+	}
+	return v.add(entries)
+}
+
+// AddPush adds a push account: its TOTP key, what it knows of its server,
+// and the device's private key, which is stored as a secret.
+func (v *Vault) AddPush(k Key, info PushInfo, deviceKey []byte) (Account, error) {
+	if info.DeviceID == "" || len(info.ServerKey) == 0 || info.WebsocketURL == "" || len(deviceKey) == 0 {
+		return Account{}, errors.New("adding a push account: the activation is incomplete")
+	}
+	added, err := v.add([]newEntry{{key: k, push: &info, deviceKey: deviceKey}})
+	if err != nil {
+		return Account{}, err
+	}
+	return added[0], nil
+}
+
+// newEntry is one account being added, with its secrets.
+type newEntry struct {
+	key       Key
+	push      *PushInfo
+	deviceKey []byte
+}
+
+// secretsOf lists the secrets an entry stores, by secret-store id.
+func (e newEntry) secretsOf(id string) map[string][]byte {
+	m := map[string][]byte{id: e.key.Secret}
+	if e.push != nil {
+		m[deviceKeyID(id)] = e.deviceKey
+	}
+	return m
+}
+
+func (v *Vault) add(entries []newEntry) ([]Account, error) {
 	var added []Account
 	err := v.withLock(func() error {
-		added = make([]Account, 0, len(keys))
+		added = make([]Account, 0, len(entries))
 		now := time.Now().UTC().Truncate(time.Second)
-		for i, k := range keys {
+		for i := range entries {
+			k := &entries[i].key
 			k.Normalize()
 			if err := k.Validate(); err != nil {
 				return fmt.Errorf("%s: %w", k.Label(), err)
 			}
-			keys[i] = k
-			if dup, ok, err := v.duplicateOf(k); err != nil {
+			if dup, ok, err := v.duplicateOf(*k); err != nil {
 				return err
 			} else if ok {
 				return &DuplicateError{Existing: dup}
 			}
 			for j := range i {
-				if keys[j].Type == k.Type && bytes.Equal(keys[j].Secret, k.Secret) {
-					return fmt.Errorf("%s and %s are the same account: %w", keys[j].Label(), k.Label(), ErrDuplicate)
+				if other := entries[j].key; other.Type == k.Type && bytes.Equal(other.Secret, k.Secret) {
+					return fmt.Errorf("%s and %s are the same account: %w", other.Label(), k.Label(), ErrDuplicate)
 				}
 			}
 			id, err := newID()
 			if err != nil {
 				return err
 			}
-			added = append(added, Account{ID: id, Params: k.Params, Added: now})
+			added = append(added, Account{ID: id, Params: k.Params, Added: now, Push: entries[i].push})
 		}
 		before := v.ix
 		for _, a := range added {
@@ -311,9 +363,11 @@ func (v *Vault) AddAll(keys []Key) ([]Account, error) {
 		}
 		step("pending-written")
 		for i, a := range added {
-			if err := v.secrets.Set(a.ID, keys[i].Secret); err != nil {
-				v.undoAdd(before, added[:i+1])
-				return err
+			for sid, secret := range entries[i].secretsOf(a.ID) {
+				if err := v.secrets.Set(sid, secret); err != nil {
+					v.undoAdd(before, added[:i+1])
+					return err
+				}
 			}
 			step("secret-written")
 		}
@@ -323,7 +377,7 @@ func (v *Vault) AddAll(keys []Key) ([]Account, error) {
 			return err
 		}
 		for i, a := range added {
-			v.secretC[a.ID] = slices.Clone(keys[i].Secret)
+			v.secretC[a.ID] = slices.Clone(entries[i].key.Secret)
 		}
 		return nil
 	})
@@ -333,16 +387,32 @@ func (v *Vault) AddAll(keys []Key) ([]Account, error) {
 	return added, nil
 }
 
-// undoAdd removes the secrets of a failed AddAll and restores the index. If
+// undoAdd removes the secrets of a failed add and restores the index. If
 // that fails too, the ids stay pending and the next Open removes them.
 func (v *Vault) undoAdd(before index, added []Account) {
 	for _, a := range added {
-		if v.secrets.Delete(a.ID) != nil {
+		if v.secrets.Delete(a.ID) != nil || v.secrets.Delete(deviceKeyID(a.ID)) != nil {
 			return
 		}
 	}
 	v.ix = before
 	_ = v.save()
+}
+
+// DeviceKey returns the device private key of a push account.
+func (v *Vault) DeviceKey(id string) ([]byte, error) {
+	a, ok := v.Account(id)
+	if !ok {
+		return nil, errNoAccount(id)
+	}
+	if a.Push == nil {
+		return nil, fmt.Errorf("%s is not a push account", a.Label())
+	}
+	key, err := v.secrets.Get(deviceKeyID(id))
+	if err != nil {
+		return nil, fmt.Errorf("the device key of %s: %w", a.Label(), err)
+	}
+	return key, nil
 }
 
 // Delete removes an account and its secret.
@@ -362,9 +432,11 @@ func (v *Vault) Delete(id string) error {
 			clear(s)
 			delete(v.secretC, id)
 		}
-		if err := v.secrets.Delete(id); err != nil {
-			// The id stays pending: the next Open retries.
-			return fmt.Errorf("deleting the secret (it will be retried on next start): %w", err)
+		for _, sid := range []string{id, deviceKeyID(id)} {
+			if err := v.secrets.Delete(sid); err != nil {
+				// The id stays pending: the next Open retries.
+				return fmt.Errorf("deleting the secret (it will be retried on next start): %w", err)
+			}
 		}
 		step("secret-deleted")
 		v.ix.Pending = slices.DeleteFunc(v.ix.Pending, func(p string) bool { return p == id })

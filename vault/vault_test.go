@@ -308,3 +308,32 @@ func FuzzParseIndex(f *testing.F) {
 		}
 	})
 }
+
+func TestPushAccountKeepsItsDeviceKey(t *testing.T) {
+	v := openTestVault(t)
+	info := PushInfo{DeviceID: "dev-1", ServerKey: bytes.Repeat([]byte{1}, 32), WebsocketURL: "ws://127.0.0.1:8080/v1/devices/connect"}
+	deviceKey := bytes.Repeat([]byte{9}, 64)
+	a, err := v.AddPush(mustParse(t, "otpauth://totp/Countersign:ada?secret=JBSWY3DPEHPK3PXP"), info, deviceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := v.Account(a.ID); got.Push == nil || got.Push.DeviceID != "dev-1" || got.Push.WebsocketURL != info.WebsocketURL {
+		t.Fatalf("push info %+v", got.Push)
+	}
+	if got, err := v.DeviceKey(a.ID); err != nil || !bytes.Equal(got, deviceKey) {
+		t.Fatalf("device key %x, %v", got, err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(v.Dir(), indexFileName))
+	if bytes.Contains(raw, deviceKey) || strings.Contains(string(raw), "CQkJCQkJ") {
+		t.Fatal("the index holds the device key")
+	}
+	if err := v.Delete(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.secrets.Get(deviceKeyID(a.ID)); !errors.Is(err, ErrSecretNotFound) {
+		t.Fatalf("device key left after delete: %v", err)
+	}
+	if _, err := v.AddPush(mustParse(t, "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ"), PushInfo{}, nil); err == nil {
+		t.Fatal("an incomplete activation was added")
+	}
+}
