@@ -12,8 +12,9 @@ import (
 //
 //	challenge  server → device  Nonce: a fresh random challenge
 //	hello      device → server  DeviceID, Signature over ConnectSigningBytes(Nonce, DeviceID)
-//	welcome    server → device  the device is authenticated; pending requests follow
 //	request    server → device  Request, Signature by the server over Request.SigningBytes()
+//	welcome    server → device  the device is authenticated and has every request that was
+//	                            pending when it connected (they come before welcome)
 //	answer     device → server  Answer, Signature by the device over Answer.SigningBytes()
 //	result     server → device  RequestID, Status: how the server took this device's answer
 //	resolved   server → device  RequestID, Status: the request was decided elsewhere or expired

@@ -72,7 +72,7 @@ func NewClient(enr Enrollment, key ed25519.PrivateKey, onEvent func(Event)) *Cli
 
 // Run connects and stays connected until ctx ends, reconnecting with
 // exponential backoff and jitter. Pending requests arrive again on every
-// connection; the client reports each once.
+// connection, before the Connected event; the client reports each once.
 func (c *Client) Run(ctx context.Context) {
 	for attempt := 0; ; attempt++ {
 		c.onEvent(Event{Kind: EventState, State: Connecting})
@@ -114,14 +114,19 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 	if err := writeFrame(ctx, conn, hello); err != nil {
 		return false, err
 	}
-	if f, err = readFrame(ctx, conn); err != nil {
-		return false, err
-	}
-	if f.Type == push.FrameError {
-		return false, fmt.Errorf("the server refused this device: %w (activate it again)", f.Error)
-	}
-	if f.Type != push.FrameWelcome {
-		return false, fmt.Errorf("expected welcome, got %q", f.Type)
+	// The pending requests come first, then welcome.
+	for welcomed := false; !welcomed; {
+		if f, err = readFrame(ctx, conn); err != nil {
+			return false, err
+		}
+		switch f.Type {
+		case push.FrameError:
+			return false, fmt.Errorf("the server refused this device: %w (activate it again)", f.Error)
+		case push.FrameWelcome:
+			welcomed = true
+		default:
+			c.handle(f)
+		}
 	}
 	c.mu.Lock()
 	c.conn = conn

@@ -264,7 +264,8 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("device connected", "device", dc.device.ID, "user", dc.device.User)
 
 	go s.writeLoop(ctx, dc)
-	dc.send <- push.Frame{Type: push.FrameWelcome}
+	// The pending requests go first; welcome then tells the device it has
+	// every request that was waiting.
 	pending, err := s.store.PendingRequests(dc.device.User, s.cfg.Now())
 	if err != nil {
 		s.log.Error("listing pending requests", "err", err)
@@ -272,6 +273,7 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	for _, p := range pending {
 		dc.send <- s.requestFrame(p.Request)
 	}
+	dc.send <- push.Frame{Type: push.FrameWelcome}
 	err = s.readLoop(ctx, dc)
 	status := websocket.CloseStatus(err)
 	switch {
