@@ -66,7 +66,7 @@ func (s *addScreen) scanScreen() {
 	go func() {
 		time.Sleep(300 * time.Millisecond) // let the window manager hide the window
 		texts, err := u.opts.ScanScreen()
-		fyne.Do(func() {
+		u.do(func() {
 			u.win.Show()
 			s.report(texts, err)
 		})
@@ -173,8 +173,12 @@ func (u *UI) addText(text string) (string, int) {
 		}
 		return fmt.Sprintf("Added %d accounts from Google Authenticator%s.", len(accounts), batch), len(accounts)
 	case push.IsActivationURI(text):
-		return "This is a Countersign push activation code. Push sign-in arrives in a later version of this app; " +
-			"ask your administrator for a regular authenticator QR code meanwhile.", 0
+		act, err := push.ParseActivationURI(text)
+		if err != nil {
+			return err.Error(), 0
+		}
+		go u.activate(text)
+		return "Activating " + act.Account + " with " + act.URL + "…", 0
 	case strings.HasPrefix(strings.ToLower(text), "otpauth://"):
 		k, err := vault.ParseURI(text)
 		if err != nil {
@@ -187,6 +191,27 @@ func (u *UI) addText(text string) (string, int) {
 		return "Added " + a.Label() + ".", 1
 	}
 	return "This QR code is not an authenticator code (it does not start with otpauth://).", 0
+}
+
+// activate runs an activation off the UI goroutine and reports on it.
+func (u *UI) activate(uri string) {
+	a, err := ActivateAccount(u.push.ctx, u.vault, uri, deviceName())
+	u.do(func() {
+		if err != nil {
+			u.setStatus("Activation failed: " + err.Error())
+			if u.adding != nil {
+				u.adding.result.SetText("Activation failed: " + err.Error())
+			}
+			return
+		}
+		if u.adding != nil {
+			u.adding.dialog.Hide()
+		}
+		u.filter()
+		u.refreshTray()
+		u.startPush()
+		u.setStatus("Activated " + a.Label() + ": sign-in requests will appear here.")
+	})
 }
 
 // addManual adds the key typed in the form, or shows what is wrong.

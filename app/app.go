@@ -72,8 +72,12 @@ type UI struct {
 	tray     desktop.App     // nil where there is no system tray
 	adding   *addScreen      // the open "Add account" dialog, if any
 	settings *settingsScreen // the open settings dialog, if any
+	push     *pushState
 
-	clip   clipboardClearer
+	clip clipboardClearer
+	// do runs a UI change from another goroutine on the UI goroutine:
+	// fyne.Do; tests queue it and run it on the test's goroutine.
+	do     func(func())
 	ticker *time.Ticker
 	done   chan struct{}
 }
@@ -89,8 +93,8 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	u := &UI{app: a, vault: v, opts: opts, current: -1}
-	u.clip = clipboardClearer{clipboard: a.Clipboard(), after: time.AfterFunc}
+	u := &UI{app: a, vault: v, opts: opts, current: -1, push: newPushState(), do: fyne.Do}
+	u.clip = clipboardClearer{clipboard: a.Clipboard(), after: time.AfterFunc, do: func(f func()) { u.do(f) }}
 	u.tray, _ = a.(desktop.App)
 	applyTheme(a, a.Preferences().StringWithFallback(prefTheme, themeSystem))
 
@@ -121,6 +125,7 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	u.installShortcuts()
 	u.filter()
 	u.setupTray()
+	u.startPush()
 	return u
 }
 
@@ -143,7 +148,7 @@ func (u *UI) start() {
 		for {
 			select {
 			case <-ticker.C:
-				fyne.Do(u.tick)
+				u.do(u.tick)
 			case <-done:
 				return
 			}
@@ -151,8 +156,9 @@ func (u *UI) start() {
 	}()
 }
 
-// stop ends the refresh and remembers the window size.
+// stop ends the refresh and the push connections, and remembers the window size.
 func (u *UI) stop() {
+	u.push.cancel()
 	if u.ticker != nil {
 		u.ticker.Stop()
 		close(u.done)

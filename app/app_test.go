@@ -59,6 +59,37 @@ type fixture struct {
 	now   time.Time
 	// clears are the clipboard clearings scheduled, run by the test.
 	clears []func()
+	// queue holds the UI changes other goroutines ask for; runUI runs them
+	// on the test's goroutine, which plays the UI goroutine.
+	queue chan func()
+}
+
+// runUI runs the queued UI changes.
+func (f *fixture) runUI() {
+	for {
+		select {
+		case fn := <-f.queue:
+			fn()
+		default:
+			return
+		}
+	}
+}
+
+// waitFor runs queued UI changes until cond holds, for at most 10 s.
+func (f *fixture) waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		f.runUI()
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func newFixture(t *testing.T, a fyne.App, opts Options, uris ...string) *fixture {
@@ -66,13 +97,14 @@ func newFixture(t *testing.T, a fyne.App, opts Options, uris ...string) *fixture
 	if a == nil {
 		a = test.NewTempApp(t)
 	}
-	f := &fixture{app: a, vault: testVault(t, t.TempDir(), uris...), now: time.Unix(59, 0)}
+	f := &fixture{app: a, vault: testVault(t, t.TempDir(), uris...), now: time.Unix(59, 0), queue: make(chan func(), 1024)}
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return f.now }
 	}
 	f.ui = New(a, f.vault, opts)
+	f.ui.do = func(fn func()) { f.queue <- fn }
 	f.ui.clip.after = func(d time.Duration, fn func()) *time.Timer {
-		f.clears = append(f.clears, fn)
+		f.clears = append(f.clears, func() { fn(); f.runUI() })
 		return time.NewTimer(time.Hour)
 	}
 	f.ui.win.Resize(fyne.NewSize(420, 640))

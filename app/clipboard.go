@@ -12,6 +12,8 @@ type clipboardClearer struct {
 	clipboard fyne.Clipboard
 	// after schedules f after d (time.AfterFunc; tests run it by hand).
 	after func(d time.Duration, f func()) *time.Timer
+	// do runs the clearing on the UI goroutine.
+	do    func(func())
 	timer *time.Timer
 }
 
@@ -26,7 +28,7 @@ func (c *clipboardClearer) copy(code string, timeout time.Duration) {
 		return
 	}
 	c.timer = c.after(timeout, func() {
-		fyne.Do(func() {
+		c.do(func() {
 			if c.clipboard.Content() == code {
 				c.clipboard.SetContent("")
 			}

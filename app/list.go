@@ -105,9 +105,12 @@ func (r *accountRow) show(i int, a vault.Account) {
 	default:
 		r.code.SetText(vault.GroupCode(c.Value))
 		left := c.End.Sub(now)
-		if left <= nextCodeWindow {
+		switch {
+		case left <= nextCodeWindow:
 			r.next.SetText("next " + vault.GroupCode(c.Next))
-		} else {
+		case a.Push != nil:
+			r.next.SetText(r.ui.connectionLabel(a.ID))
+		default:
 			r.next.SetText("")
 		}
 		r.left.Max = float64(a.Period)

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2"
 )
 
@@ -18,6 +20,13 @@ func (u *UI) setupTray() {
 // first accounts, quit.
 func (u *UI) trayMenu() *fyne.Menu {
 	items := []*fyne.MenuItem{fyne.NewMenuItem("Show Countersign", u.showWindow)}
+	if n := u.pendingCount(); n > 0 {
+		waiting := fyne.NewMenuItem(fmt.Sprintf("%d sign-in request(s) waiting", n), func() {
+			u.showWindow()
+			u.showNextRequest()
+		})
+		items = append([]*fyne.MenuItem{waiting}, items...)
+	}
 	accounts := u.vault.Accounts()
 	if len(accounts) > 0 {
 		items = append(items, fyne.NewMenuItemSeparator())

@@ -1,0 +1,196 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/server"
+)
+
+// pushServer is a real Countersign server on a loopback port with a real
+// SQLite file; the app under test activates against it and answers its
+// sign-in requests over a real websocket.
+type pushServer struct {
+	srv *server.Server
+	url string
+}
+
+func startPushServer(t *testing.T, cfg server.Config) *pushServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := server.Open(t.TempDir(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv.Handler()}}
+	ts.Start()
+	t.Cleanup(func() { ts.CloseClientConnections(); ts.Close(); srv.Close() })
+	if err := srv.AddUser("ada", true); err != nil {
+		t.Fatal(err)
+	}
+	return &pushServer{srv: srv, url: cfg.PublicURL}
+}
+
+// activatedFixture is the app with a push account activated by scanning
+// the server's activation QR code.
+func activatedFixture(t *testing.T, cfg server.Config) (*fixture, *pushServer) {
+	t.Helper()
+	ps := startPushServer(t, cfg)
+	enr, err := ps.srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, nil, Options{ScanScreen: func() ([]string, error) { return []string{enr.ActivationURI}, nil }, Now: time.Now})
+	f.ui.showAdd()
+	f.ui.adding.scanScreen()
+	f.waitFor(t, func() bool { return strings.HasPrefix(f.ui.status.Text, "Activated ") })
+	if got := f.ui.status.Text; got != "Activated Countersign (ada): sign-in requests will appear here." {
+		t.Fatalf("status %q", got)
+	}
+	accounts := f.vault.Accounts()
+	if len(accounts) != 1 || accounts[0].Push == nil {
+		t.Fatalf("accounts %+v", accounts)
+	}
+	f.waitFor(t, func() bool { return f.ui.push.states[accounts[0].ID] == "connected" })
+	return f, ps
+}
+
+func (ps *pushServer) signIn(t *testing.T) push.AuthRequestState {
+	t.Helper()
+	st, err := ps.srv.CreateRequest("payroll", push.AuthRequestBody{User: "ada", Context: push.Context{
+		App: "Payroll", IP: "203.0.113.7", Location: "Lyon, FR", UserAgent: "Firefox 140",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (ps *pushServer) final(t *testing.T, id string) (push.Status, string) {
+	t.Helper()
+	r, err := ps.srv.Store().AuthRequest(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Status, r.Reason
+}
+
+// requestDialogShown waits for the sign-in dialog and returns it.
+func requestDialogShown(t *testing.T, f *fixture) *requestDialog {
+	t.Helper()
+	f.waitFor(t, func() bool { return f.ui.push.dialog != nil })
+	return f.ui.push.dialog
+}
+
+func TestPushApproveFromTheApp(t *testing.T) {
+	f, ps := activatedFixture(t, server.Config{})
+	// The push account also gives TOTP codes, and shows its connection.
+	if got := f.shown()[0]; !strings.HasPrefix(got, "Countersign|ada|") {
+		t.Fatalf("row %q", got)
+	}
+	st := ps.signIn(t)
+	d := requestDialogShown(t, f)
+	shown := strings.Join(labelsOf(topOverlay(t, f.ui)), "|")
+	for _, want := range []string{"Is this you signing in now?", "Payroll", "Countersign (ada)", "203.0.113.7", "Lyon, FR", "Firefox 140"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the dialog does not show %q: %s", want, shown)
+		}
+	}
+	// Approving without the number is explained in place.
+	test.Tap(d.approve)
+	if !strings.HasPrefix(d.problem.Text, "Type the number shown on the sign-in screen first.") {
+		t.Fatalf("problem %q", d.problem.Text)
+	}
+	test.Type(d.number, st.Number)
+	test.Tap(d.approve)
+	f.waitFor(t, func() bool { return f.ui.status.Text == "Sign-in approved." })
+	if status, _ := ps.final(t, st.ID); status != push.StatusApproved {
+		t.Fatalf("server says %s", status)
+	}
+	if f.ui.push.dialog != nil || f.ui.pendingCount() != 0 {
+		t.Fatal("the answered request is still shown")
+	}
+}
+
+func TestPushWrongNumberAndDeny(t *testing.T) {
+	f, ps := activatedFixture(t, server.Config{NumberDigits: 4, MaxPending: 2})
+	st := ps.signIn(t)
+	d := requestDialogShown(t, f)
+	wrong := "0000"
+	if st.Number == wrong {
+		wrong = "0001"
+	}
+	test.Type(d.number, wrong)
+	test.Tap(d.approve)
+	f.waitFor(t, func() bool { return f.ui.status.Text == "Sign-in denied." })
+	if status, reason := ps.final(t, st.ID); status != push.StatusDenied || reason != "wrong_number" {
+		t.Fatalf("server says %s (%s)", status, reason)
+	}
+	st2 := ps.signIn(t)
+	d = requestDialogShown(t, f)
+	test.Tap(d.deny)
+	f.waitFor(t, func() bool { return f.ui.status.Text == "Sign-in denied." && f.ui.push.dialog == nil })
+	if status, reason := ps.final(t, st2.ID); status != push.StatusDenied || reason != "not_me" {
+		t.Fatalf("server says %s (%s)", status, reason)
+	}
+}
+
+func TestPushReportFraudBlocksTheUser(t *testing.T) {
+	f, ps := activatedFixture(t, server.Config{})
+	st := ps.signIn(t)
+	d := requestDialogShown(t, f)
+	test.Tap(d.fraud)
+	confirm := topOverlay(t, f.ui)
+	if got := strings.Join(labelsOf(confirm), " "); !strings.Contains(got, "is blocked: no sign-in works until an administrator unblocks it") {
+		t.Fatalf("the confirmation says %q", got)
+	}
+	tapButton(t, confirm, "Report fraud")
+	f.waitFor(t, func() bool { return strings.HasPrefix(f.ui.status.Text, "Reported as fraud") })
+	if status, _ := ps.final(t, st.ID); status != push.StatusFraud {
+		t.Fatalf("server says %s", status)
+	}
+	if u, _ := ps.srv.Store().User("ada"); !u.Blocked {
+		t.Fatal("the user is not blocked after a fraud report")
+	}
+}
+
+func TestPushRequestExpiresAndDisappears(t *testing.T) {
+	f, ps := activatedFixture(t, server.Config{RequestTTL: time.Second})
+	ps.signIn(t)
+	requestDialogShown(t, f)
+	f.waitFor(t, func() bool { return f.ui.push.dialog == nil })
+	if got := f.ui.status.Text; got != "A sign-in request expired without an answer." {
+		t.Fatalf("status %q", got)
+	}
+}
+
+func TestActivationRefusedIsExplained(t *testing.T) {
+	ps := startPushServer(t, server.Config{})
+	enr, _ := ps.srv.Enroll("ada")
+	// The code is spent by another device first.
+	v := testVault(t, t.TempDir())
+	if _, err := ActivateAccount(context.Background(), v, enr.ActivationURI, "other"); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, nil, Options{})
+	f.ui.addTexts([]string{enr.ActivationURI})
+	f.waitFor(t, func() bool { return strings.HasPrefix(f.ui.status.Text, "Activation failed") })
+	if got := f.ui.status.Text; got != "Activation failed: activation refused: activation_used: this activation code was already used; ask for a new one" {
+		t.Fatalf("status %q", got)
+	}
+}

@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/device"
+	"github.com/countersign/countersign/vault"
+)
+
+// activationClient is the HTTP client of activations: bounded in time.
+var activationClient = &http.Client{Timeout: 20 * time.Second}
+
+// ActivateAccount activates this device with a Countersign activation URI
+// (countersign://activate?...) and stores the new push account: its TOTP
+// key, its server's key, and the device key in the secret store. It is used
+// by the GUI and by `countersign activate`.
+func ActivateAccount(ctx context.Context, v *vault.Vault, uri, deviceName string) (vault.Account, error) {
+	act, err := push.ParseActivationURI(uri)
+	if err != nil {
+		return vault.Account{}, err
+	}
+	a, err := device.Activate(ctx, activationClient, act, deviceName)
+	if err != nil {
+		return vault.Account{}, err
+	}
+	secret, err := vault.DecodeSecret(a.TOTP.Secret)
+	if err != nil {
+		return vault.Account{}, fmt.Errorf("the server sent a bad seed: %w", err)
+	}
+	issuer := a.Issuer
+	if issuer == "" {
+		issuer = act.Issuer
+	}
+	k := vault.Key{Params: vault.Params{
+		Type: vault.TOTP, Issuer: issuer, Name: a.Account,
+		Algorithm: vault.Algorithm(a.TOTP.Algorithm), Digits: a.TOTP.Digits, Period: a.TOTP.Period,
+	}, Secret: secret}
+	acc, err := v.AddPush(k, vault.PushInfo{DeviceID: a.DeviceID, ServerKey: a.ServerKey, WebsocketURL: a.WebsocketURL}, a.PrivateKey)
+	if err != nil {
+		return vault.Account{}, fmt.Errorf("the server activated this device but it could not be saved: %w; ask for a new activation code", err)
+	}
+	return acc, nil
+}
+
+// NewPushClient returns the websocket client of a push account; onEvent
+// receives its events from the client's goroutine.
+func NewPushClient(v *vault.Vault, a vault.Account, onEvent func(device.Event)) (*device.Client, error) {
+	if a.Push == nil {
+		return nil, fmt.Errorf("%s is not a push account", a.Label())
+	}
+	key, err := v.DeviceKey(a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("the device key of %s is damaged; activate the account again", a.Label())
+	}
+	enr := device.Enrollment{DeviceID: a.Push.DeviceID, ServerKey: a.Push.ServerKey, WebsocketURL: a.Push.WebsocketURL, Issuer: a.Issuer, Account: a.Name}
+	return device.NewClient(enr, ed25519.PrivateKey(key), onEvent), nil
+}
