@@ -37,6 +37,21 @@ var commands = []*command{
 	{name: "delete", usage: "delete ID",
 		summary: "delete an account and its secret",
 		run:     cmdDelete},
+	{name: "activate", usage: "activate URI [--device-name NAME]",
+		summary: "activate a push account from a countersign://activate URI (the enrollment QR code's text)",
+		run:     cmdActivate},
+	{name: "requests", usage: "requests [--wait D] [--json]",
+		summary: "list the pending sign-in requests of the push accounts, waiting up to D for one",
+		run:     cmdRequests},
+	{name: "approve", usage: "approve ID --number N",
+		summary: "approve a sign-in request, with the number shown on the sign-in screen",
+		run:     cmdApprove},
+	{name: "deny", usage: "deny ID",
+		summary: "deny a sign-in request (this was not me)",
+		run:     cmdDeny},
+	{name: "fraud", usage: "fraud ID",
+		summary: "report a sign-in request as fraud: it is denied and the account blocked until an administrator unblocks it",
+		run:     cmdFraud},
 }
 
 // globals are the flags every subcommand accepts, before or after its name.

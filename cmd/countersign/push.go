@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/countersign/countersign/app"
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/device"
+	"github.com/countersign/countersign/vault"
+)
+
+// cmdActivate activates a push account from an activation URI.
+func cmdActivate(c *cli, cmd *command, args []string) error {
+	fs := c.flags(cmd)
+	name := fs.String("device-name", "", "how the server names this device (default: Countersign on HOSTNAME)")
+	pos, err := c.parse(fs, cmd, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErrorf("activate: give one countersign://activate URI (see countersign activate --help)")
+	}
+	if *name == "" {
+		host, _ := os.Hostname()
+		*name = "Countersign on " + host
+	}
+	v, err := c.openVault()
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := app.ActivateAccount(ctx, v, pos[0], *name)
+	if err != nil {
+		return fmt.Errorf("activating: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "activated\t%s\t%s\n", a.ID, a.Label())
+	return nil
+}
+
+// requestJSON is one pending sign-in request as `requests --json` prints it.
+type requestJSON struct {
+	ID        string    `json:"id"`
+	User      string    `json:"user"`
+	App       string    `json:"app"`
+	IP        string    `json:"ip"`
+	Location  string    `json:"location"`
+	UserAgent string    `json:"user_agent"`
+	Account   string    `json:"account"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// pushSession connects every push account of the vault and collects their
+// pending requests.
+type pushSession struct {
+	mu        sync.Mutex
+	clients   map[string]*device.Client // by account id
+	accounts  map[string]vault.Account
+	connected map[string]bool
+	errs      map[string]error
+	changed   chan struct{}
+	results   map[string]device.Event // by request id
+}
+
+func (c *cli) startPush(ctx context.Context, v *vault.Vault) (*pushSession, error) {
+	s := &pushSession{clients: map[string]*device.Client{}, accounts: map[string]vault.Account{}, connected: map[string]bool{},
+		errs: map[string]error{}, changed: make(chan struct{}, 1), results: map[string]device.Event{}}
+	for _, a := range v.Accounts() {
+		if a.Push == nil {
+			continue
+		}
+		id := a.ID
+		client, err := app.NewPushClient(v, a, func(ev device.Event) { s.event(id, ev) })
+		if err != nil {
+			return nil, err
+		}
+		s.clients[id], s.accounts[id] = client, a
+		go client.Run(ctx)
+	}
+	if len(s.clients) == 0 {
+		return nil, errors.New("the vault has no push account; add one with countersign activate URI")
+	}
+	return s, nil
+}
+
+func (s *pushSession) event(accountID string, ev device.Event) {
+	s.mu.Lock()
+	switch ev.Kind {
+	case device.EventState:
+		s.connected[accountID] = ev.State == device.Connected
+		if ev.Err != nil && ev.State == device.Disconnected {
+			s.errs[accountID] = ev.Err
+		}
+	case device.EventResult:
+		s.results[ev.RequestID] = ev
+	}
+	s.mu.Unlock()
+	select {
+	case s.changed <- struct{}{}:
+	default:
+	}
+}
+
+// waitConnected waits until every account has connected once (and so has
+// its pending requests), or fails naming the first that could not.
+func (s *pushSession) waitConnected(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		all := len(s.connected) == len(s.clients) && !slices.Contains(mapsValues(s.connected), false)
+		var firstErr error
+		for id, err := range s.errs {
+			if !s.connected[id] {
+				firstErr = fmt.Errorf("%s: %w", s.accounts[id].Label(), err)
+			}
+		}
+		s.mu.Unlock()
+		if all {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if firstErr != nil {
+				return firstErr
+			}
+			return errors.New("the server did not answer in time")
+		case <-s.changed:
+		}
+	}
+}
+
+func mapsValues(m map[string]bool) []bool {
+	var out []bool
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+// pending returns every pending request with its account.
+func (s *pushSession) pending() []requestJSON {
+	var out []requestJSON
+	for id, client := range s.clients {
+		for _, r := range client.Pending() {
+			out = append(out, requestJSON{ID: r.ID, User: r.User, App: r.Context.App, IP: r.Context.IP, Location: r.Context.Location,
+				UserAgent: r.Context.UserAgent, Account: s.accounts[id].Label(), ExpiresAt: r.ExpiresAt.UTC()})
+		}
+	}
+	slices.SortFunc(out, func(a, b requestJSON) int { return a.ExpiresAt.Compare(b.ExpiresAt) })
+	return out
+}
+
+// cmdRequests prints the pending sign-in requests, waiting up to --wait for one.
+func cmdRequests(c *cli, cmd *command, args []string) error {
+	fs := c.flags(cmd)
+	wait := fs.Duration("wait", 0, "wait up to `D` (e.g. 30s) for a request when none is pending")
+	asJSON := fs.Bool("json", false, "print JSON: an array of objects with id, user, app, ip, location, user_agent, account, expires_at")
+	if _, err := c.parse(fs, cmd, args); err != nil {
+		return err
+	}
+	v, err := c.openVault()
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s, err := c.startPush(ctx, v)
+	if err != nil {
+		return err
+	}
+	cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
+	defer ccancel()
+	if err := s.waitConnected(cctx); err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	deadline := time.After(*wait)
+	for len(s.pending()) == 0 && *wait > 0 {
+		select {
+		case <-deadline:
+			*wait = 0
+		case <-s.changed:
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	reqs := s.pending()
+	if *asJSON {
+		if reqs == nil {
+			reqs = []requestJSON{}
+		}
+		return writeJSON(c, reqs)
+	}
+	if len(reqs) == 0 {
+		fmt.Fprintln(c.stdout, "no pending sign-in request")
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	for _, r := range reqs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\texpires %s\n", r.ID, r.Account, r.App, r.IP, r.Location, r.ExpiresAt.Local().Format(time.TimeOnly))
+	}
+	return tw.Flush()
+}
+
+func cmdApprove(c *cli, cmd *command, args []string) error {
+	return answerCommand(c, cmd, args, push.Approve)
+}
+func cmdDeny(c *cli, cmd *command, args []string) error {
+	return answerCommand(c, cmd, args, push.Deny)
+}
+func cmdFraud(c *cli, cmd *command, args []string) error {
+	return answerCommand(c, cmd, args, push.Fraud)
+}
+
+// answerCommand answers one pending request and prints the server's verdict.
+// It fails unless the request ends as the user asked.
+func answerCommand(c *cli, cmd *command, args []string, decision push.Decision) error {
+	fs := c.flags(cmd)
+	number := new(string)
+	if decision == push.Approve {
+		number = fs.String("number", "", "the `N`umber shown on the sign-in screen (required)")
+	}
+	pos, err := c.parse(fs, cmd, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErrorf("%s: give the request ID (countersign requests lists them)", cmd.name)
+	}
+	if decision == push.Approve && strings.TrimSpace(*number) == "" {
+		return usageErrorf("approve: --number N is required: type the number shown on the sign-in screen")
+	}
+	v, err := c.openVault()
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := c.startPush(ctx, v)
+	if err != nil {
+		return err
+	}
+	if err := s.waitConnected(ctx); err != nil {
+		return fmt.Errorf("connecting: %w", err)
+	}
+	id := pos[0]
+	for accountID, client := range s.clients {
+		for _, r := range client.Pending() {
+			if r.ID != id {
+				continue
+			}
+			reason := push.ReasonNone
+			if decision == push.Deny {
+				reason = push.ReasonNotMe
+			}
+			if err := client.Answer(ctx, r, decision, reason, strings.TrimSpace(*number)); err != nil {
+				return fmt.Errorf("answering: %w", err)
+			}
+			return s.report(ctx, c, id, decision, s.accounts[accountID])
+		}
+	}
+	return fmt.Errorf("no pending sign-in request %q: it may have expired or been answered elsewhere (countersign requests lists them)", id)
+}
+
+// report waits for the server's verdict on request id and prints it.
+func (s *pushSession) report(ctx context.Context, c *cli, id string, decision push.Decision, a vault.Account) error {
+	for {
+		s.mu.Lock()
+		ev, ok := s.results[id]
+		s.mu.Unlock()
+		if ok {
+			if ev.Err != nil {
+				return fmt.Errorf("the server refused the answer: %w", ev.Err)
+			}
+			fmt.Fprintf(c.stdout, "%s\t%s\t%s\n", id, a.Label(), ev.Status)
+			want := map[push.Decision]push.Status{push.Approve: push.StatusApproved, push.Deny: push.StatusDenied, push.Fraud: push.StatusFraud}[decision]
+			if ev.Status != want {
+				if decision == push.Approve && ev.Status == push.StatusDenied {
+					return errors.New("the request was denied: the number did not match the sign-in screen")
+				}
+				return fmt.Errorf("the request ended %s, not %s", ev.Status, want)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("the server did not confirm the answer in time")
+		case <-s.changed:
+		}
+	}
+}
