@@ -97,6 +97,7 @@ type Server struct {
 	keys  keys
 	log   *slog.Logger
 	hub   *hub
+	rps   rpCache
 
 	timersMu sync.Mutex
 	timers   map[string]*time.Timer

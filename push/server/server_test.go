@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -330,6 +333,48 @@ func TestFraudBlocksUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.signIn("ada")
+}
+
+func TestFraudWebhookIsSigned(t *testing.T) {
+	e := newEnv(t, Config{})
+	got := make(chan *http.Request, 1)
+	bodies := make(chan []byte, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	defer hook.Close()
+	key, secret, err := e.srv.AddRelyingParty("shop", hook.URL+"/countersign")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.activate("ada", "laptop")
+	var st push.AuthRequestState
+	if code := e.callWithKey(key, "POST", "/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &st); code != http.StatusCreated {
+		t.Fatalf("sign-in: %d", code)
+	}
+	r := p.request(t)
+	p.client.Answer(context.Background(), r, push.Fraud, "", "")
+	var req *http.Request
+	select {
+	case req = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no webhook within 10 s")
+	}
+	body := <-bodies
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if want := "sha256=" + hex.EncodeToString(mac.Sum(nil)); req.Header.Get(WebhookSignatureHeader) != want || req.URL.Path != "/countersign" {
+		t.Fatalf("webhook %s signed %q, want %q", req.URL.Path, req.Header.Get(WebhookSignatureHeader), want)
+	}
+	var state push.AuthRequestState
+	if err := json.Unmarshal(body, &state); err != nil || state.ID != st.ID || state.Status != push.StatusFraud {
+		t.Fatalf("webhook body %s", body)
+	}
+	if _, _, err := e.srv.AddRelyingParty("evil", "http://10.0.0.1/hook"); err == nil {
+		t.Fatal("a plain-http webhook off this machine was accepted")
+	}
 }
 
 func TestRequestExpires(t *testing.T) {

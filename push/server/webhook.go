@@ -24,41 +24,42 @@ var webhookClient = &http.Client{
 }
 
 // notifyWebhook tells the request's relying party, if it has a webhook,
-// that the request is decided or expired. It runs in the background.
+// that the request is decided or expired. It posts in the background.
 func (s *Server) notifyWebhook(req store.AuthRequest) {
-	rps, err := s.store.RelyingParties()
+	rp, ok := s.rps.byName(req.RP)
+	if !ok {
+		var err error
+		if rp, err = s.store.RelyingParty(req.RP); err != nil {
+			return
+		}
+	}
+	if rp.WebhookURL == "" {
+		return
+	}
+	body, err := json.Marshal(stateOf(req))
 	if err != nil {
 		return
 	}
-	for _, rp := range rps {
-		if rp.Name != req.RP || rp.WebhookURL == "" {
-			continue
-		}
-		body, err := json.Marshal(stateOf(req))
+	mac := hmac.New(sha256.New, []byte(rp.WebhookSecret))
+	mac.Write(body)
+	signature := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), webhookClient.Timeout)
+		defer cancel()
+		hr, err := http.NewRequestWithContext(ctx, http.MethodPost, rp.WebhookURL, bytes.NewReader(body))
 		if err != nil {
 			return
 		}
-		mac := hmac.New(sha256.New, []byte(rp.WebhookSecret))
-		mac.Write(body)
-		signature := "sha256=" + hex.EncodeToString(mac.Sum(nil))
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), webhookClient.Timeout)
-			defer cancel()
-			hr, err := http.NewRequestWithContext(ctx, http.MethodPost, rp.WebhookURL, bytes.NewReader(body))
-			if err != nil {
-				return
-			}
-			hr.Header.Set("Content-Type", "application/json")
-			hr.Header.Set(WebhookSignatureHeader, signature)
-			resp, err := webhookClient.Do(hr)
-			if err != nil {
-				s.log.Warn("webhook failed", "rp", rp.Name, "err", err)
-				return
-			}
-			resp.Body.Close()
-			if resp.StatusCode >= 300 {
-				s.log.Warn("webhook refused", "rp", rp.Name, "status", resp.StatusCode)
-			}
-		}()
-	}
+		hr.Header.Set("Content-Type", "application/json")
+		hr.Header.Set(WebhookSignatureHeader, signature)
+		resp, err := webhookClient.Do(hr)
+		if err != nil {
+			s.log.Warn("webhook failed", "rp", rp.Name, "err", err)
+			return
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			s.log.Warn("webhook refused", "rp", rp.Name, "status", resp.StatusCode)
+		}
+	}()
 }

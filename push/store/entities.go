@@ -22,7 +22,7 @@ type User struct {
 
 // AddUser creates a user; ErrExists if the name is taken.
 func (s *Store) AddUser(u User) error {
-	_, err := s.db.Exec(`INSERT INTO users (name, blocked, require_mfa, sealed_seed, created) VALUES (?, ?, ?, ?, ?)`,
+	_, err := s.exec(`INSERT INTO users (name, blocked, require_mfa, sealed_seed, created) VALUES (?, ?, ?, ?, ?)`,
 		u.Name, u.Blocked, u.RequireMFA, u.SealedSeed, u.Created.Unix())
 	if isUnique(err) {
 		return fmt.Errorf("user %q: %w", u.Name, ErrExists)
@@ -30,7 +30,7 @@ func (s *Store) AddUser(u User) error {
 	if err != nil {
 		return fmt.Errorf("adding user %q: %w", u.Name, err)
 	}
-	_, err = s.db.Exec(`INSERT INTO otp_state (user) VALUES (?)`, u.Name)
+	_, err = s.exec(`INSERT INTO otp_state (user) VALUES (?)`, u.Name)
 	return err
 }
 
@@ -38,7 +38,7 @@ func (s *Store) AddUser(u User) error {
 func (s *Store) User(name string) (User, error) {
 	u := User{Name: name}
 	var created int64
-	err := s.db.QueryRow(`SELECT blocked, require_mfa, sealed_seed, created FROM users WHERE name = ?`, name).
+	err := s.queryRow(`SELECT blocked, require_mfa, sealed_seed, created FROM users WHERE name = ?`, name).
 		Scan(&u.Blocked, &u.RequireMFA, &u.SealedSeed, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
@@ -49,7 +49,7 @@ func (s *Store) User(name string) (User, error) {
 
 // Users lists every user by name.
 func (s *Store) Users() ([]User, error) {
-	rows, err := s.db.Query(`SELECT name, blocked, require_mfa, created FROM users ORDER BY name`)
+	rows, err := s.query(`SELECT name, blocked, require_mfa, created FROM users ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (s *Store) Users() ([]User, error) {
 // SetBlocked blocks or unblocks a user. Unblocking also clears the count of
 // failed one-time codes.
 func (s *Store) SetBlocked(name string, blocked bool) error {
-	res, err := s.db.Exec(`UPDATE users SET blocked = ? WHERE name = ?`, blocked, name)
+	res, err := s.exec(`UPDATE users SET blocked = ? WHERE name = ?`, blocked, name)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (s *Store) SetBlocked(name string, blocked bool) error {
 		return fmt.Errorf("user %q: %w", name, ErrNotFound)
 	}
 	if !blocked {
-		_, err = s.db.Exec(`UPDATE otp_state SET failures = 0 WHERE user = ?`, name)
+		_, err = s.exec(`UPDATE otp_state SET failures = 0 WHERE user = ?`, name)
 	}
 	return err
 }
@@ -101,7 +101,7 @@ func (s *Store) Device(id string) (Device, error) {
 	d := Device{ID: id}
 	var created int64
 	var revoked sql.NullInt64
-	err := s.db.QueryRow(`SELECT user, name, public_key, created, revoked FROM devices WHERE id = ?`, id).
+	err := s.queryRow(`SELECT user, name, public_key, created, revoked FROM devices WHERE id = ?`, id).
 		Scan(&d.User, &d.Name, &d.PublicKey, &created, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Device{}, fmt.Errorf("device %q: %w", id, ErrNotFound)
@@ -112,7 +112,7 @@ func (s *Store) Device(id string) (Device, error) {
 
 // Devices lists the devices of a user, oldest first.
 func (s *Store) Devices(user string) ([]Device, error) {
-	rows, err := s.db.Query(`SELECT id, name, public_key, created, revoked FROM devices WHERE user = ? ORDER BY created, id`, user)
+	rows, err := s.query(`SELECT id, name, public_key, created, revoked FROM devices WHERE user = ? ORDER BY created, id`, user)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (s *Store) Devices(user string) ([]Device, error) {
 
 // RevokeDevice revokes a device: it can no longer connect or answer.
 func (s *Store) RevokeDevice(id string, now time.Time) error {
-	res, err := s.db.Exec(`UPDATE devices SET revoked = ? WHERE id = ? AND revoked IS NULL`, now.Unix(), id)
+	res, err := s.exec(`UPDATE devices SET revoked = ? WHERE id = ? AND revoked IS NULL`, now.Unix(), id)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ type Activation struct {
 
 // AddActivation stores a new activation code.
 func (s *Store) AddActivation(a Activation) error {
-	_, err := s.db.Exec(`INSERT INTO activations (code_hash, user, token, created, expires, sealed_uri) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err := s.exec(`INSERT INTO activations (code_hash, user, token, created, expires, sealed_uri) VALUES (?, ?, ?, ?, ?, ?)`,
 		a.CodeHash, a.User, a.Token, a.Created.Unix(), a.Expires.Unix(), a.SealedURI)
 	return err
 }
@@ -178,7 +178,7 @@ func (s *Store) activation(where string, arg any) (Activation, error) {
 	var created, expires int64
 	var used sql.NullInt64
 	var device sql.NullString
-	err := s.db.QueryRow(`SELECT code_hash, user, token, created, expires, used, device_id, sealed_uri FROM activations WHERE `+where, arg).
+	err := s.queryRow(`SELECT code_hash, user, token, created, expires, used, device_id, sealed_uri FROM activations WHERE `+where, arg).
 		Scan(&a.CodeHash, &a.User, &a.Token, &created, &expires, &used, &device, &a.SealedURI)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Activation{}, ErrNotFound
@@ -238,7 +238,7 @@ type RelyingParty struct {
 
 // AddRelyingParty stores a relying party; ErrExists if the name is taken.
 func (s *Store) AddRelyingParty(rp RelyingParty) error {
-	_, err := s.db.Exec(`INSERT INTO relying_parties (name, key_hash, webhook_url, webhook_secret, created) VALUES (?, ?, ?, ?, ?)`,
+	_, err := s.exec(`INSERT INTO relying_parties (name, key_hash, webhook_url, webhook_secret, created) VALUES (?, ?, ?, ?, ?)`,
 		rp.Name, rp.KeyHash, rp.WebhookURL, rp.WebhookSecret, rp.Created.Unix())
 	if isUnique(err) {
 		return fmt.Errorf("relying party %q: %w", rp.Name, ErrExists)
@@ -246,9 +246,35 @@ func (s *Store) AddRelyingParty(rp RelyingParty) error {
 	return err
 }
 
+// RelyingParty returns the relying party with this name, or ErrNotFound.
+func (s *Store) RelyingParty(name string) (RelyingParty, error) {
+	rp := RelyingParty{Name: name}
+	var created int64
+	err := s.queryRow(`SELECT key_hash, webhook_url, webhook_secret, created FROM relying_parties WHERE name = ?`, name).
+		Scan(&rp.KeyHash, &rp.WebhookURL, &rp.WebhookSecret, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return RelyingParty{}, ErrNotFound
+	}
+	rp.Created = time.Unix(created, 0)
+	return rp, err
+}
+
+// RelyingPartyByKeyHash returns the relying party with this API key hash, or ErrNotFound.
+func (s *Store) RelyingPartyByKeyHash(hash []byte) (RelyingParty, error) {
+	var rp RelyingParty
+	var created int64
+	err := s.queryRow(`SELECT name, key_hash, webhook_url, webhook_secret, created FROM relying_parties WHERE key_hash = ?`, hash).
+		Scan(&rp.Name, &rp.KeyHash, &rp.WebhookURL, &rp.WebhookSecret, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return RelyingParty{}, ErrNotFound
+	}
+	rp.Created = time.Unix(created, 0)
+	return rp, err
+}
+
 // RelyingParties lists every relying party (with key hashes, for checking keys).
 func (s *Store) RelyingParties() ([]RelyingParty, error) {
-	rows, err := s.db.Query(`SELECT name, key_hash, webhook_url, webhook_secret, created FROM relying_parties ORDER BY name`)
+	rows, err := s.query(`SELECT name, key_hash, webhook_url, webhook_secret, created FROM relying_parties ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -283,7 +309,7 @@ func (s *Store) AddAuthRequest(r AuthRequest) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.Exec(`INSERT INTO auth_requests (id, user, rp, context, number, nonce, status, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec(`INSERT INTO auth_requests (id, user, rp, context, number, nonce, status, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.User, r.RP, string(ctx), r.Number, r.Nonce, push.StatusPending, r.CreatedAt.Unix(), r.ExpiresAt.Unix())
 	return err
 }
@@ -308,7 +334,7 @@ func scanAuthRequest(scan func(...any) error) (AuthRequest, error) {
 
 // AuthRequest returns one request, or ErrNotFound.
 func (s *Store) AuthRequest(id string) (AuthRequest, error) {
-	r, err := scanAuthRequest(s.db.QueryRow(`SELECT `+authRequestColumns+` FROM auth_requests WHERE id = ?`, id).Scan)
+	r, err := scanAuthRequest(s.queryRow(`SELECT `+authRequestColumns+` FROM auth_requests WHERE id = ?`, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return AuthRequest{}, fmt.Errorf("request %q: %w", id, ErrNotFound)
 	}
@@ -317,7 +343,7 @@ func (s *Store) AuthRequest(id string) (AuthRequest, error) {
 
 // PendingRequests returns a user's pending requests that have not expired at now.
 func (s *Store) PendingRequests(user string, now time.Time) ([]AuthRequest, error) {
-	rows, err := s.db.Query(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND status = 'pending' AND expires > ? ORDER BY created, id`, user, now.Unix())
+	rows, err := s.query(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND status = 'pending' AND expires > ? ORDER BY created, id`, user, now.Unix())
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +363,7 @@ func (s *Store) PendingRequests(user string, now time.Time) ([]AuthRequest, erro
 // reports false when the request was already decided or has expired: the
 // first valid decision wins.
 func (s *Store) Decide(id string, status push.Status, reason, deviceID string, now time.Time) (bool, error) {
-	res, err := s.db.Exec(`UPDATE auth_requests SET status = ?, reason = ?, decided = ?, decided_by = ? WHERE id = ? AND status = 'pending' AND expires > ?`,
+	res, err := s.exec(`UPDATE auth_requests SET status = ?, reason = ?, decided = ?, decided_by = ? WHERE id = ? AND status = 'pending' AND expires > ?`,
 		status, reason, now.Unix(), deviceID, id, now.Unix())
 	if err != nil {
 		return false, fmt.Errorf("deciding request %s: %w", id, err)
@@ -349,7 +375,7 @@ func (s *Store) Decide(id string, status push.Status, reason, deviceID string, n
 // Expire marks a pending request whose time is up as expired; it reports
 // whether it did.
 func (s *Store) Expire(id string, now time.Time) (bool, error) {
-	res, err := s.db.Exec(`UPDATE auth_requests SET status = 'expired', decided = ? WHERE id = ? AND status = 'pending' AND expires <= ?`, now.Unix(), id, now.Unix())
+	res, err := s.exec(`UPDATE auth_requests SET status = 'expired', decided = ? WHERE id = ? AND status = 'pending' AND expires <= ?`, now.Unix(), id, now.Unix())
 	if err != nil {
 		return false, err
 	}
@@ -362,7 +388,7 @@ func (s *Store) Expire(id string, now time.Time) (bool, error) {
 // a row, and when the latest was made.
 func (s *Store) RequestCounts(user string, now, since time.Time) (pending, recent, unansweredRun int, latest time.Time, err error) {
 	var last int64
-	err = s.db.QueryRow(`SELECT
+	err = s.queryRow(`SELECT
 		COUNT(CASE WHEN status = 'pending' AND expires > ? THEN 1 END),
 		COUNT(CASE WHEN created >= ? THEN 1 END),
 		COALESCE(MAX(created), 0)
@@ -371,7 +397,7 @@ func (s *Store) RequestCounts(user string, now, since time.Time) (pending, recen
 		return
 	}
 	latest = time.Unix(last, 0)
-	rows, err := s.db.Query(`SELECT status, expires FROM auth_requests WHERE user = ? ORDER BY created DESC, id DESC LIMIT 100`, user)
+	rows, err := s.query(`SELECT status, expires FROM auth_requests WHERE user = ? ORDER BY created DESC, id DESC LIMIT 100`, user)
 	if err != nil {
 		return
 	}
@@ -397,7 +423,7 @@ func (s *Store) RequestCounts(user string, now, since time.Time) (pending, recen
 // UseOTPStep records that time step has been accepted for user; it reports
 // false if that step or a later one was already used (a replay).
 func (s *Store) UseOTPStep(user string, step int64) (bool, error) {
-	res, err := s.db.Exec(`UPDATE otp_state SET last_step = ?, failures = 0 WHERE user = ? AND last_step < ?`, step, user, step)
+	res, err := s.exec(`UPDATE otp_state SET last_step = ?, failures = 0 WHERE user = ? AND last_step < ?`, step, user, step)
 	if err != nil {
 		return false, err
 	}
@@ -410,14 +436,14 @@ func (s *Store) UseOTPStep(user string, step int64) (bool, error) {
 func (s *Store) OTPFailures(user string) (int, time.Time, error) {
 	var n int
 	var last int64
-	err := s.db.QueryRow(`SELECT failures, last_failure FROM otp_state WHERE user = ?`, user).Scan(&n, &last)
+	err := s.queryRow(`SELECT failures, last_failure FROM otp_state WHERE user = ?`, user).Scan(&n, &last)
 	return n, time.Unix(last, 0), err
 }
 
 // AddOTPFailure counts one more failed code at now and returns the new count.
 func (s *Store) AddOTPFailure(user string, now time.Time) (int, error) {
 	var n int
-	err := s.db.QueryRow(`UPDATE otp_state SET failures = failures + 1, last_failure = ? WHERE user = ? RETURNING failures`, now.Unix(), user).Scan(&n)
+	err := s.queryRow(`UPDATE otp_state SET failures = failures + 1, last_failure = ? WHERE user = ? RETURNING failures`, now.Unix(), user).Scan(&n)
 	return n, err
 }
 
@@ -435,13 +461,13 @@ func (s *Store) Audit(e AuditEvent) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.Exec(`INSERT INTO audit (time, kind, user, detail) VALUES (?, ?, ?, ?)`, e.Time.Unix(), e.Kind, e.User, string(detail))
+	_, err = s.exec(`INSERT INTO audit (time, kind, user, detail) VALUES (?, ?, ?, ?)`, e.Time.Unix(), e.Kind, e.User, string(detail))
 	return err
 }
 
 // AuditEvents returns a user's audit events, oldest first.
 func (s *Store) AuditEvents(user string) ([]AuditEvent, error) {
-	rows, err := s.db.Query(`SELECT time, kind, detail FROM audit WHERE user = ? ORDER BY id`, user)
+	rows, err := s.query(`SELECT time, kind, detail FROM audit WHERE user = ? ORDER BY id`, user)
 	if err != nil {
 		return nil, err
 	}

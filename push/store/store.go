@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -24,7 +25,51 @@ var (
 
 // Store is an open database.
 type Store struct {
-	db *sql.DB
+	db    *sql.DB
+	stmts sync.Map // query text -> *sql.Stmt, prepared once
+}
+
+// prepared returns the prepared statement of query: SQLite then parses each
+// query once, not at every call.
+func (s *Store) prepared(query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (s *Store) exec(query string, args ...any) (sql.Result, error) {
+	st, err := s.prepared(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.Exec(args...)
+}
+
+func (s *Store) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.Query(args...)
+}
+
+// queryRow is QueryRow on a prepared statement; a preparation error
+// surfaces from Scan.
+func (s *Store) queryRow(query string, args ...any) *sql.Row {
+	st, err := s.prepared(query)
+	if err != nil {
+		return s.db.QueryRow(query, args...) // reports the same error at Scan
+	}
+	return st.QueryRow(args...)
 }
 
 // migrations are applied in order, each once; never edit one that shipped.
@@ -109,7 +154,13 @@ func Open(path string) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
 
 func (s *Store) migrate() error {
 	tx, err := s.db.Begin()
