@@ -78,7 +78,9 @@ func run(cfg config) (report, error) {
 
 var httpClient = &http.Client{
 	Timeout:   30 * time.Second,
-	Transport: &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute},
+	// Bounded, like a relying party's own pool: the server's file
+	// descriptors go to the devices.
+	Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256, IdleConnTimeout: time.Minute},
 }
 
 // simDevice is one simulated phone: a real device client that approves
@@ -189,12 +191,16 @@ func runPush(cfg config, dir string) (measurement, error) {
 		if err := apiCall(c.setup.APIKey, "POST", base+"/v1/auth-requests", push.AuthRequestBody{User: user, Context: push.Context{App: "load"}}, &st, http.StatusCreated); err != nil {
 			return 0, err
 		}
+		created := time.Since(start)
 		nums.ch(st.ID) <- st.Number
 		if err := apiCall(c.setup.APIKey, "GET", base+"/v1/auth-requests/"+st.ID+"?wait=20s", nil, &st, http.StatusOK); err != nil {
 			return 0, err
 		}
 		if st.Status != push.StatusApproved {
 			return 0, fmt.Errorf("request ended %s", st.Status)
+		}
+		if os.Getenv("COUNTERSIGN_LOAD_TRACE") != "" && time.Since(start) > 40*time.Millisecond {
+			fmt.Fprintf(os.Stderr, "slow: create %v total %v\n", created, time.Since(start))
 		}
 		return time.Since(start), nil
 	}

@@ -89,12 +89,88 @@ const (
 	rateWindow    = 10 * time.Second
 )
 
-// deviceConn is one connected, authenticated device.
+// deviceConn is one connected, authenticated device. It has no goroutine
+// of its own besides its reader: frames queue up and the first sender
+// drains the queue, and one server-wide pinger pings every connection.
+// With thousands of devices, fewer goroutines mean less memory and shorter
+// garbage-collection pauses.
 type deviceConn struct {
-	device store.Device
-	conn   *websocket.Conn
-	send   chan push.Frame
-	cancel context.CancelFunc
+	device   store.Device
+	conn     *websocket.Conn
+	ctx      context.Context
+	cancel   context.CancelFunc
+	mu       sync.Mutex
+	queue    []push.Frame
+	writing  bool
+	nextPing time.Time
+}
+
+// send queues f; a device too slow to take its frames is disconnected (it
+// resumes its pending requests when it reconnects).
+func (c *deviceConn) send(f push.Frame) {
+	c.mu.Lock()
+	if len(c.queue) >= sendQueue {
+		c.mu.Unlock()
+		c.cancel()
+		return
+	}
+	c.queue = append(c.queue, f)
+	if c.writing {
+		c.mu.Unlock()
+		return
+	}
+	c.writing = true
+	c.mu.Unlock()
+	go c.drain()
+}
+
+// drain writes queued frames in order until the queue is empty.
+func (c *deviceConn) drain() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		f := c.queue[0]
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+		if err := writeFrame(c.ctx, c.conn, f); err != nil {
+			c.cancel() // writing stays true: nothing more is written
+			return
+		}
+	}
+}
+
+// pinger pings every connection once per pingInterval, spread over time;
+// a device that does not answer is disconnected.
+func (h *hub) pinger(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			h.mu.Lock()
+			for _, conns := range h.byUser {
+				for c := range conns {
+					if now.After(c.nextPing) {
+						c.nextPing = now.Add(pingInterval)
+						go func() {
+							pctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+							defer cancel()
+							if c.conn.Ping(pctx) != nil {
+								c.cancel()
+							}
+						}()
+					}
+				}
+			}
+			h.mu.Unlock()
+		}
+	}
 }
 
 // hub knows the connected devices of each user and who waits for which
@@ -138,11 +214,7 @@ func (h *hub) sendToUser(user string, f push.Frame, skipDevice string) {
 		if c.device.ID == skipDevice {
 			continue
 		}
-		select {
-		case c.send <- f:
-		default:
-			c.cancel()
-		}
+		c.send(f)
 	}
 }
 
@@ -258,12 +330,11 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		return
 	}
-	dc.cancel = cancel
+	dc.ctx, dc.cancel = ctx, cancel
 	s.hub.add(dc)
 	defer s.hub.remove(dc)
 	s.log.Info("device connected", "device", dc.device.ID, "user", dc.device.User)
 
-	go s.writeLoop(ctx, dc)
 	// The pending requests go first; welcome then tells the device it has
 	// every request that was waiting.
 	pending, err := s.store.PendingRequests(dc.device.User, s.cfg.Now())
@@ -271,9 +342,9 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("listing pending requests", "err", err)
 	}
 	for _, p := range pending {
-		dc.send <- s.requestFrame(p.Request)
+		dc.send(s.requestFrame(p.Request))
 	}
-	dc.send <- push.Frame{Type: push.FrameWelcome}
+	dc.send(push.Frame{Type: push.FrameWelcome})
 	err = s.readLoop(ctx, dc)
 	status := websocket.CloseStatus(err)
 	switch {
@@ -312,7 +383,7 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*devic
 	if err := push.Verify(d.PublicKey, push.ConnectSigningBytes(nonce, d.ID), f.Signature); err != nil {
 		return nil, errors.New("the hello signature does not verify")
 	}
-	return &deviceConn{device: d, conn: conn, send: make(chan push.Frame, sendQueue)}, nil
+	return &deviceConn{device: d, conn: conn, nextPing: time.Now().Add(pingInterval)}, nil
 }
 
 func writeFrame(ctx context.Context, conn *websocket.Conn, f push.Frame) error {
@@ -323,31 +394,6 @@ func writeFrame(ctx context.Context, conn *websocket.Conn, f push.Frame) error {
 	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
 	return conn.Write(wctx, websocket.MessageText, data)
-}
-
-// writeLoop sends queued frames and pings the device.
-func (s *Server) writeLoop(ctx context.Context, dc *deviceConn) {
-	ping := time.NewTicker(pingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case f := <-dc.send:
-			if err := writeFrame(ctx, dc.conn, f); err != nil {
-				dc.cancel()
-				return
-			}
-		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := dc.conn.Ping(pctx)
-			cancel()
-			if err != nil {
-				dc.cancel()
-				return
-			}
-		}
-	}
 }
 
 // readLoop takes the device's answers, within a frame rate limit.
@@ -366,11 +412,11 @@ func (s *Server) readLoop(ctx context.Context, dc *deviceConn) error {
 		}
 		f, err := push.DecodeFrame(data)
 		if err != nil {
-			dc.send <- push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "bad_frame", Message: err.Error()}}
+			dc.send(push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "bad_frame", Message: err.Error()}})
 			continue
 		}
 		if f.Type != push.FrameAnswer {
-			dc.send <- push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "bad_frame", Message: "devices send answer frames only"}}
+			dc.send(push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "bad_frame", Message: "devices send answer frames only"}})
 			continue
 		}
 		status, err := s.Answer(dc.device.ID, *f.Answer, f.Signature)
@@ -380,10 +426,10 @@ func (s *Server) readLoop(ctx context.Context, dc *deviceConn) error {
 			if errors.As(err, &ae) {
 				body = ae.body
 			}
-			dc.send <- push.Frame{Type: push.FrameError, RequestID: f.Answer.RequestID, Error: &body}
+			dc.send(push.Frame{Type: push.FrameError, RequestID: f.Answer.RequestID, Error: &body})
 			continue
 		}
-		dc.send <- push.Frame{Type: push.FrameResult, RequestID: f.Answer.RequestID, Status: status}
+		dc.send(push.Frame{Type: push.FrameResult, RequestID: f.Answer.RequestID, Status: status})
 	}
 }
 
@@ -438,6 +484,7 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 		}
 		return req.Status, nil
 	}
+	s.unschedule(req.ID)
 	s.log.Info("sign-in decided", "id", req.ID, "user", req.User, "status", req.Status, "reason", req.Reason, "device", deviceID)
 	if status == push.StatusFraud {
 		s.reportFraud(req, deviceID)

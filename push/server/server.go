@@ -5,6 +5,7 @@
 package server
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -99,9 +100,10 @@ type Server struct {
 	hub   *hub
 	rps   rpCache
 
-	timersMu sync.Mutex
-	timers   map[string]*time.Timer
-	closed   bool
+	timersMu   sync.Mutex
+	timers     map[string]*time.Timer
+	closed     bool
+	stopPinger context.CancelFunc
 }
 
 // DatabaseFile is the SQLite file inside the data directory.
@@ -124,6 +126,9 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: st, keys: k, log: cfg.Logger, timers: map[string]*time.Timer{}}
 	s.hub = newHub(s)
+	var ctx context.Context
+	ctx, s.stopPinger = context.WithCancel(context.Background())
+	go s.hub.pinger(ctx)
 	return s, nil
 }
 
@@ -135,6 +140,7 @@ func (s *Server) Close() error {
 		t.Stop()
 	}
 	s.timersMu.Unlock()
+	s.stopPinger()
 	s.hub.closeAll()
 	return s.store.Close()
 }
@@ -189,6 +195,16 @@ func (s *Server) randomNumber() string {
 	}
 	n, _ := rand.Int(rand.Reader, limit)
 	return fmt.Sprintf("%0*d", s.cfg.NumberDigits, n)
+}
+
+// unschedule cancels what schedule arranged for key.
+func (s *Server) unschedule(key string) {
+	s.timersMu.Lock()
+	defer s.timersMu.Unlock()
+	if t := s.timers[key]; t != nil {
+		t.Stop()
+		delete(s.timers, key)
+	}
 }
 
 // schedule runs f at t (once); a later schedule for the same key replaces it.

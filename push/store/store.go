@@ -145,6 +145,11 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the database %s: %w", path, err)
 	}
+	// A few connections serve SQLite well (one writer at a time anyway);
+	// an unbounded pool would spend a file descriptor per connection under
+	// load, and the server needs them for devices.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	s := &Store{db: db}
 	if err := s.migrate(); err != nil {
 		db.Close()
