@@ -206,11 +206,13 @@ func (s *Store) SpendActivation(codeHash []byte, d Device, now time.Time) (Devic
 	err = tx.QueryRow(`UPDATE activations SET used = ?, device_id = ? WHERE code_hash = ? AND used IS NULL AND expires > ? RETURNING user`,
 		now.Unix(), d.ID, codeHash, now.Unix()).Scan(&user)
 	if errors.Is(err, sql.ErrNoRows) {
-		a, err := s.activation(`code_hash = ?`, codeHash)
-		switch {
+		// Why not: asked inside the transaction, which holds this connection
+		// (another one might never come: the pool is small).
+		var used sql.NullInt64
+		switch err := tx.QueryRow(`SELECT used FROM activations WHERE code_hash = ?`, codeHash).Scan(&used); {
 		case err != nil:
 			return Device{}, ErrNotFound
-		case !a.Used.IsZero():
+		case used.Valid:
 			return Device{}, ErrActivationUsed
 		default:
 			return Device{}, ErrActivationExpired
