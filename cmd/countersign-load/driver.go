@@ -77,7 +77,7 @@ func run(cfg config) (report, error) {
 }
 
 var httpClient = &http.Client{
-	Timeout:   30 * time.Second,
+	Timeout: 30 * time.Second,
 	// Bounded, like a relying party's own pool: the server's file
 	// descriptors go to the devices.
 	Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256, IdleConnTimeout: time.Minute},

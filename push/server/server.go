@@ -26,7 +26,9 @@ import (
 // Config are the server's settings; zero values take the defaults.
 type Config struct {
 	// PublicURL is how devices and browsers reach the server, e.g.
-	// https://cs.example.com; it goes into activation codes.
+	// https://cs.example.com; it goes into activation codes. Empty: the
+	// URL that the last serving process recorded (RememberPublicURL), so
+	// admin commands run beside it make codes that point at it.
 	PublicURL string
 	// Issuer names the service in authenticator apps.
 	Issuer string
@@ -124,6 +126,14 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.PublicURL == "" {
+		u, err := st.Setting(settingPublicURL)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		cfg.PublicURL = u
+	}
 	s := &Server{cfg: cfg, store: st, keys: k, log: cfg.Logger, timers: map[string]*time.Timer{}}
 	s.hub = newHub(s)
 	var ctx context.Context
@@ -143,6 +153,18 @@ func (s *Server) Close() error {
 	s.stopPinger()
 	s.hub.closeAll()
 	return s.store.Close()
+}
+
+// settingPublicURL is the setting that holds the serving process's public URL.
+const settingPublicURL = "public_url"
+
+// PublicURL returns the URL that activation codes and enrollment links use.
+func (s *Server) PublicURL() string { return s.cfg.PublicURL }
+
+// RememberPublicURL records the server's public URL in the database, for
+// admin commands run beside the serving process (see Config.PublicURL).
+func (s *Server) RememberPublicURL() error {
+	return s.store.SetSetting(settingPublicURL, s.cfg.PublicURL)
 }
 
 // PublicKey returns the server's Ed25519 public key.
