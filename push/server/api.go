@@ -171,6 +171,7 @@ func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthR
 	if err != nil {
 		return push.AuthRequestState{}, err
 	}
+	s.hub.dropRevoked(body.User, devices)
 	if !hasActive(devices) {
 		e, err := s.Enroll(body.User)
 		if err != nil {

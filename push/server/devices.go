@@ -241,6 +241,29 @@ func (h *hub) disconnectDevice(id string) {
 	}
 }
 
+// dropRevoked disconnects the user's devices that are revoked in devices
+// (perhaps by an admin command in another process since they connected),
+// before anything more is sent to them.
+func (h *hub) dropRevoked(user string, devices []store.Device) {
+	revoked := map[string]bool{}
+	for _, d := range devices {
+		if !d.Active() {
+			revoked[d.ID] = true
+		}
+	}
+	if len(revoked) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.byUser[user] {
+		if revoked[c.device.ID] {
+			c.cancel()
+			delete(h.byUser[user], c)
+		}
+	}
+}
+
 func (h *hub) closeAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -135,6 +135,10 @@ var migrations = []string{
 		user   TEXT NOT NULL,
 		detail TEXT NOT NULL
 	);`,
+	`CREATE TABLE settings (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -199,6 +203,27 @@ func (s *Store) SchemaVersion() (int, error) {
 	var v int
 	err := s.db.QueryRow(`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
 	return v, err
+}
+
+// Setting returns a stored server setting, or "" when it was never set.
+func (s *Store) Setting(key string) (string, error) {
+	var v string
+	err := s.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetSetting stores a server setting, replacing its previous value.
+func (s *Store) SetSetting(key, value string) error {
+	if _, err := s.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("saving setting %s: %w", key, err)
+	}
+	return nil
 }
 
 func fromUnix(v sql.NullInt64) time.Time {

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -202,5 +204,68 @@ func TestDevicesRevokeAndAudit(t *testing.T) {
 	}
 	if err := s.SetBlocked("nobody", true); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("blocking a missing user: %v", err)
+	}
+}
+
+// TestUpgradeFromVersion1AndSettings opens a database made by the first
+// schema: the later migrations run once, the data stays, and settings
+// persist across reopening.
+func TestUpgradeFromVersion1AndSettings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "countersign.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`,
+		migrations[0],
+		`INSERT INTO schema_migrations (version, applied) VALUES (1, 0)`,
+		`INSERT INTO users (name, sealed_seed, created) VALUES ('ada', x'00', 0)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.SchemaVersion(); v != 2 || len(migrations) != 2 {
+		t.Fatalf("schema version %d of %d migrations, want 2", v, len(migrations))
+	}
+	if _, err := s.User("ada"); err != nil {
+		t.Fatalf("user lost in the upgrade: %v", err)
+	}
+	if v, err := s.Setting("public_url"); v != "" || err != nil {
+		t.Fatalf("unset setting: %q, %v", v, err)
+	}
+	for _, v := range []string{"http://127.0.0.1:8080", "https://cs.example.com"} {
+		if err := s.SetSetting("public_url", v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, err := s.Setting("public_url"); v != "https://cs.example.com" || err != nil {
+		t.Fatalf("setting after reopening: %q, %v", v, err)
+	}
+}
+
+// TestNewerSchemaRefused: a database migrated by a newer server is not
+// touched by an older one.
+func TestNewerSchemaRefused(t *testing.T) {
+	s, path := openTest(t)
+	if _, err := s.db.Exec(`INSERT INTO schema_migrations (version, applied) VALUES (99, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(path)
+	if err == nil || !strings.Contains(err.Error(), "schema version 99, newer than this server's 2: update countersignd") {
+		t.Fatalf("newer schema: %v", err)
 	}
 }
