@@ -1,0 +1,283 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/countersign/countersign/push/server"
+	"github.com/countersign/countersign/push/store"
+)
+
+// defaultPublicURL is where activation codes point when neither
+// --public-url nor a serving process says otherwise: serve's default address.
+const defaultPublicURL = "http://" + defaultAddr
+
+// openAdmin opens the data directory for an admin command. With mustExist,
+// a directory without a database is an error (a mistyped --data would
+// otherwise silently start an empty server). The keys are created if
+// missing, like the database.
+func openAdmin(dir string, mustExist bool, publicURL string) (*server.Server, error) {
+	if mustExist {
+		if _, err := os.Stat(filepath.Join(dir, server.DatabaseFile)); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no Countersign data in %s (%s is missing): give --data DIR, or start with countersignd user add NAME", dir, server.DatabaseFile)
+		}
+	}
+	srv, err := server.Open(dir, server.Config{PublicURL: publicURL, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", dir, err)
+	}
+	return srv, nil
+}
+
+func cmdUserAdd(args []string, stdout io.Writer) error {
+	fs, data := newFlags("user add")
+	requireMFA := fs.Bool("require-mfa", true, "require the second factor for this user")
+	pos, err := parse(fs, args, 1, "a user name: countersignd user add NAME")
+	if err != nil {
+		return err
+	}
+	srv, err := openAdmin(*data, false, "")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if err := srv.AddUser(pos[0], *requireMFA); err != nil {
+		return fmt.Errorf("adding user: %w", err)
+	}
+	fmt.Fprintf(stdout, "added user %s (require MFA: %t); enroll a device with: countersignd enroll %s\n", pos[0], *requireMFA, pos[0])
+	return nil
+}
+
+// userJSON is one user in user list --json.
+type userJSON struct {
+	Name          string    `json:"name"`
+	Blocked       bool      `json:"blocked"`
+	RequireMFA    bool      `json:"require_mfa"`
+	ActiveDevices int       `json:"active_devices"`
+	Created       time.Time `json:"created"`
+}
+
+func cmdUserList(args []string, stdout io.Writer) error {
+	fs, data := newFlags("user list")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args, 0, ""); err != nil {
+		return err
+	}
+	srv, err := openAdmin(*data, true, "")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	users, err := srv.Store().Users()
+	if err != nil {
+		return fmt.Errorf("listing users: %w", err)
+	}
+	out := make([]userJSON, 0, len(users))
+	for _, u := range users {
+		devices, err := srv.Store().Devices(u.Name)
+		if err != nil {
+			return fmt.Errorf("listing the devices of %s: %w", u.Name, err)
+		}
+		n := 0
+		for _, d := range devices {
+			if d.Active() {
+				n++
+			}
+		}
+		out = append(out, userJSON{Name: u.Name, Blocked: u.Blocked, RequireMFA: u.RequireMFA, ActiveDevices: n, Created: u.Created.UTC()})
+	}
+	if *asJSON {
+		return writeJSON(stdout, out)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tBLOCKED\tREQUIRE MFA\tDEVICES\tCREATED")
+	for _, u := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", u.Name, yesNo(u.Blocked), yesNo(u.RequireMFA), u.ActiveDevices, u.Created.Format(time.RFC3339))
+	}
+	return tw.Flush()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func cmdUserBlock(args []string, stdout io.Writer, block bool) error {
+	name := "user unblock"
+	if block {
+		name = "user block"
+	}
+	fs, data := newFlags(name)
+	pos, err := parse(fs, args, 1, "a user name: countersignd "+name+" NAME")
+	if err != nil {
+		return err
+	}
+	srv, err := openAdmin(*data, true, "")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if err := srv.SetBlocked(pos[0], block); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if block {
+		fmt.Fprintf(stdout, "blocked %s: sign-ins and one-time codes are refused until countersignd user unblock %s\n", pos[0], pos[0])
+	} else {
+		fmt.Fprintf(stdout, "unblocked %s\n", pos[0])
+	}
+	return nil
+}
+
+func cmdEnroll(args []string, stdout io.Writer) error {
+	fs, data := newFlags("enroll")
+	asJSON := fs.Bool("json", false, "print JSON: activation_uri, enroll_url, expires_at")
+	publicURL := fs.String("public-url", "", "URL of the server in the code (default: the one serve recorded, else "+defaultPublicURL+")")
+	pos, err := parse(fs, args, 1, "a user name: countersignd enroll NAME")
+	if err != nil {
+		return err
+	}
+	srv, err := openAdmin(*data, true, *publicURL)
+	if err != nil {
+		return err
+	}
+	if srv.PublicURL() == "" { // neither the flag nor a serving process said
+		srv.Close()
+		if srv, err = openAdmin(*data, true, defaultPublicURL); err != nil {
+			return err
+		}
+	}
+	defer srv.Close()
+	e, err := srv.Enroll(pos[0])
+	if err != nil {
+		return fmt.Errorf("enrolling: %w", err)
+	}
+	e.ExpiresAt = e.ExpiresAt.UTC()
+	if *asJSON {
+		return writeJSON(stdout, e)
+	}
+	qr, err := terminalQR(e.ActivationURI)
+	if err != nil {
+		return fmt.Errorf("drawing the QR code: %w", err)
+	}
+	fmt.Fprintf(stdout, "activation_uri: %s\nenroll_url: %s\nexpires_at: %s\n\n", e.ActivationURI, e.EnrollURL, e.ExpiresAt.Format(time.RFC3339))
+	fmt.Fprint(stdout, qr)
+	fmt.Fprintf(stdout, "\nScan it with the Countersign app (single use, until %s), or open the enrollment page.\n", e.ExpiresAt.Format(time.RFC3339))
+	return nil
+}
+
+func cmdRPAdd(args []string, stdout io.Writer) error {
+	fs, data := newFlags("rp add")
+	webhook := fs.String("webhook", "", "URL to POST decisions to (https, or http on loopback)")
+	pos, err := parse(fs, args, 1, "a relying-party name: countersignd rp add NAME")
+	if err != nil {
+		return err
+	}
+	srv, err := openAdmin(*data, false, "")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	key, secret, err := srv.AddRelyingParty(pos[0], *webhook)
+	if err != nil {
+		return fmt.Errorf("adding relying party: %w", err)
+	}
+	fmt.Fprintf(stdout, "added relying party %s\n", pos[0])
+	if *webhook != "" {
+		fmt.Fprintf(stdout, "webhook: %s\nwebhook secret (HMAC-SHA256 key of the %s header): %s\n", *webhook, server.WebhookSignatureHeader, secret)
+	}
+	fmt.Fprintln(stdout, "API key (send it as Authorization: Bearer KEY; shown once, only its hash is kept):")
+	fmt.Fprintln(stdout, key)
+	return nil
+}
+
+// deviceJSON is one device in devices --json.
+type deviceJSON struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Active  bool      `json:"active"`
+	Created time.Time `json:"created"`
+	Revoked time.Time `json:"revoked,omitzero"`
+}
+
+func cmdDevices(args []string, stdout io.Writer) error {
+	fs, data := newFlags("devices")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, "a user name: countersignd devices NAME")
+	if err != nil {
+		return err
+	}
+	srv, err := openAdmin(*data, true, "")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if _, err := srv.Store().User(pos[0]); err != nil {
+		return fmt.Errorf("listing devices: %w", err)
+	}
+	devices, err := srv.Store().Devices(pos[0])
+	if err != nil {
+		return fmt.Errorf("listing devices: %w", err)
+	}
+	out := make([]deviceJSON, 0, len(devices))
+	for _, d := range devices {
+		dj := deviceJSON{ID: d.ID, Name: d.Name, Active: d.Active(), Created: d.Created.UTC()}
+		if !d.Active() {
+			dj.Revoked = d.Revoked.UTC()
+		}
+		out = append(out, dj)
+	}
+	if *asJSON {
+		return writeJSON(stdout, out)
+	}
+	if len(out) == 0 {
+		fmt.Fprintf(stdout, "%s has no device; enroll one with: countersignd enroll %s\n", pos[0], pos[0])
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tSTATUS")
+	for _, d := range out {
+		status := "active"
+		if !d.Active {
+			status = "revoked " + d.Revoked.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID, d.Name, d.Created.Format(time.RFC3339), status)
+	}
+	return tw.Flush()
+}
+
+func cmdDeviceRevoke(args []string, stdout io.Writer) error {
+	fs, data := newFlags("device revoke")
+	pos, err := parse(fs, args, 1, "a device id: countersignd device revoke ID (countersignd devices NAME lists them)")
+	if err != nil {
+		return err
+	}
+	srv, err := openAdmin(*data, true, "")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if err := srv.RevokeDevice(pos[0]); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("revoking: %w (countersignd devices NAME lists the ids)", err)
+		}
+		return fmt.Errorf("revoking: %w", err)
+	}
+	fmt.Fprintf(stdout, "revoked device %s: it can no longer connect or answer\n", pos[0])
+	return nil
+}

@@ -1,0 +1,157 @@
+// Command countersignd is the Countersign companion server: it enrolls
+// devices by activation code, pushes sign-in requests to them, verifies
+// their signed answers and one-time codes, and serves the relying-party API.
+//
+//	countersignd serve [--addr HOST:PORT] [--data DIR] [--public-url URL] [--tls-cert F --tls-key F]
+//	countersignd user add NAME [--require-mfa=true]
+//	countersignd user list [--json]
+//	countersignd user block NAME | user unblock NAME
+//	countersignd enroll NAME [--json]
+//	countersignd rp add NAME [--webhook URL]
+//	countersignd devices NAME [--json]
+//	countersignd device revoke ID
+//
+// Every command takes --data DIR (default: the working directory); the
+// admin commands work while serve runs on the same data. Errors print one
+// line, "countersignd: reason", and exit with status 1 (2 for a misused
+// command line).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usage is the help text.
+const usage = `usage:
+  countersignd serve [--addr HOST:PORT] [--data DIR] [--public-url URL] [--tls-cert FILE --tls-key FILE]
+                     [--insecure-allow-http] [--demo] [--number-digits N] [--issuer NAME] [--block-on-fraud=true]
+  countersignd user add NAME [--require-mfa=true]
+  countersignd user list [--json]
+  countersignd user block NAME
+  countersignd user unblock NAME
+  countersignd enroll NAME [--json] [--public-url URL]
+  countersignd rp add NAME [--webhook URL]
+  countersignd devices NAME [--json]
+  countersignd device revoke ID
+Every command takes --data DIR (default: the working directory).
+`
+
+// usageError is a misused command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// run executes one command and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintln(stderr, "countersignd:", oneLine(err.Error()))
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("no command given; try: countersignd serve (countersignd help lists the commands)")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "-help", "--help":
+		return flag.ErrHelp
+	case "serve":
+		return cmdServe(rest, stderr)
+	case "user":
+		if len(rest) == 0 {
+			return usagef("user needs a subcommand: add, list, block or unblock")
+		}
+		switch rest[0] {
+		case "add":
+			return cmdUserAdd(rest[1:], stdout)
+		case "list":
+			return cmdUserList(rest[1:], stdout)
+		case "block":
+			return cmdUserBlock(rest[1:], stdout, true)
+		case "unblock":
+			return cmdUserBlock(rest[1:], stdout, false)
+		}
+		return usagef("unknown command user %q: use add, list, block or unblock", rest[0])
+	case "enroll":
+		return cmdEnroll(rest, stdout)
+	case "rp":
+		if len(rest) == 0 || rest[0] != "add" {
+			return usagef("rp needs a subcommand: rp add NAME [--webhook URL]")
+		}
+		return cmdRPAdd(rest[1:], stdout)
+	case "devices":
+		return cmdDevices(rest, stdout)
+	case "device":
+		if len(rest) == 0 || rest[0] != "revoke" {
+			return usagef("device needs a subcommand: device revoke ID")
+		}
+		return cmdDeviceRevoke(rest[1:], stdout)
+	}
+	return usagef("unknown command %q (countersignd help lists the commands)", cmd)
+}
+
+// newFlags makes a flag set that reports errors instead of exiting, with
+// the --data flag every command has.
+func newFlags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	data := fs.String("data", ".", "data directory: database and key files")
+	return fs, data
+}
+
+// parse parses flags placed before, between or after the positional
+// arguments, and checks that there are exactly want of those.
+func parse(fs *flag.FlagSet, args []string, want int, what string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) != want {
+		if want == 0 {
+			return nil, usagef("%s takes no arguments (got %q)", fs.Name(), strings.Join(pos, " "))
+		}
+		return nil, usagef("%s needs %s", fs.Name(), what)
+	}
+	return pos, nil
+}

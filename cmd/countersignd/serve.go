@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/server"
+)
+
+// defaultAddr is where serve listens without --addr: this machine only.
+const defaultAddr = "127.0.0.1:8080"
+
+// shutdownTimeout bounds the graceful shutdown.
+const shutdownTimeout = 10 * time.Second
+
+func cmdServe(args []string, stderr io.Writer) error {
+	fs, data := newFlags("serve")
+	addr := fs.String("addr", defaultAddr, "address to listen on")
+	publicURL := fs.String("public-url", "", "URL devices and browsers reach the server at (default: http(s)://ADDR)")
+	certFile := fs.String("tls-cert", "", "TLS certificate file (PEM)")
+	keyFile := fs.String("tls-key", "", "TLS private key file (PEM)")
+	insecure := fs.Bool("insecure-allow-http", false, "allow plain HTTP on an address that is not loopback (behind a TLS proxy)")
+	demo := fs.Bool("demo", false, "serve the demo sign-in page at / (default: on for a loopback address, off otherwise)")
+	digits := fs.Int("number-digits", 2, "length of the number to match, 1 to 6")
+	issuer := fs.String("issuer", "Countersign", "name of the service in authenticator apps")
+	blockOnFraud := fs.Bool("block-on-fraud", true, "block users who report a sign-in as fraud")
+	logJSON := fs.Bool("log-json", false, "write logs as JSON lines")
+	if _, err := parse(fs, args, 0, ""); err != nil {
+		return err
+	}
+	demoSet := false
+	fs.Visit(func(f *flag.Flag) { demoSet = demoSet || f.Name == "demo" })
+
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return usagef("--addr %q is not HOST:PORT: %v", *addr, err)
+	}
+	loopback := push.IsLoopback(host)
+	useTLS := *certFile != "" || *keyFile != ""
+	switch {
+	case useTLS && (*certFile == "" || *keyFile == ""):
+		return usagef("--tls-cert and --tls-key go together: give both")
+	case !useTLS && !loopback && !*insecure:
+		return fmt.Errorf("refusing plain HTTP on %s, which is not a loopback address: give --tls-cert and --tls-key (or --insecure-allow-http behind a TLS proxy)", *addr)
+	case *digits < 1 || *digits > 6:
+		return usagef("--number-digits %d: use 1 to 6 (2 by default, 6 for NIST SP 800-63B-4)", *digits)
+	}
+	var tlsConfig *tls.Config
+	if useTLS {
+		cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			return fmt.Errorf("loading the TLS certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if !demoSet {
+		*demo = loopback
+	}
+
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logJSON {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	logger := slog.New(handler)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w (is another server running there? pick another --addr)", *addr, err)
+	}
+	defer ln.Close()
+	pub, err := resolvePublicURL(*publicURL, ln.Addr().(*net.TCPAddr), host, useTLS)
+	if err != nil {
+		return err
+	}
+	if err := push.CheckEndpoint(pub + "/v1/activate"); err != nil {
+		if !*insecure {
+			return fmt.Errorf("--public-url %s: %v; the app refuses such activation codes", pub, err)
+		}
+		logger.Warn("the public URL is plain http off this machine: the app will refuse its activation codes unless a TLS proxy serves it as https", "public_url", pub)
+	}
+
+	dir, err := filepath.Abs(*data)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", *data, err)
+	}
+	srv, err := server.Open(dir, server.Config{
+		PublicURL:            pub,
+		Issuer:               *issuer,
+		NumberDigits:         *digits,
+		KeepUnblockedOnFraud: !*blockOnFraud,
+		Demo:                 *demo,
+		Logger:               logger,
+	})
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", dir, err)
+	}
+	closeServer := sync.OnceValue(srv.Close)
+	defer closeServer()
+	if err := srv.RememberPublicURL(); err != nil {
+		return err
+	}
+	if *demo && !loopback {
+		logger.Warn("the demo page is on: anyone who reaches it can push sign-in requests to any user")
+	}
+
+	// Requests' contexts derive from base: cancelling it at shutdown answers
+	// long-polls at once and closes device websockets.
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		TLSConfig:         tlsConfig,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if useTLS {
+			errc <- hs.ServeTLS(ln, "", "")
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	logger.Info("serving", "addr", ln.Addr().String(), "public_url", pub, "tls", useTLS, "demo", *demo, "data", dir)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	stop()
+	logger.Info("shutting down")
+	cancelBase()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := closeServer(); err != nil {
+		return fmt.Errorf("closing the database: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// resolvePublicURL checks --public-url, or derives it from the address
+// actually listened on (so --addr 127.0.0.1:0 works).
+func resolvePublicURL(flagValue string, listened *net.TCPAddr, host string, useTLS bool) (string, error) {
+	if flagValue != "" {
+		u, err := url.Parse(flagValue)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return "", usagef("--public-url %q is not an http(s) URL such as https://cs.example.com", flagValue)
+		}
+		return flagValue, nil
+	}
+	if host == "" || listened.IP.IsUnspecified() {
+		return "", usagef("--addr listens on every interface: give --public-url, the URL devices reach the server at")
+	}
+	scheme := "http"
+	if useTLS {
+		scheme = "https"
+	}
+	if host == "localhost" {
+		return fmt.Sprintf("%s://localhost:%d", scheme, listened.Port), nil
+	}
+	return scheme + "://" + listened.String(), nil
+}
