@@ -21,8 +21,12 @@ import (
 // SQLite file; the app under test activates against it and answers its
 // sign-in requests over a real websocket.
 type pushServer struct {
-	srv *server.Server
-	url string
+	srv  *server.Server
+	ts   *httptest.Server
+	url  string
+	dir  string
+	addr string
+	cfg  server.Config
 }
 
 func startPushServer(t *testing.T, cfg server.Config) *pushServer {
@@ -33,17 +37,44 @@ func startPushServer(t *testing.T, cfg server.Config) *pushServer {
 	}
 	cfg.PublicURL = "http://" + ln.Addr().String()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := server.Open(t.TempDir(), cfg)
+	ps := &pushServer{url: cfg.PublicURL, dir: t.TempDir(), addr: ln.Addr().String(), cfg: cfg}
+	ps.start(t, ln)
+	t.Cleanup(ps.stop)
+	if err := ps.srv.AddUser("ada", true); err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+func (ps *pushServer) start(t *testing.T, ln net.Listener) {
+	t.Helper()
+	srv, err := server.Open(ps.dir, ps.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv.Handler()}}
-	ts.Start()
-	t.Cleanup(func() { ts.CloseClientConnections(); ts.Close(); srv.Close() })
-	if err := srv.AddUser("ada", true); err != nil {
+	ps.srv = srv
+	ps.ts = &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv.Handler()}}
+	ps.ts.Start()
+}
+
+func (ps *pushServer) stop() {
+	if ps.ts != nil {
+		ps.ts.CloseClientConnections()
+		ps.ts.Close()
+		ps.srv.Close()
+		ps.ts = nil
+	}
+}
+
+// restart stops the server and starts it again on the same port and data.
+func (ps *pushServer) restart(t *testing.T) {
+	t.Helper()
+	ps.stop()
+	ln, err := net.Listen("tcp", ps.addr)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &pushServer{srv: srv, url: cfg.PublicURL}
+	ps.start(t, ln)
 }
 
 // activatedFixture is the app with a push account activated by scanning
@@ -192,5 +223,34 @@ func TestActivationRefusedIsExplained(t *testing.T) {
 	f.waitFor(t, func() bool { return strings.HasPrefix(f.ui.status.Text, "Activation failed") })
 	if got := f.ui.status.Text; got != "Activation failed: activation refused: activation_used: this activation code was already used; ask for a new one" {
 		t.Fatalf("status %q", got)
+	}
+}
+
+// TestPushServerRestartsMidRequest restarts the server while the dialog is
+// open: the app reconnects by itself (the account shows it), the request is
+// still there, and the approval counts once.
+func TestPushServerRestartsMidRequest(t *testing.T) {
+	f, ps := activatedFixture(t, server.Config{})
+	id := f.vault.Accounts()[0].ID
+	st := ps.signIn(t)
+	d := requestDialogShown(t, f)
+	ps.restart(t)
+	f.waitFor(t, func() bool { return f.ui.push.states[id] != "connected" })
+	if got := f.ui.connectionLabel(id); got != "push: offline (codes still work)" && got != "push: connecting…" {
+		t.Fatalf("while the server is down the row says %q", got)
+	}
+	f.waitFor(t, func() bool { return f.ui.push.states[id] == "connected" })
+	if f.ui.push.dialog != d || f.ui.pendingCount() != 1 {
+		t.Fatalf("after reconnecting: dialog %v, %d pending", f.ui.push.dialog == d, f.ui.pendingCount())
+	}
+	test.Type(d.number, st.Number)
+	test.Tap(d.approve)
+	f.waitFor(t, func() bool { return f.ui.status.Text == "Sign-in approved." })
+	if status, _ := ps.final(t, st.ID); status != push.StatusApproved {
+		t.Fatalf("server says %s", status)
+	}
+	events, _ := ps.srv.Store().AuditEvents("ada")
+	if len(events) != 1 || events[0].Kind != "device_activated" {
+		t.Fatalf("audit %+v", events)
 	}
 }
