@@ -2,11 +2,6 @@ package app
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,66 +10,21 @@ import (
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/server"
+	"github.com/countersign/countersign/push/server/servertest"
 )
 
 // pushServer is a real Countersign server on a loopback port with a real
 // SQLite file; the app under test activates against it and answers its
 // sign-in requests over a real websocket.
-type pushServer struct {
-	srv  *server.Server
-	ts   *httptest.Server
-	url  string
-	dir  string
-	addr string
-	cfg  server.Config
-}
+type pushServer = servertest.Server
 
 func startPushServer(t *testing.T, cfg server.Config) *pushServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.PublicURL = "http://" + ln.Addr().String()
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	ps := &pushServer{url: cfg.PublicURL, dir: t.TempDir(), addr: ln.Addr().String(), cfg: cfg}
-	ps.start(t, ln)
-	t.Cleanup(ps.stop)
-	if err := ps.srv.AddUser("ada", true); err != nil {
+	ps := servertest.Start(t, cfg)
+	if err := ps.AddUser("ada", true); err != nil {
 		t.Fatal(err)
 	}
 	return ps
-}
-
-func (ps *pushServer) start(t *testing.T, ln net.Listener) {
-	t.Helper()
-	srv, err := server.Open(ps.dir, ps.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps.srv = srv
-	ps.ts = &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv.Handler()}}
-	ps.ts.Start()
-}
-
-func (ps *pushServer) stop() {
-	if ps.ts != nil {
-		ps.ts.CloseClientConnections()
-		ps.ts.Close()
-		ps.srv.Close()
-		ps.ts = nil
-	}
-}
-
-// restart stops the server and starts it again on the same port and data.
-func (ps *pushServer) restart(t *testing.T) {
-	t.Helper()
-	ps.stop()
-	ln, err := net.Listen("tcp", ps.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps.start(t, ln)
 }
 
 // activatedFixture is the app with a push account activated by scanning
@@ -82,7 +32,7 @@ func (ps *pushServer) restart(t *testing.T) {
 func activatedFixture(t *testing.T, cfg server.Config) (*fixture, *pushServer) {
 	t.Helper()
 	ps := startPushServer(t, cfg)
-	enr, err := ps.srv.Enroll("ada")
+	enr, err := ps.Enroll("ada")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +51,9 @@ func activatedFixture(t *testing.T, cfg server.Config) (*fixture, *pushServer) {
 	return f, ps
 }
 
-func (ps *pushServer) signIn(t *testing.T) push.AuthRequestState {
+func signIn(t *testing.T, ps *pushServer) push.AuthRequestState {
 	t.Helper()
-	st, err := ps.srv.CreateRequest("payroll", push.AuthRequestBody{User: "ada", Context: push.Context{
+	st, err := ps.CreateRequest("payroll", push.AuthRequestBody{User: "ada", Context: push.Context{
 		App: "Payroll", IP: "203.0.113.7", Location: "Lyon, FR", UserAgent: "Firefox 140",
 	}})
 	if err != nil {
@@ -112,9 +62,9 @@ func (ps *pushServer) signIn(t *testing.T) push.AuthRequestState {
 	return st
 }
 
-func (ps *pushServer) final(t *testing.T, id string) (push.Status, string) {
+func final(t *testing.T, ps *pushServer, id string) (push.Status, string) {
 	t.Helper()
-	r, err := ps.srv.Store().AuthRequest(id)
+	r, err := ps.Store().AuthRequest(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +84,7 @@ func TestPushApproveFromTheApp(t *testing.T) {
 	if got := f.shown()[0]; !strings.HasPrefix(got, "Countersign|ada|") {
 		t.Fatalf("row %q", got)
 	}
-	st := ps.signIn(t)
+	st := signIn(t, ps)
 	d := requestDialogShown(t, f)
 	shown := strings.Join(labelsOf(topOverlay(t, f.ui)), "|")
 	for _, want := range []string{"Is this you signing in now?", "Payroll", "Countersign (ada)", "203.0.113.7", "Lyon, FR", "Firefox 140"} {
@@ -150,7 +100,7 @@ func TestPushApproveFromTheApp(t *testing.T) {
 	test.Type(d.number, st.Number)
 	test.Tap(d.approve)
 	f.waitFor(t, func() bool { return f.ui.status.Text == "Sign-in approved." })
-	if status, _ := ps.final(t, st.ID); status != push.StatusApproved {
+	if status, _ := final(t, ps, st.ID); status != push.StatusApproved {
 		t.Fatalf("server says %s", status)
 	}
 	if f.ui.push.dialog != nil || f.ui.pendingCount() != 0 {
@@ -160,7 +110,7 @@ func TestPushApproveFromTheApp(t *testing.T) {
 
 func TestPushWrongNumberAndDeny(t *testing.T) {
 	f, ps := activatedFixture(t, server.Config{NumberDigits: 4, MaxPending: 2})
-	st := ps.signIn(t)
+	st := signIn(t, ps)
 	d := requestDialogShown(t, f)
 	wrong := "0000"
 	if st.Number == wrong {
@@ -169,21 +119,21 @@ func TestPushWrongNumberAndDeny(t *testing.T) {
 	test.Type(d.number, wrong)
 	test.Tap(d.approve)
 	f.waitFor(t, func() bool { return f.ui.status.Text == "Sign-in denied." })
-	if status, reason := ps.final(t, st.ID); status != push.StatusDenied || reason != "wrong_number" {
+	if status, reason := final(t, ps, st.ID); status != push.StatusDenied || reason != "wrong_number" {
 		t.Fatalf("server says %s (%s)", status, reason)
 	}
-	st2 := ps.signIn(t)
+	st2 := signIn(t, ps)
 	d = requestDialogShown(t, f)
 	test.Tap(d.deny)
 	f.waitFor(t, func() bool { return f.ui.status.Text == "Sign-in denied." && f.ui.push.dialog == nil })
-	if status, reason := ps.final(t, st2.ID); status != push.StatusDenied || reason != "not_me" {
+	if status, reason := final(t, ps, st2.ID); status != push.StatusDenied || reason != "not_me" {
 		t.Fatalf("server says %s (%s)", status, reason)
 	}
 }
 
 func TestPushReportFraudBlocksTheUser(t *testing.T) {
 	f, ps := activatedFixture(t, server.Config{})
-	st := ps.signIn(t)
+	st := signIn(t, ps)
 	d := requestDialogShown(t, f)
 	test.Tap(d.fraud)
 	confirm := topOverlay(t, f.ui)
@@ -192,17 +142,17 @@ func TestPushReportFraudBlocksTheUser(t *testing.T) {
 	}
 	tapButton(t, confirm, "Report fraud")
 	f.waitFor(t, func() bool { return strings.HasPrefix(f.ui.status.Text, "Reported as fraud") })
-	if status, _ := ps.final(t, st.ID); status != push.StatusFraud {
+	if status, _ := final(t, ps, st.ID); status != push.StatusFraud {
 		t.Fatalf("server says %s", status)
 	}
-	if u, _ := ps.srv.Store().User("ada"); !u.Blocked {
+	if u, _ := ps.Store().User("ada"); !u.Blocked {
 		t.Fatal("the user is not blocked after a fraud report")
 	}
 }
 
 func TestPushRequestExpiresAndDisappears(t *testing.T) {
 	f, ps := activatedFixture(t, server.Config{RequestTTL: time.Second})
-	ps.signIn(t)
+	signIn(t, ps)
 	requestDialogShown(t, f)
 	f.waitFor(t, func() bool { return f.ui.push.dialog == nil })
 	if got := f.ui.status.Text; got != "A sign-in request expired without an answer." {
@@ -212,7 +162,7 @@ func TestPushRequestExpiresAndDisappears(t *testing.T) {
 
 func TestActivationRefusedIsExplained(t *testing.T) {
 	ps := startPushServer(t, server.Config{})
-	enr, _ := ps.srv.Enroll("ada")
+	enr, _ := ps.Enroll("ada")
 	// The code is spent by another device first.
 	v := testVault(t, t.TempDir())
 	if _, err := ActivateAccount(context.Background(), v, enr.ActivationURI, "other"); err != nil {
@@ -232,9 +182,9 @@ func TestActivationRefusedIsExplained(t *testing.T) {
 func TestPushServerRestartsMidRequest(t *testing.T) {
 	f, ps := activatedFixture(t, server.Config{})
 	id := f.vault.Accounts()[0].ID
-	st := ps.signIn(t)
+	st := signIn(t, ps)
 	d := requestDialogShown(t, f)
-	ps.restart(t)
+	ps.Restart()
 	f.waitFor(t, func() bool { return f.ui.push.states[id] != "connected" })
 	if got := f.ui.connectionLabel(id); got != "push: offline (codes still work)" && got != "push: connecting…" {
 		t.Fatalf("while the server is down the row says %q", got)
@@ -246,10 +196,10 @@ func TestPushServerRestartsMidRequest(t *testing.T) {
 	test.Type(d.number, st.Number)
 	test.Tap(d.approve)
 	f.waitFor(t, func() bool { return f.ui.status.Text == "Sign-in approved." })
-	if status, _ := ps.final(t, st.ID); status != push.StatusApproved {
+	if status, _ := final(t, ps, st.ID); status != push.StatusApproved {
 		t.Fatalf("server says %s", status)
 	}
-	events, _ := ps.srv.Store().AuditEvents("ada")
+	events, _ := ps.Store().AuditEvents("ada")
 	if len(events) != 1 || events[0].Kind != "device_activated" {
 		t.Fatalf("audit %+v", events)
 	}

@@ -2,40 +2,26 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/server"
+	"github.com/countersign/countersign/push/server/servertest"
 )
 
 // startServer runs a real Countersign server on a loopback port, with a
 // real SQLite file, and user ada.
-func startServer(t *testing.T) *server.Server {
+func startServer(t *testing.T) *servertest.Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.Open(t.TempDir(), server.Config{PublicURL: "http://" + ln.Addr().String(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv.Handler()}}
-	ts.Start()
-	t.Cleanup(func() { ts.CloseClientConnections(); ts.Close(); srv.Close() })
+	srv := servertest.Start(t, server.Config{})
 	if err := srv.AddUser("ada", true); err != nil {
 		t.Fatal(err)
 	}
 	return srv
 }
 
-func signIn(t *testing.T, srv *server.Server) push.AuthRequestState {
+func signIn(t *testing.T, srv *servertest.Server) push.AuthRequestState {
 	t.Helper()
 	st, err := srv.CreateRequest("payroll", push.AuthRequestBody{User: "ada", Context: push.Context{App: "Payroll", IP: "203.0.113.7", Location: "Lyon, FR"}})
 	if err != nil {
@@ -44,7 +30,7 @@ func signIn(t *testing.T, srv *server.Server) push.AuthRequestState {
 	return st
 }
 
-func status(t *testing.T, srv *server.Server, id string) (push.Status, string) {
+func status(t *testing.T, srv *servertest.Server, id string) (push.Status, string) {
 	t.Helper()
 	r, err := srv.Store().AuthRequest(id)
 	if err != nil {
