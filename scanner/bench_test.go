@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 )
 
@@ -63,22 +61,7 @@ func makeCorpus(b *testing.B, dir string, n int) []corpusImage {
 			return fmt.Sprintf("otpauth://totp/Issuer%d:user%d@example.com?secret=%s&issuer=Issuer%d", i, rng.IntN(1000), strings.TrimRight(fmt.Sprintf("%X", secret), "="), i)
 		}
 		code := func(text string, size int) *image.Gray {
-			m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, size, size, map[gozxing.EncodeHintType]any{
-				gozxing.EncodeHintType_MARGIN:           4,
-				gozxing.EncodeHintType_ERROR_CORRECTION: levels[rng.IntN(len(levels))],
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
-			for y := range m.GetHeight() {
-				for x := range m.GetWidth() {
-					if !m.Get(x, y) {
-						img.SetGray(x, y, color.Gray{255})
-					}
-				}
-			}
-			return img
+			return qrImageLevel(b, text, size, levels[rng.IntN(len(levels))])
 		}
 		canvas := image.NewRGBA(image.Rect(0, 0, 640+rng.IntN(4)*320, 480+rng.IntN(3)*300))
 		draw.Draw(canvas, canvas.Bounds(), image.White, image.Point{}, draw.Src)

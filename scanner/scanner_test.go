@@ -21,6 +21,7 @@ import (
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 )
 
 const sampleURI = "otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example"
@@ -28,9 +29,14 @@ const sampleURI = "otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3P
 // qrImage encodes text as a QR code of size×size pixels, black on white,
 // with a quiet zone.
 func qrImage(t testing.TB, text string, size int) *image.Gray {
+	return qrImageLevel(t, text, size, decoder.ErrorCorrectionLevel_L)
+}
+
+// qrImageLevel is qrImage with a chosen error-correction level.
+func qrImageLevel(t testing.TB, text string, size int, level decoder.ErrorCorrectionLevel) *image.Gray {
 	t.Helper()
 	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, size, size,
-		map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4})
+		map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4, gozxing.EncodeHintType_ERROR_CORRECTION: level})
 	if err != nil {
 		t.Fatal(err)
 	}
