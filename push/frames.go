@@ -137,6 +137,10 @@ type ActivateResponse struct {
 	Issuer          string     `json:"issuer"`
 	Account         string     `json:"account"`
 	WebsocketURL    string     `json:"websocket_url"`
+	// PollURL is the HTTPS long-poll fallback of the websocket, for
+	// networks whose proxies block websockets: POST a signed poll there,
+	// with a challenge from GET /v1/devices/challenge.
+	PollURL string `json:"poll_url"`
 }
 
 // AuthRequestBody is the body of POST /v1/auth-requests.
