@@ -98,6 +98,8 @@ func (u *UI) onPushEvent(accountID string, ev device.Event) {
 			u.setStatus(resultSentence(ev.Status))
 		case ev.Status == push.StatusExpired:
 			u.setStatus("A sign-in request expired without an answer.")
+		case ev.Status == "":
+			u.setStatus("A sign-in request is no longer waiting (answered on another device, or expired).")
 		default:
 			u.setStatus("A sign-in request was answered on another device (" + string(ev.Status) + ").")
 		}

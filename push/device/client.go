@@ -1,12 +1,16 @@
 package device
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,10 +64,21 @@ type Client struct {
 	// now tells the time (tests move it).
 	now func() time.Time
 
-	mu   sync.Mutex
-	conn *websocket.Conn
-	seen map[string]push.Request // requests shown and not yet resolved
+	mu      sync.Mutex
+	conn    *websocket.Conn
+	polling bool                    // connected by HTTPS long-polling instead
+	seen    map[string]push.Request // requests shown and not yet resolved
 }
+
+// errWebsocketRefused means an HTTP answer came back but no websocket: a
+// proxy on the way does not pass websockets.
+var errWebsocketRefused = errors.New("the websocket was refused")
+
+// pollClient is the HTTP client of the long-poll fallback.
+var pollClient = &http.Client{Timeout: 45 * time.Second}
+
+// pollWait is how long one poll waits for a request.
+const pollWait = "25s"
 
 // NewClient returns a client for an enrollment; onEvent receives its events.
 func NewClient(enr Enrollment, key ed25519.PrivateKey, onEvent func(Event)) *Client {
@@ -77,6 +92,9 @@ func (c *Client) Run(ctx context.Context) {
 	for attempt := 0; ; attempt++ {
 		c.onEvent(Event{Kind: EventState, State: Connecting})
 		connected, err := c.session(ctx)
+		if errors.Is(err, errWebsocketRefused) {
+			connected, err = c.pollSession(ctx)
+		}
 		if ctx.Err() != nil {
 			c.onEvent(Event{Kind: EventState, State: Disconnected, Err: ctx.Err()})
 			return
@@ -96,9 +114,12 @@ func (c *Client) Run(ctx context.Context) {
 // session runs one connection; it reports whether the hello was accepted.
 func (c *Client) session(ctx context.Context) (bool, error) {
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	conn, _, err := websocket.Dial(dctx, c.enr.WebsocketURL, nil)
+	conn, resp, err := websocket.Dial(dctx, c.enr.WebsocketURL, nil)
 	cancel()
 	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			return false, fmt.Errorf("%w (HTTP %d from %s)", errWebsocketRefused, resp.StatusCode, c.enr.WebsocketURL)
+		}
 		return false, fmt.Errorf("connecting to %s: %w", c.enr.WebsocketURL, err)
 	}
 	defer conn.CloseNow()
@@ -191,12 +212,114 @@ func (c *Client) Answer(ctx context.Context, r push.Request, decision push.Decis
 		return err
 	}
 	c.mu.Lock()
-	conn := c.conn
+	conn, polling := c.conn, c.polling
 	c.mu.Unlock()
-	if conn == nil {
-		return ErrNotConnected
+	sig := ed25519.Sign(c.key, a.SigningBytes())
+	switch {
+	case conn != nil:
+		return writeFrame(ctx, conn, push.Frame{Type: push.FrameAnswer, Answer: &a, Signature: sig})
+	case polling:
+		var result push.Frame
+		if err := c.post(ctx, "/v1/devices/answer", map[string]any{"answer": a, "signature": sig}, &result); err != nil {
+			return err
+		}
+		c.handle(result)
+		return nil
 	}
-	return writeFrame(ctx, conn, push.Frame{Type: push.FrameAnswer, Answer: &a, Signature: ed25519.Sign(c.key, a.SigningBytes())})
+	return ErrNotConnected
+}
+
+// httpBase is the server's base URL, from the websocket URL.
+func (c *Client) httpBase() string {
+	u := strings.TrimSuffix(c.enr.WebsocketURL, "/v1/devices/connect")
+	u = strings.Replace(u, "wss://", "https://", 1)
+	return strings.Replace(u, "ws://", "http://", 1)
+}
+
+// post sends a JSON body to the server and decodes its JSON answer.
+func (c *Client) post(ctx context.Context, path string, body, out any) error {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.httpBase()+path, bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return c.do(req, out)
+}
+
+func (c *Client) do(req *http.Request, out any) error {
+	resp, err := pollClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return apiError(resp.StatusCode, data)
+	}
+	return json.Unmarshal(data, out)
+}
+
+// pollSession is the fallback where websockets are blocked: HTTPS
+// long-polls, each with a fresh challenge signed by the device, until an
+// error. It reports whether a poll succeeded.
+func (c *Client) pollSession(ctx context.Context) (bool, error) {
+	defer func() {
+		c.mu.Lock()
+		c.polling = false
+		c.mu.Unlock()
+	}()
+	connected := false
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.httpBase()+"/v1/devices/challenge", nil)
+		if err != nil {
+			return connected, err
+		}
+		var ch struct {
+			Nonce string `json:"nonce"`
+		}
+		if err := c.do(req, &ch); err != nil {
+			return connected, fmt.Errorf("polling: %w", err)
+		}
+		wait := pollWait
+		if !connected {
+			wait = "0s" // the first poll returns at once: it is the "connected" moment
+		}
+		body := map[string]any{"device_id": c.enr.DeviceID, "nonce": ch.Nonce, "wait": wait,
+			"signature": ed25519.Sign(c.key, push.ConnectSigningBytes(ch.Nonce, c.enr.DeviceID))}
+		var resp struct {
+			Requests []push.Frame `json:"requests"`
+		}
+		if err := c.post(ctx, "/v1/devices/poll", body, &resp); err != nil {
+			return connected, fmt.Errorf("polling: %w", err)
+		}
+		live := map[string]bool{}
+		for _, f := range resp.Requests {
+			if f.Type == push.FrameRequest && f.Request != nil {
+				live[f.Request.ID] = true
+				c.handle(f)
+			}
+		}
+		// Requests no longer pending were decided elsewhere or expired.
+		for _, r := range c.Pending() {
+			if !live[r.ID] {
+				c.handle(push.Frame{Type: push.FrameResolved, RequestID: r.ID}) // status unknown
+			}
+		}
+		if !connected {
+			connected = true
+			c.mu.Lock()
+			c.polling = true
+			c.mu.Unlock()
+			c.onEvent(Event{Kind: EventState, State: Connected})
+		}
+	}
 }
 
 // Pending returns the requests shown and not yet resolved.

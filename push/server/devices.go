@@ -76,6 +76,7 @@ func (s *Server) Activate(body push.ActivateRequest) (push.ActivateResponse, err
 		Issuer:          s.cfg.Issuer,
 		Account:         d.User,
 		WebsocketURL:    ws + "/v1/devices/connect",
+		PollURL:         s.cfg.PublicURL + "/v1/devices/poll",
 	}, nil
 }
 
@@ -181,10 +182,11 @@ type hub struct {
 	byUser  map[string]map[*deviceConn]struct{}
 	waiters map[string]map[chan struct{}]struct{}
 	enrolls map[string]map[chan struct{}]struct{}
+	pollers map[string]map[chan struct{}]struct{} // long-polling devices, by user
 }
 
 func newHub(s *Server) *hub {
-	return &hub{s: s, byUser: map[string]map[*deviceConn]struct{}{}, waiters: map[string]map[chan struct{}]struct{}{}, enrolls: map[string]map[chan struct{}]struct{}{}}
+	return &hub{s: s, byUser: map[string]map[*deviceConn]struct{}{}, waiters: map[string]map[chan struct{}]struct{}{}, enrolls: map[string]map[chan struct{}]struct{}{}, pollers: map[string]map[chan struct{}]struct{}{}}
 }
 
 func (h *hub) add(c *deviceConn) {
@@ -208,6 +210,9 @@ func (h *hub) remove(c *deviceConn) {
 // sendToUser queues f for every connected device of user but skipDevice.
 // A device too slow to take it is disconnected (it resumes on reconnect).
 func (h *hub) sendToUser(user string, f push.Frame, skipDevice string) {
+	if f.Type == push.FrameRequest {
+		wake(&h.mu, h.pollers, user)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for c := range h.byUser[user] {
@@ -291,6 +296,12 @@ func (h *hub) stopWaitingEnrollment(user string, ch chan struct{}) {
 }
 
 func (h *hub) notifyEnrollment(user string) { wake(&h.mu, h.enrolls, user) }
+
+// waitForUser returns a channel closed when a new request for user arrives
+// (for long-polling devices).
+func (h *hub) waitForUser(user string) chan struct{} { return register(&h.mu, h.pollers, user) }
+
+func (h *hub) stopWaitingUser(user string, ch chan struct{}) { unregister(&h.mu, h.pollers, user, ch) }
 
 func register(mu *sync.Mutex, m map[string]map[chan struct{}]struct{}, key string) chan struct{} {
 	mu.Lock()

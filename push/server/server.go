@@ -101,6 +101,7 @@ type Server struct {
 	log   *slog.Logger
 	hub   *hub
 	rps   rpCache
+	polls challenges
 
 	timersMu   sync.Mutex
 	timers     map[string]*time.Timer
@@ -178,6 +179,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/activate", s.handleActivate)
 	mux.HandleFunc("GET /v1/devices/connect", s.handleConnect)
+	mux.HandleFunc("GET /v1/devices/challenge", s.handleChallenge)
+	mux.HandleFunc("POST /v1/devices/poll", s.handlePoll)
+	mux.HandleFunc("POST /v1/devices/answer", s.handleDeviceAnswer)
 	mux.HandleFunc("POST /v1/auth-requests", s.withRP(s.handleCreateRequest))
 	mux.HandleFunc("GET /v1/auth-requests/{id}", s.withRP(s.handleGetRequest))
 	mux.HandleFunc("POST /v1/otp/verify", s.withRP(s.handleVerifyOTP))

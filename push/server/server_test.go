@@ -13,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -798,4 +800,63 @@ func FuzzDecodeFrame(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestLongPollFallbackThroughAProxyThatBlocksWebsockets puts a proxy that
+// refuses websocket upgrades in front of the server: the device falls back
+// to signed HTTPS long-polling and the sign-in still completes.
+func TestLongPollFallbackThroughAProxyThatBlocksWebsockets(t *testing.T) {
+	e := newEnv(t, Config{Now: time.Now})
+	target, _ := url.Parse("http://" + e.addr)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			http.Error(w, "websockets are not allowed here", http.StatusForbidden)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer func() { proxy.CloseClientConnections(); proxy.Close() }()
+	enr, _ := e.srv.Enroll("ada")
+	act, _ := push.ParseActivationURI(enr.ActivationURI)
+	a, err := device.Activate(context.Background(), http.DefaultClient, act, "behind a proxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.WebsocketURL = "ws" + strings.TrimPrefix(proxy.URL, "http") + "/v1/devices/connect"
+	p := e.connect(a)
+	defer p.cancel()
+	st := e.signIn("ada")
+	r := p.request(t)
+	if r.ID != st.ID {
+		t.Fatalf("polled %+v", r)
+	}
+	if err := p.client.Answer(context.Background(), r, push.Approve, "", st.Number); err != nil {
+		t.Fatal(err)
+	}
+	if ev := p.result(t, r.ID); ev.Status != push.StatusApproved {
+		t.Fatalf("result %+v", ev)
+	}
+	if final := e.status(st.ID, "0s"); final.Status != push.StatusApproved {
+		t.Fatalf("relying party sees %+v", final)
+	}
+	// A poll signed with another key, or a replayed challenge, is refused.
+	var ch map[string]string
+	resp, _ := http.Get("http://" + e.addr + "/v1/devices/challenge")
+	json.NewDecoder(resp.Body).Decode(&ch)
+	resp.Body.Close()
+	_, stranger, _ := ed25519.GenerateKey(nil)
+	for _, key := range []ed25519.PrivateKey{stranger, a.PrivateKey} {
+		body, _ := json.Marshal(PollRequest{DeviceID: a.DeviceID, Nonce: ch["nonce"], Signature: ed25519.Sign(key, push.ConnectSigningBytes(ch["nonce"], a.DeviceID))})
+		resp, err := http.Post("http://"+e.addr+"/v1/devices/poll", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ae apiErr
+		json.NewDecoder(resp.Body).Decode(&ae)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("poll with %v: %d %+v", key.Public(), resp.StatusCode, ae)
+		}
+	}
 }
