@@ -43,6 +43,7 @@ func (s *Server) routePages(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/enrollments/{token}", s.handleEnrollmentStatus)
 	mux.HandleFunc("POST /v1/enrollments/{token}/confirm", s.handleEnrollmentConfirm)
 	mux.HandleFunc("POST /v1/enrollments/{token}/renew", s.handleEnrollmentRenew)
+	s.routeSelfService(mux, page)
 	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		w.Write(openAPI)

@@ -102,6 +102,8 @@ type Server struct {
 	hub   *hub
 	rps   rpCache
 	polls challenges
+	// selfSessions are the self-service sign-ins.
+	selfSessions sessions
 
 	timersMu   sync.Mutex
 	timers     map[string]*time.Timer

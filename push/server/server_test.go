@@ -860,3 +860,70 @@ func TestLongPollFallbackThroughAProxyThatBlocksWebsockets(t *testing.T) {
 		}
 	}
 }
+
+// TestSelfServiceReplacesALostDevice: a user signs in with a code from the
+// device they still have, adds a new one and removes the lost one.
+func TestSelfServiceReplacesALostDevice(t *testing.T) {
+	e := newEnv(t, Config{})
+	if err := e.srv.AddUser("bob", true); err != nil {
+		t.Fatal(err)
+	}
+	kept := e.activate("ada", "phone")
+	lost := e.activate("ada", "old laptop")
+	bobs := e.activate("bob", "bob's phone")
+	post := func(path, token string, body any, out any) int {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", "http://"+e.addr+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(out)
+		return resp.StatusCode
+	}
+	var ae apiErr
+	if code := post("/v1/self-service/sign-in", "", map[string]string{"user": "ada", "code": "000000"}, &ae); code != http.StatusUnauthorized || ae.Error.Code != "wrong_code" {
+		t.Fatalf("wrong code: %d %+v", code, ae)
+	}
+	var tok map[string]string
+	code := totpCode(t, kept.act.TOTP.Secret, e.clock.Now())
+	if status := post("/v1/self-service/sign-in", "", map[string]string{"user": "ada", "code": code}, &tok); status != 200 || tok["token"] == "" {
+		t.Fatalf("sign-in: %d %v", status, tok)
+	}
+	req, _ := http.NewRequest("GET", "http://"+e.addr+"/v1/self-service/devices", nil)
+	req.Header.Set("Authorization", "Bearer "+tok["token"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var devices []SelfServiceDevice
+	json.NewDecoder(resp.Body).Decode(&devices)
+	resp.Body.Close()
+	if len(devices) != 2 || devices[0].Name != "phone" || devices[1].Name != "old laptop" || !devices[1].Active {
+		t.Fatalf("devices %+v", devices)
+	}
+	// Bob's device is not Ada's to revoke.
+	if status := post("/v1/self-service/devices/"+bobs.act.DeviceID+"/revoke", tok["token"], nil, &ae); status != http.StatusNotFound {
+		t.Fatalf("revoking another user's device: %d", status)
+	}
+	var revoked map[string]string
+	if status := post("/v1/self-service/devices/"+lost.act.DeviceID+"/revoke", tok["token"], nil, &revoked); status != 200 {
+		t.Fatalf("revoke: %d", status)
+	}
+	if d, _ := e.srv.Store().Device(lost.act.DeviceID); d.Active() {
+		t.Fatal("the lost device is still active")
+	}
+	var enroll map[string]string
+	if status := post("/v1/self-service/enroll", tok["token"], nil, &enroll); status != 200 || !strings.HasPrefix(enroll["enroll_url"], "http://"+e.addr+"/enroll/") {
+		t.Fatalf("enroll: %d %v", status, enroll)
+	}
+	if status := post("/v1/self-service/enroll", "forged", nil, &ae); status != http.StatusUnauthorized {
+		t.Fatalf("forged session: %d", status)
+	}
+	e.clock.Add(11 * time.Minute)
+	if status := post("/v1/self-service/enroll", tok["token"], nil, &ae); status != http.StatusUnauthorized {
+		t.Fatalf("expired session: %d", status)
+	}
+}

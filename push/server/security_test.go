@@ -1,0 +1,420 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/device"
+)
+
+// post sends a JSON body without an API key and decodes the answer.
+func (e *env) post(path string, body any, out any) int {
+	e.t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post("http://"+e.addr+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			e.t.Fatalf("POST %s: %d %s", path, resp.StatusCode, data)
+		}
+	}
+	return resp.StatusCode
+}
+
+// TestPushFatigueLimits: requests past the per-minute limit, and requests
+// after a run of unanswered expiries, are refused with 429 and a code
+// naming the limit; the wait grows.
+func TestPushFatigueLimits(t *testing.T) {
+	e := newEnv(t, Config{MaxPending: 100, RequestsPerMinute: 3})
+	e.activate("ada", "laptop")
+	for range 3 {
+		e.signIn("ada")
+	}
+	var ae apiErr
+	if code := e.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &ae); code != http.StatusTooManyRequests || ae.Error.Code != "rate_limited" ||
+		ae.Error.Message != "ada had 3 sign-in requests in the last minute (limit 3); try again later" {
+		t.Fatalf("4th in a minute: %d %+v", code, ae)
+	}
+	e.clock.Add(61 * time.Second)
+	e.signIn("ada")
+
+	// The spamming pattern: requests that expire unanswered, one after another.
+	f := newEnv(t, Config{})
+	f.activate("ada", "laptop")
+	for range 3 {
+		f.signIn("ada")
+		f.clock.Add(2*time.Minute + time.Second) // expires unanswered
+	}
+	// Three unanswered: the next waits 30 s after the last one's expiry.
+	if code := f.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &ae); code != http.StatusTooManyRequests || ae.Error.Code != "backoff" ||
+		!strings.HasPrefix(ae.Error.Message, "3 requests to ada went unanswered; the next is allowed at ") {
+		t.Fatalf("after 3 unanswered: %d %+v", code, ae)
+	}
+	f.clock.Add(30 * time.Second)
+	f.signIn("ada")
+	f.clock.Add(2*time.Minute + time.Second)
+	// Four unanswered: 60 s now.
+	f.clock.Add(30 * time.Second)
+	if code := f.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &ae); code != http.StatusTooManyRequests || ae.Error.Code != "backoff" {
+		t.Fatalf("after 4 unanswered, 30 s later: %d %+v", code, ae)
+	}
+	f.clock.Add(30 * time.Second)
+	f.signIn("ada")
+}
+
+// TestDeviceFrameRateLimit: a device that floods the server with frames is
+// disconnected with a policy-violation close.
+func TestDeviceFrameRateLimit(t *testing.T) {
+	e := newEnv(t, Config{})
+	p := e.activate("ada", "laptop")
+	p.cancel()
+	raw := e.helloRaw(t, p.act)
+	if w := raw.read(t); w.Type != push.FrameWelcome {
+		t.Fatalf("hello: %+v", w)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := range framesPerTick + 1 {
+		if err := raw.conn.Write(ctx, websocket.MessageText, []byte(`{"type":"welcome"}`)); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	var err error
+	for err == nil {
+		_, _, err = raw.conn.Read(ctx) // the error frames, then the close
+	}
+	if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Fatalf("after %d frames: %v", framesPerTick+1, err)
+	}
+}
+
+// TestRacingDecisions: two devices of the user answer the same request at
+// once, many times over: exactly one decision is recorded and every
+// answer is told the same final status.
+func TestRacingDecisions(t *testing.T) {
+	e := newEnv(t, Config{})
+	a := e.activate("ada", "laptop")
+	b := e.activate("ada", "phone")
+	st := e.signIn("ada")
+	r := a.request(t)
+	answers := []struct {
+		id  string
+		key ed25519.PrivateKey
+		ans push.Answer
+	}{
+		{a.act.DeviceID, a.act.PrivateKey, push.Answer{RequestID: r.ID, DeviceID: a.act.DeviceID, Decision: push.Approve, Number: st.Number, Nonce: r.Nonce}},
+		{b.act.DeviceID, b.act.PrivateKey, push.Answer{RequestID: r.ID, DeviceID: b.act.DeviceID, Decision: push.Fraud, Nonce: r.Nonce}},
+	}
+	statuses := make(chan push.Status, 20)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := answers[i%2]
+			status, err := e.srv.Answer(x.id, x.ans, ed25519.Sign(x.key, x.ans.SigningBytes()))
+			if err != nil {
+				t.Error(err)
+			}
+			statuses <- status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	final, err := e.srv.Store().AuthRequest(r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := range statuses {
+		if s != final.Status {
+			t.Fatalf("an answer was told %q, the request is %q", s, final.Status)
+		}
+	}
+	events, _ := e.srv.Store().AuditEvents("ada")
+	frauds := 0
+	for _, ev := range events {
+		if ev.Kind == "fraud" {
+			frauds++
+		}
+	}
+	switch final.Status {
+	case push.StatusApproved:
+		if final.DecidedBy != a.act.DeviceID || frauds != 0 {
+			t.Fatalf("approved by %s with %d fraud events", final.DecidedBy, frauds)
+		}
+	case push.StatusFraud:
+		if final.DecidedBy != b.act.DeviceID || frauds != 1 {
+			t.Fatalf("fraud by %s with %d fraud events", final.DecidedBy, frauds)
+		}
+	default:
+		t.Fatalf("final status %q", final.Status)
+	}
+}
+
+// TestRevokedDeviceCannotAnswer: a signed answer from a device revoked
+// after it received the request decides nothing.
+func TestRevokedDeviceCannotAnswer(t *testing.T) {
+	e := newEnv(t, Config{})
+	p := e.activate("ada", "laptop")
+	e.activate("ada", "phone")
+	st := e.signIn("ada")
+	r := p.request(t)
+	if err := e.srv.RevokeDevice(p.act.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+	ans := push.Answer{RequestID: r.ID, DeviceID: p.act.DeviceID, Decision: push.Approve, Number: st.Number, Nonce: r.Nonce}
+	_, err := e.srv.Answer(p.act.DeviceID, ans, ed25519.Sign(p.act.PrivateKey, ans.SigningBytes()))
+	if err == nil || err.Error() != "device_revoked: this device is not (or no longer) enrolled" {
+		t.Fatalf("revoked device's answer: %v", err)
+	}
+	if now := e.status(st.ID, "0s"); now.Status != push.StatusPending {
+		t.Fatalf("after the revoked device's answer: %+v", now)
+	}
+}
+
+// TestFraudWithoutBlocking: with blocking turned off, fraud is still
+// recorded but the user keeps signing in.
+func TestFraudWithoutBlocking(t *testing.T) {
+	e := newEnv(t, Config{KeepUnblockedOnFraud: true})
+	p := e.activate("ada", "laptop")
+	e.signIn("ada")
+	r := p.request(t)
+	p.client.Answer(context.Background(), r, push.Fraud, "", "")
+	if ev := p.result(t, r.ID); ev.Status != push.StatusFraud {
+		t.Fatalf("fraud: %+v", ev)
+	}
+	if u, _ := e.srv.Store().User("ada"); u.Blocked {
+		t.Fatal("blocked although KeepUnblockedOnFraud")
+	}
+	events, _ := e.srv.Store().AuditEvents("ada")
+	if len(events) != 2 || events[1].Kind != "fraud" || events[1].Detail["request"] != r.ID || events[1].Detail["device"] != p.act.DeviceID {
+		t.Fatalf("audit %+v", events)
+	}
+	e.signIn("ada")
+}
+
+// TestOTPWindow: codes of the previous, current and next step pass; two
+// steps away fails.
+func TestOTPWindow(t *testing.T) {
+	e := newEnv(t, Config{})
+	p := e.activate("ada", "laptop")
+	now := e.clock.Now()
+	cases := []struct {
+		offset time.Duration
+		valid  bool
+	}{{-60 * time.Second, false}, {60 * time.Second, false}, {-30 * time.Second, true}, {0, true}, {30 * time.Second, true}}
+	for _, c := range cases {
+		var res push.OTPVerifyResult
+		e.call("POST", "/v1/otp/verify", push.OTPVerifyBody{User: "ada", Code: totpCode(t, p.act.TOTP.Secret, now.Add(c.offset))}, &res)
+		if res.Valid != c.valid {
+			t.Errorf("code of %v: valid=%v, want %v", c.offset, res.Valid, c.valid)
+		}
+	}
+	// Accepting the next step's code spent every step up to it.
+	var res push.OTPVerifyResult
+	e.call("POST", "/v1/otp/verify", push.OTPVerifyBody{User: "ada", Code: totpCode(t, p.act.TOTP.Secret, now)}, &res)
+	if res.Valid {
+		t.Fatal("an older step's code passed after a newer one")
+	}
+}
+
+// TestActivationRaceOverHTTP: ten devices post the same code at once over
+// the real API: one is enrolled, nine are told the code is used.
+func TestActivationRaceOverHTTP(t *testing.T) {
+	e := newEnv(t, Config{})
+	enr, _ := e.srv.Enroll("ada")
+	act, _ := push.ParseActivationURI(enr.ActivationURI)
+	codes := make(chan string, 10)
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pub, _, _ := ed25519.GenerateKey(nil)
+			var out struct {
+				DeviceID string        `json:"device_id"`
+				Error    push.ErrorBody `json:"error"`
+			}
+			status := e.post("/v1/activate", push.ActivateRequest{Code: act.Code, DevicePublicKey: pub, DeviceName: fmt.Sprint("d", i)}, &out)
+			codes <- fmt.Sprint(status, out.Error.Code)
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count["200"] != 1 || count["410activation_used"] != 9 {
+		t.Fatalf("outcomes %v", count)
+	}
+	devices, _ := e.srv.Store().Devices("ada")
+	if len(devices) != 1 {
+		t.Fatalf("%d devices enrolled", len(devices))
+	}
+	var ae apiErr
+	if code := e.post("/v1/activate", push.ActivateRequest{Code: act.Code, DevicePublicKey: []byte("short")}, &ae); code != http.StatusBadRequest || ae.Error.Code != "bad_request" {
+		t.Fatalf("short key: %d %+v", code, ae)
+	}
+	if code := e.post("/v1/activate", push.ActivateRequest{Code: "unknown", DevicePublicKey: make([]byte, 32)}, &ae); code != http.StatusNotFound || ae.Error.Code != "activation_not_found" {
+		t.Fatalf("unknown code: %d %+v", code, ae)
+	}
+}
+
+// TestRelyingPartyBadInput: malformed bodies, unknown ids and bad waits get
+// their stable codes.
+func TestRelyingPartyBadInput(t *testing.T) {
+	e := newEnv(t, Config{})
+	req, _ := http.NewRequest("POST", "http://"+e.addr+"/v1/auth-requests", strings.NewReader(`{"user":`))
+	req.Header.Set("Authorization", "Bearer "+e.apiKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ae apiErr
+	json.NewDecoder(resp.Body).Decode(&ae)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || ae.Error.Code != "bad_request" || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("malformed body: %d %+v", resp.StatusCode, ae)
+	}
+	if code := e.call("GET", "/v1/auth-requests/nope", nil, &ae); code != http.StatusNotFound || ae.Error.Code != "not_found" {
+		t.Fatalf("unknown id: %d %+v", code, ae)
+	}
+	if code := e.call("GET", "/v1/auth-requests/nope?wait=soon", nil, &ae); code != http.StatusBadRequest || ae.Error.Message != `wait="soon" is not a duration such as 30s` {
+		t.Fatalf("bad wait: %d %+v", code, ae)
+	}
+	if code := e.callWithKey("", "POST", "/v1/otp/verify", push.OTPVerifyBody{User: "ada", Code: "123456"}, &ae); code != http.StatusUnauthorized || ae.Error.Code != "unauthorized" {
+		t.Fatalf("OTP without a key: %d %+v", code, ae)
+	}
+	if code := e.callWithKey(e.apiKey+"x", "GET", "/v1/auth-requests/nope", nil, &ae); code != http.StatusUnauthorized || ae.Error.Code != "unauthorized" {
+		t.Fatalf("wrong key: %d %+v", code, ae)
+	}
+	resp, err = http.Get("http://" + e.addr + "/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"openapi: 3.0.3", "/v1/auth-requests:", "/v1/auth-requests/{id}:", "/v1/otp/verify:", "enrollment_required", "too_many_pending"} {
+		if !bytes.Contains(spec, []byte(want)) {
+			t.Errorf("openapi.yaml lacks %q", want)
+		}
+	}
+}
+
+// TestEnrollmentOtherAppAndRenewRules: the otpauth:// QR holds the same
+// seed the app receives; an open enrollment cannot be renewed.
+func TestEnrollmentOtherAppAndRenewRules(t *testing.T) {
+	e := newEnv(t, Config{})
+	enr, _ := e.srv.Enroll("ada")
+	token := enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:]
+	resp, err := http.Get("http://" + e.addr + "/enroll/" + token + "/otpauth.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := e.srv.OTPAuthURI("ada")
+	if res.GetText() != want || !strings.HasPrefix(want, "otpauth://totp/Countersign:ada?") {
+		t.Fatalf("otpauth QR %q, want %q", res.GetText(), want)
+	}
+	var ae apiErr
+	if code := e.post("/v1/enrollments/"+token+"/renew", nil, &ae); code != http.StatusConflict || ae.Error.Code != "not_expired" {
+		t.Fatalf("renew while open: %d %+v", code, ae)
+	}
+	act, _ := push.ParseActivationURI(enr.ActivationURI)
+	a, err := device.Activate(context.Background(), http.DefaultClient, act, "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(want, "secret="+a.TOTP.Secret+"&") {
+		t.Fatal("the otpauth QR and the app hold different seeds")
+	}
+	// Used: the seed is no longer shown, and no new code is offered.
+	resp, _ = http.Get("http://" + e.addr + "/enroll/" + token + "/otpauth.png")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGone {
+		t.Fatalf("otpauth QR after activation: %d", resp.StatusCode)
+	}
+	if code := e.post("/v1/enrollments/"+token+"/renew", nil, &ae); code != http.StatusConflict || ae.Error.Code != "not_expired" {
+		t.Fatalf("renew after activation: %d %+v", code, ae)
+	}
+	if code := e.post("/v1/enrollments/unknown/confirm", map[string]string{"code": "123456"}, &ae); code != http.StatusNotFound {
+		t.Fatalf("confirm unknown: %d %+v", code, ae)
+	}
+}
+
+// TestDemoPage: the demo is its own relying party; without Demo it is not served.
+func TestDemoPage(t *testing.T) {
+	e := newEnv(t, Config{Demo: true})
+	var ae apiErr
+	if code := e.post("/demo/sign-in", map[string]string{"user": "ada"}, &ae); code != http.StatusConflict || ae.Error.Code != "enrollment_required" || !strings.HasPrefix(ae.Error.EnrollURL, "http://"+e.addr+"/enroll/") {
+		t.Fatalf("demo without a device: %d %+v", code, ae)
+	}
+	p := e.activate("ada", "laptop")
+	var st push.AuthRequestState
+	if code := e.post("/demo/sign-in", map[string]string{"user": "ada"}, &st); code != http.StatusCreated || len(st.Number) != 2 {
+		t.Fatalf("demo sign-in: %d %+v", code, st)
+	}
+	r := p.request(t)
+	if r.Context.App != "Countersign demo" || r.Context.IP != "127.0.0.1" {
+		t.Fatalf("demo request %+v", r)
+	}
+	got := make(chan push.AuthRequestState, 1)
+	go func() {
+		resp, err := http.Get("http://" + e.addr + "/demo/requests/" + st.ID + "?wait=10s")
+		if err != nil {
+			t.Error(err)
+			got <- push.AuthRequestState{}
+			return
+		}
+		var s push.AuthRequestState
+		json.NewDecoder(resp.Body).Decode(&s)
+		resp.Body.Close()
+		got <- s
+	}()
+	p.client.Answer(context.Background(), r, push.Approve, "", st.Number)
+	if s := <-got; s.Status != push.StatusApproved {
+		t.Fatalf("demo result %+v", s)
+	}
+	// The API's relying parties cannot read the demo's requests.
+	if code := e.call("GET", "/v1/auth-requests/"+st.ID, nil, &ae); code != http.StatusNotFound {
+		t.Fatalf("the demo's request through the API: %d", code)
+	}
+
+	off := newEnv(t, Config{})
+	for _, path := range []string{"/", "/demo/requests/x"} {
+		resp, _ := http.Get("http://" + off.addr + path)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s without the demo: %d", path, resp.StatusCode)
+		}
+	}
+}
