@@ -164,7 +164,8 @@ func (s *Server) handleCreateRequest(w http.ResponseWriter, r *http.Request, rp 
 // party rp, pushes it to the user's devices and returns its state, with the
 // number to show on the sign-in screen.
 func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthRequestState, error) {
-	if _, err := s.activeUser(body.User); err != nil {
+	u, err := s.activeUser(body.User)
+	if err != nil {
 		return push.AuthRequestState{}, err
 	}
 	devices, err := s.store.Devices(body.User)
@@ -172,6 +173,12 @@ func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthR
 		return push.AuthRequestState{}, err
 	}
 	s.hub.dropRevoked(body.User, devices)
+	if !hasActive(devices) && !u.RequireMFA {
+		// The administrator chose not to require a second factor of this
+		// user: say so explicitly; the relying party decides what to do.
+		return push.AuthRequestState{}, errorf(http.StatusConflict, "mfa_not_required",
+			"%s has no device and does not require a second factor (countersignd user add --require-mfa=false); enroll them to protect the account", body.User)
+	}
 	if !hasActive(devices) {
 		e, err := s.Enroll(body.User)
 		if err != nil {

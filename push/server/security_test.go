@@ -251,7 +251,7 @@ func TestActivationRaceOverHTTP(t *testing.T) {
 			defer wg.Done()
 			pub, _, _ := ed25519.GenerateKey(nil)
 			var out struct {
-				DeviceID string        `json:"device_id"`
+				DeviceID string         `json:"device_id"`
 				Error    push.ErrorBody `json:"error"`
 			}
 			status := e.post("/v1/activate", push.ActivateRequest{Code: act.Code, DevicePublicKey: pub, DeviceName: fmt.Sprint("d", i)}, &out)

@@ -576,6 +576,10 @@ func TestRelyingPartyAuthAndLimits(t *testing.T) {
 	if code := e.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &ae); code != http.StatusConflict || ae.Error.Code != "enrollment_required" {
 		t.Fatalf("no device: %d %+v", code, ae)
 	}
+	e.srv.AddUser("guest", false)
+	if code := e.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "guest"}, &ae); code != http.StatusConflict || ae.Error.Code != "mfa_not_required" || ae.Error.EnrollURL != "" {
+		t.Fatalf("no device, MFA not required: %d %+v", code, ae)
+	}
 	e.activate("ada", "laptop")
 	st := e.signIn("ada")
 	if code := e.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &ae); code != http.StatusTooManyRequests || ae.Error.Code != "too_many_pending" {
