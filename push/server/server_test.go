@@ -577,6 +577,7 @@ func TestRelyingPartyAuthAndLimits(t *testing.T) {
 		t.Fatalf("no device: %d %+v", code, ae)
 	}
 	e.srv.AddUser("guest", false)
+	ae = apiErr{}
 	if code := e.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "guest"}, &ae); code != http.StatusConflict || ae.Error.Code != "mfa_not_required" || ae.Error.EnrollURL != "" {
 		t.Fatalf("no device, MFA not required: %d %+v", code, ae)
 	}
