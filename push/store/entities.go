@@ -112,7 +112,7 @@ func (s *Store) Device(id string) (Device, error) {
 
 // Devices lists the devices of a user, oldest first.
 func (s *Store) Devices(user string) ([]Device, error) {
-	rows, err := s.query(`SELECT id, name, public_key, created, revoked FROM devices WHERE user = ? ORDER BY created, id`, user)
+	rows, err := s.query(`SELECT id, name, public_key, created, revoked FROM devices WHERE user = ? ORDER BY created, rowid`, user)
 	if err != nil {
 		return nil, err
 	}
