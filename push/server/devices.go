@@ -210,8 +210,8 @@ func (h *hub) remove(c *deviceConn) {
 // sendToUser queues f for every connected device of user but skipDevice.
 // A device too slow to take it is disconnected (it resumes on reconnect).
 func (h *hub) sendToUser(user string, f push.Frame, skipDevice string) {
-	if f.Type == push.FrameRequest {
-		wake(&h.mu, h.pollers, user)
+	if f.Type == push.FrameRequest || f.Type == push.FrameResolved {
+		wake(&h.mu, h.pollers, user) // long-polling devices learn it too
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -297,8 +297,8 @@ func (h *hub) stopWaitingEnrollment(user string, ch chan struct{}) {
 
 func (h *hub) notifyEnrollment(user string) { wake(&h.mu, h.enrolls, user) }
 
-// waitForUser returns a channel closed when a new request for user arrives
-// (for long-polling devices).
+// waitForUser returns a channel closed when a request for user arrives, is
+// decided or expires (for long-polling devices).
 func (h *hub) waitForUser(user string) chan struct{} { return register(&h.mu, h.pollers, user) }
 
 func (h *hub) stopWaitingUser(user string, ch chan struct{}) { unregister(&h.mu, h.pollers, user, ch) }

@@ -418,3 +418,73 @@ func TestDemoPage(t *testing.T) {
 		}
 	}
 }
+
+// TestPollWaitsForAChange: a long-polling device is answered at once when
+// it lacks something, and otherwise held until a request arrives or is
+// decided (no busy loop while a request waits). Handing out challenges
+// stores nothing.
+func TestPollWaitsForAChange(t *testing.T) {
+	e := newEnv(t, Config{})
+	p := e.activate("ada", "laptop")
+	p.cancel()
+	st := e.signIn("ada")
+	poll := func(wait string, known *[]string) (PollResponse, time.Duration) {
+		nonce := e.pollChallenge()
+		var out PollResponse
+		started := time.Now()
+		body := PollRequest{DeviceID: p.act.DeviceID, Nonce: nonce, Wait: wait, Known: known,
+			Signature: ed25519.Sign(p.act.PrivateKey, push.ConnectSigningBytes(nonce, p.act.DeviceID))}
+		if code := e.post("/v1/devices/poll", body, &out); code != http.StatusOK {
+			t.Fatalf("poll: %d", code)
+		}
+		return out, time.Since(started)
+	}
+	// First poll: the device has nothing yet, the request comes at once.
+	got, took := poll("5s", nil)
+	if len(got.Requests) != 1 || got.Requests[0].Request.ID != st.ID || took > time.Second {
+		t.Fatalf("first poll: %+v after %v", got, took)
+	}
+	if err := push.Verify(e.srv.PublicKey(), got.Requests[0].Request.SigningBytes(), got.Requests[0].Signature); err != nil {
+		t.Fatal("the polled request is not signed by the server")
+	}
+	// Second poll: nothing new, so it waits, until the request is decided.
+	r := *got.Requests[0].Request
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		a := push.Answer{RequestID: r.ID, DeviceID: p.act.DeviceID, Decision: push.Deny, Reason: push.ReasonCancelled, Nonce: r.Nonce}
+		e.srv.Answer(p.act.DeviceID, a, ed25519.Sign(p.act.PrivateKey, a.SigningBytes()))
+	}()
+	got, took = poll("5s", nil)
+	if len(got.Requests) != 0 || took < 250*time.Millisecond || took > 3*time.Second {
+		t.Fatalf("second poll: %+v after %v, want none after about 300ms", got, took)
+	}
+	// Known given explicitly: an empty list means "I have nothing".
+	st = e.signIn("ada")
+	if got, took = poll("5s", &[]string{}); len(got.Requests) != 1 || took > time.Second {
+		t.Fatalf("poll knowing nothing: %+v after %v", got, took)
+	}
+	// Knowing the pending request: held for the whole wait.
+	if got, took = poll("1s", &[]string{st.ID}); len(got.Requests) != 1 || took < 900*time.Millisecond {
+		t.Fatalf("poll knowing everything: %+v after %v", got, took)
+	}
+	e.srv.polls.mu.Lock()
+	before := len(e.srv.polls.spent)
+	e.srv.polls.mu.Unlock()
+	for range 200 {
+		e.srv.polls.issue(e.clock.Now())
+	}
+	e.srv.polls.mu.Lock()
+	after := len(e.srv.polls.spent)
+	e.srv.polls.mu.Unlock()
+	if after != before {
+		t.Fatalf("issuing challenges stored %d entries", after-before)
+	}
+	// An expired challenge is refused.
+	nonce := e.pollChallenge()
+	e.clock.Add(challengeTTL)
+	var ae apiErr
+	body := PollRequest{DeviceID: p.act.DeviceID, Nonce: nonce, Signature: ed25519.Sign(p.act.PrivateKey, push.ConnectSigningBytes(nonce, p.act.DeviceID))}
+	if code := e.post("/v1/devices/poll", body, &ae); code != http.StatusForbidden || ae.Error.Code != "bad_nonce" {
+		t.Fatalf("expired challenge: %d %+v", code, ae)
+	}
+}

@@ -845,25 +845,40 @@ func TestLongPollFallbackThroughAProxyThatBlocksWebsockets(t *testing.T) {
 	if final := e.status(st.ID, "0s"); final.Status != push.StatusApproved {
 		t.Fatalf("relying party sees %+v", final)
 	}
-	// A poll signed with another key, or a replayed challenge, is refused.
-	var ch map[string]string
-	resp, _ := http.Get("http://" + e.addr + "/v1/devices/challenge")
-	json.NewDecoder(resp.Body).Decode(&ch)
-	resp.Body.Close()
-	_, stranger, _ := ed25519.GenerateKey(nil)
-	for _, key := range []ed25519.PrivateKey{stranger, a.PrivateKey} {
-		body, _ := json.Marshal(PollRequest{DeviceID: a.DeviceID, Nonce: ch["nonce"], Signature: ed25519.Sign(key, push.ConnectSigningBytes(ch["nonce"], a.DeviceID))})
-		resp, err := http.Post("http://"+e.addr+"/v1/devices/poll", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
+	// A poll signed with another key, a replayed challenge and a forged
+	// challenge are refused.
+	poll := func(nonce string, key ed25519.PrivateKey) (int, string) {
 		var ae apiErr
-		json.NewDecoder(resp.Body).Decode(&ae)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusForbidden {
-			t.Fatalf("poll with %v: %d %+v", key.Public(), resp.StatusCode, ae)
-		}
+		return e.post("/v1/devices/poll", PollRequest{DeviceID: a.DeviceID, Nonce: nonce, Signature: ed25519.Sign(key, push.ConnectSigningBytes(nonce, a.DeviceID))}, &ae), ae.Error.Code
 	}
+	_, stranger, _ := ed25519.GenerateKey(nil)
+	nonce := e.pollChallenge()
+	if code, ec := poll(nonce, stranger); code != http.StatusForbidden || ec != "bad_signature" {
+		t.Fatalf("poll signed by a stranger: %d %s", code, ec)
+	}
+	if code, _ := poll(nonce, a.PrivateKey); code != http.StatusOK {
+		t.Fatalf("genuine poll: %d", code)
+	}
+	if code, ec := poll(nonce, a.PrivateKey); code != http.StatusForbidden || ec != "bad_nonce" {
+		t.Fatalf("replayed challenge: %d %s", code, ec)
+	}
+	forged := []byte(e.pollChallenge())
+	forged[10] ^= 1
+	if code, ec := poll(string(forged), a.PrivateKey); code != http.StatusForbidden || ec != "bad_nonce" {
+		t.Fatalf("forged challenge: %d %s", code, ec)
+	}
+}
+
+func (e *env) pollChallenge() string {
+	e.t.Helper()
+	resp, err := http.Get("http://" + e.addr + "/v1/devices/challenge")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ch map[string]string
+	json.NewDecoder(resp.Body).Decode(&ch)
+	return ch["nonce"]
 }
 
 // TestSelfServiceReplacesALostDevice: a user signs in with a code from the
