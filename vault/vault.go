@@ -270,6 +270,14 @@ func (v *Vault) duplicateOf(k Key) (Account, bool, error) {
 	return Account{}, false, nil
 }
 
+// Duplicate returns the account that holds the same type and secret as k,
+// if there is one: importers use it to report duplicates and add the rest.
+func (v *Vault) Duplicate(k Key) (Account, bool, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.duplicateOf(k)
+}
+
 func newID() (string, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {

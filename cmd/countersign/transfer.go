@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/countersign/countersign/scanner"
+	"github.com/countersign/countersign/vault"
+	"github.com/countersign/countersign/vault/transfer"
+)
+
+// cmdImport imports the accounts of a file: all that are new, or none.
+// Duplicates (same type and secret) are reported and left out.
+func cmdImport(c *cli, cmd *command, args []string) error {
+	fs := c.flags(cmd)
+	from := fs.String("from", "", "the `FORMAT` of the file: "+formatList())
+	dryRun := fs.Bool("dry-run", false, "show what would be imported, and import nothing")
+	pos, err := c.parse(fs, cmd, args)
+	if err != nil {
+		return err
+	}
+	format, err := transfer.ParseFormat(*from)
+	if err != nil || len(pos) != 1 {
+		return usageErrorf("import: give --from FORMAT and one FILE (FORMAT: %s)", formatList())
+	}
+	data, err := readTransferInput(format, pos[0])
+	if err != nil {
+		return err
+	}
+	var pass []byte
+	if format.NeedsPassphrase() {
+		if pass, err = c.passphrase(pos[0]); err != nil {
+			return err
+		}
+	}
+	result, err := transfer.Decode(format, data, pass)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	v, err := c.openVault()
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	var fresh []vault.Key
+	for _, k := range result.Keys {
+		if dup, ok, err := v.Duplicate(k); err != nil {
+			return err
+		} else if ok {
+			fmt.Fprintf(c.stdout, "duplicate\t%s\talready in the vault as %s\n", k.Label(), dup.Label())
+			continue
+		}
+		if slices.ContainsFunc(fresh, func(f vault.Key) bool { return f.Type == k.Type && bytes.Equal(f.Secret, k.Secret) }) {
+			fmt.Fprintf(c.stdout, "duplicate\t%s\tappears twice in the file\n", k.Label())
+			continue
+		}
+		fresh = append(fresh, k)
+	}
+	for _, s := range result.Skipped {
+		fmt.Fprintf(c.stdout, "not kept\t%s\t%s\n", s.Label, s.Reason)
+	}
+	if *dryRun {
+		for _, k := range fresh {
+			fmt.Fprintf(c.stdout, "would add\t%s\n", k.Label())
+		}
+		return nil
+	}
+	if len(fresh) == 0 {
+		fmt.Fprintln(c.stdout, "nothing new to import")
+		return nil
+	}
+	added, err := v.AddAll(fresh)
+	if err != nil {
+		return fmt.Errorf("importing: %w; nothing was imported", err)
+	}
+	for _, a := range added {
+		fmt.Fprintf(c.stdout, "added\t%s\t%s\n", a.ID, a.Label())
+	}
+	return nil
+}
+
+// cmdExport writes every account of the vault to a file.
+func cmdExport(c *cli, cmd *command, args []string) error {
+	fs := c.flags(cmd)
+	to := fs.String("to", "", "the `FORMAT` to write: "+formatList())
+	pos, err := c.parse(fs, cmd, args)
+	if err != nil {
+		return err
+	}
+	format, err := transfer.ParseFormat(*to)
+	if err != nil || len(pos) != 1 {
+		return usageErrorf("export: give --to FORMAT and one FILE (FORMAT: %s)", formatList())
+	}
+	v, err := c.openVault()
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	var keys []vault.Key
+	for _, a := range v.Accounts() {
+		k, err := v.Key(a.ID)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return errors.New("the vault has no account to export")
+	}
+	var pass []byte
+	if format.NeedsPassphrase() {
+		if pass, err = c.passphrase(pos[0]); err != nil {
+			return err
+		}
+	}
+	if format == transfer.Google {
+		return writeGoogleQRCodes(c, keys, pos[0])
+	}
+	data, err := transfer.Encode(format, keys, pass)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(pos[0], data, 0o600); err != nil {
+		return fmt.Errorf("writing the export: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "exported %d accounts to %s (%s)\n", len(keys), pos[0], format)
+	return nil
+}
+
+func formatList() string {
+	var names []string
+	for _, f := range transfer.Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+// readTransferInput reads an import: for google, FILE is a directory of QR
+// images (batch1.png, …) or a text file of otpauth-migration:// URIs.
+func readTransferInput(format transfer.Format, path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if format != transfer.Google || !fi.IsDir() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+		return data, nil
+	}
+	images, _ := filepath.Glob(filepath.Join(path, "*.png"))
+	if len(images) == 0 {
+		return nil, fmt.Errorf("%s holds no .png QR images", path)
+	}
+	var lines []string
+	for _, img := range images {
+		texts, err := scanner.DecodeFile(img)
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, texts...)
+	}
+	return []byte(strings.Join(lines, "\n")), nil
+}
+
+// writeGoogleQRCodes writes the export as batchN.png QR images in dir, to
+// scan with Google Authenticator.
+func writeGoogleQRCodes(c *cli, keys []vault.Key, dir string) error {
+	uris, err := transfer.GoogleBatches(keys, transfer.GoogleBatchSize)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	for i, uri := range uris {
+		m, err := qrcode.NewQRCodeWriter().Encode(uri, gozxing.BarcodeFormat_QR_CODE, 600, 600, map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4})
+		if err != nil {
+			return fmt.Errorf("drawing QR code %d: %w", i+1, err)
+		}
+		img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
+		for y := range m.GetHeight() {
+			for x := range m.GetWidth() {
+				if !m.Get(x, y) {
+					img.SetGray(x, y, color.Gray{255})
+				}
+			}
+		}
+		var buf bytes.Buffer
+		png.Encode(&buf, img)
+		name := filepath.Join(dir, fmt.Sprintf("batch%d.png", i+1))
+		if err := os.WriteFile(name, buf.Bytes(), 0o600); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	fmt.Fprintf(c.stdout, "exported %d accounts as %d QR codes in %s: scan them with Google Authenticator (Transfer accounts → Import)\n", len(keys), len(uris), dir)
+	return nil
+}
