@@ -39,7 +39,7 @@ func FuzzAPIBodies(f *testing.F) {
 	pub, _, _ := ed25519.GenerateKey(nil)
 	activate, _ := json.Marshal(push.ActivateRequest{Code: act.Code, DevicePublicKey: pub, DeviceName: "phone"})
 	h := srv.Handler()
-	paths := []string{"/v1/activate", "/v1/auth-requests", "/v1/otp/verify", "/v1/enrollments/" + token + "/confirm", "/v1/enrollments/" + token + "/renew"}
+	paths := []string{"/v1/activate", "/v1/auth-requests", "/v1/otp/verify", "/v1/enrollments/" + token + "/confirm", "/v1/enrollments/" + token + "/renew", "/v1/devices/poll", "/v1/devices/answer"}
 	f.Add(uint8(0), activate)
 	f.Add(uint8(1), []byte(`{"user":"ada","context":{"app":"Payroll","ip":"203.0.113.7"}}`))
 	f.Add(uint8(1), []byte(`{"user":"nobody"}`))
@@ -47,6 +47,8 @@ func FuzzAPIBodies(f *testing.F) {
 	f.Add(uint8(3), []byte(`{"code":"000000"}`))
 	f.Add(uint8(4), []byte(`{}`))
 	f.Add(uint8(1), []byte(`{"user":"ada","context":{"app":"\u0000\ud800"}}`))
+	f.Add(uint8(5), []byte(`{"device_id":"x","nonce":"n","signature":"AAAA","wait":"0s","known":["a"]}`))
+	f.Add(uint8(6), []byte(`{"answer":{"request_id":"r","device_id":"d","decision":"approve","number":"1","nonce":"n"},"signature":"AAAA"}`))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		path := paths[int(which)%len(paths)]
 		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))

@@ -181,14 +181,23 @@ func (s *Server) handleEnrollmentConfirm(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, http.StatusOK, push.OTPVerifyResult{Valid: valid})
 }
 
+// renewWindow is how long after its creation an expired enrollment link
+// still offers a new code: an old link found later in a mailbox or a
+// browser history cannot enroll a stranger's device.
+const renewWindow = 24 * time.Hour
+
 func (s *Server) handleEnrollmentRenew(w http.ResponseWriter, r *http.Request) {
-	_, st, err := s.enrollment(r.PathValue("token"))
+	a, st, err := s.enrollment(r.PathValue("token"))
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
 	if st.Status != "expired" {
 		s.writeError(w, errorf(http.StatusConflict, "not_expired", "this enrollment is %s; a new code is offered once it expires", st.Status))
+		return
+	}
+	if s.cfg.Now().Sub(a.Created) > renewWindow {
+		s.writeError(w, errorf(http.StatusGone, "enrollment_closed", "this enrollment link is more than a day old; ask your administrator (or the application you sign in to) for a new one"))
 		return
 	}
 	e, err := s.Enroll(st.User)

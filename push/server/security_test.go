@@ -488,3 +488,37 @@ func TestPollWaitsForAChange(t *testing.T) {
 		t.Fatalf("expired challenge: %d %+v", code, ae)
 	}
 }
+
+// TestRenewWindow: an expired enrollment link offers a new code for a day,
+// not forever.
+func TestRenewWindow(t *testing.T) {
+	e := newEnv(t, Config{})
+	enr, _ := e.srv.Enroll("ada")
+	token := enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:]
+	e.clock.Add(renewWindow + time.Second)
+	var ae apiErr
+	if code := e.post("/v1/enrollments/"+token+"/renew", nil, &ae); code != http.StatusGone || ae.Error.Code != "enrollment_closed" {
+		t.Fatalf("renew of a day-old link: %d %+v", code, ae)
+	}
+	enr, _ = e.srv.Enroll("ada")
+	token = enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:]
+	e.clock.Add(renewWindow - time.Second)
+	var out map[string]string
+	if code := e.post("/v1/enrollments/"+token+"/renew", nil, &out); code != http.StatusOK || !strings.HasPrefix(out["enroll_url"], "http://"+e.addr+"/enroll/") {
+		t.Fatalf("renew within the day: %d %v", code, out)
+	}
+}
+
+// TestOpenAPIListsTheErrorCodes: every error code the relying-party API can
+// answer is in the OpenAPI document.
+func TestOpenAPIListsTheErrorCodes(t *testing.T) {
+	for _, code := range []string{"unauthorized", "bad_request", "too_large", "user_not_found", "user_blocked",
+		"enrollment_required", "mfa_not_required", "too_many_pending", "rate_limited", "backoff", "otp_throttled", "not_found", "internal"} {
+		if !bytes.Contains(openAPI, []byte(code)) {
+			t.Errorf("openapi.yaml does not list %s", code)
+		}
+	}
+	if !bytes.Contains(openAPI, []byte(WebhookSignatureHeader)) {
+		t.Error("openapi.yaml does not describe the webhook signature")
+	}
+}
