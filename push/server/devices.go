@@ -502,6 +502,15 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 	case push.Fraud:
 		status, reason = push.StatusFraud, "not_me"
 	}
+	if status == push.StatusApproved {
+		// Blocked since the request was made (by an administrator, perhaps
+		// from another process): an approval no longer signs anyone in.
+		if u, err := s.store.User(d.User); err != nil {
+			return "", err
+		} else if u.Blocked {
+			status, reason = push.StatusDenied, "user_blocked"
+		}
+	}
 	now := s.cfg.Now()
 	won, err := s.store.Decide(req.ID, status, reason, deviceID, now)
 	if err != nil {

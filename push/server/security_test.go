@@ -522,3 +522,35 @@ func TestOpenAPIListsTheErrorCodes(t *testing.T) {
 		t.Error("openapi.yaml does not describe the webhook signature")
 	}
 }
+
+// TestApprovalAfterBlockDenies: a user blocked while a request waits cannot
+// be signed in by approving it.
+func TestApprovalAfterBlockDenies(t *testing.T) {
+	e := newEnv(t, Config{})
+	p := e.activate("ada", "laptop")
+	st := e.signIn("ada")
+	r := p.request(t)
+	if err := e.srv.SetBlocked("ada", true); err != nil {
+		t.Fatal(err)
+	}
+	p.client.Answer(context.Background(), r, push.Approve, "", st.Number)
+	if ev := p.result(t, r.ID); ev.Status != push.StatusDenied {
+		t.Fatalf("approval of a blocked user: %+v", ev)
+	}
+	if final := e.status(st.ID, "0s"); final.Status != push.StatusDenied || final.Reason != "user_blocked" {
+		t.Fatalf("relying party sees %+v", final)
+	}
+}
+
+// TestUnknownEndpointsAnswerJSON: a wrong path or method under /v1/ gets
+// the API's JSON error.
+func TestUnknownEndpointsAnswerJSON(t *testing.T) {
+	e := newEnv(t, Config{})
+	for _, c := range []struct{ method, path string }{{"GET", "/v1/nothing"}, {"GET", "/v1/activate"}, {"DELETE", "/v1/auth-requests/x"}} {
+		var ae apiErr
+		if code := e.call(c.method, c.path, nil, &ae); code != http.StatusNotFound || ae.Error.Code != "not_found" ||
+			ae.Error.Message != "no endpoint "+c.method+" "+c.path+"; the API is described at /openapi.yaml" {
+			t.Errorf("%s %s: %d %+v", c.method, c.path, code, ae)
+		}
+	}
+}
