@@ -126,6 +126,7 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	u.filter()
 	u.setupTray()
 	u.startPush()
+	u.remindBackup()
 	return u
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -381,5 +382,58 @@ func TestTrayMenuAndCloseToTray(t *testing.T) {
 	f.ui.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault})
 	if a.quits != 2 {
 		t.Fatalf("Ctrl+Q: quits %d, want 2", a.quits)
+	}
+}
+
+func TestBackupRestoreAndReminder(t *testing.T) {
+	a := test.NewTempApp(t)
+	f := newFixture(t, a, Options{}, rfcURI, githubURI)
+	if got := f.ui.status.Text; got != "2 account(s) not in a backup yet: Settings → Back up…" {
+		t.Fatalf("reminder %q", got)
+	}
+	path := filepath.Join(t.TempDir(), "backup.json")
+	if err := f.ui.backupTo(path, []byte("long passphrase")); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.ui.notBackedUp(); n != 0 {
+		t.Fatalf("%d accounts not backed up after a backup", n)
+	}
+	f.ui.addTexts([]string{gitlabURI})
+	if n := f.ui.notBackedUp(); n != 1 {
+		t.Fatalf("%d not backed up after adding one", n)
+	}
+	data, _ := os.ReadFile(path)
+
+	// Restore into another vault that already has one of the accounts.
+	g := newFixture(t, nil, Options{}, githubURI)
+	if _, err := g.ui.planRestore(data, []byte("wrong")); err == nil || !strings.Contains(err.Error(), "wrong passphrase") {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
+	if n := len(g.vault.Accounts()); n != 1 {
+		t.Fatalf("a failed restore changed the vault: %d accounts", n)
+	}
+	plan, err := g.ui.planRestore(data, []byte("long passphrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.describe(); got != "1 account(s) to add\n  + RFC (sha1)\n  = GitHub (ada) (already here)" {
+		t.Fatalf("plan:\n%s", got)
+	}
+	if err := g.ui.applyRestore(plan); err != nil {
+		t.Fatal(err)
+	}
+	if got := accountLabels(g.vault); got != "GitHub (ada), RFC (sha1)" {
+		t.Fatalf("after restore: %q", got)
+	}
+	if got := g.ui.status.Text; got != "Restored 1 account(s); 1 already here." {
+		t.Fatalf("status %q", got)
+	}
+	if got := g.shown(); len(got) != 2 {
+		t.Fatalf("rows %q", got)
+	}
+	// The settings offer both.
+	g.ui.showSettings()
+	if findButton(topOverlay(t, g.ui), "Back up…") == nil || findButton(topOverlay(t, g.ui), "Restore…") == nil {
+		t.Fatal("the settings lack Back up… or Restore…")
 	}
 }

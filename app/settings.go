@@ -105,6 +105,8 @@ func (u *UI) showSettings() {
 		widget.NewLabelWithStyle("Vault folder", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.vaultDir, useDir, s.vaultNote,
 		s.toTray,
+		widget.NewLabelWithStyle("Backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewHBox(widget.NewButton("Back up…", u.showBackup), widget.NewButton("Restore…", u.showRestore)),
 	)
 	s.dialog = dialog.NewCustom("Settings", "Close", content, u.win)
 	s.dialog.Resize(fyne.NewSize(max(u.win.Canvas().Size().Width-40, 380), 0))

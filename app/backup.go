@@ -1,0 +1,204 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/countersign/countersign/vault"
+	"github.com/countersign/countersign/vault/transfer"
+)
+
+// prefBackedUpIDs remembers which accounts the last backup held, for the
+// reminder.
+const prefBackedUpIDs = "backed_up_ids"
+
+// backupTo writes an encrypted Countersign backup of every account to path.
+func (u *UI) backupTo(path string, passphrase []byte) error {
+	var keys []vault.Key
+	var ids []string
+	for _, a := range u.vault.Accounts() {
+		k, err := u.vault.Key(a.ID)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+		ids = append(ids, a.ID)
+	}
+	data, err := transfer.Encode(transfer.Countersign, keys, passphrase)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("writing the backup: %w", err)
+	}
+	u.app.Preferences().SetStringList(prefBackedUpIDs, ids)
+	u.setStatus(fmt.Sprintf("Backed up %d accounts to %s.", len(keys), path))
+	return nil
+}
+
+// notBackedUp counts the accounts added since the last backup.
+func (u *UI) notBackedUp() int {
+	done := u.app.Preferences().StringList(prefBackedUpIDs)
+	n := 0
+	for _, a := range u.vault.Accounts() {
+		if !slices.Contains(done, a.ID) {
+			n++
+		}
+	}
+	return n
+}
+
+// remindBackup says, gently, when accounts were added since the last backup.
+func (u *UI) remindBackup() {
+	if n := u.notBackedUp(); n > 0 && u.status.Text == "" {
+		u.setStatus(fmt.Sprintf("%d account(s) not in a backup yet: Settings → Back up…", n))
+	}
+}
+
+// restorePlan is what a restore would do, shown before it is done.
+type restorePlan struct {
+	add        []vault.Key
+	duplicates []string // labels
+	skipped    []transfer.Skipped
+}
+
+func (p restorePlan) describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d account(s) to add", len(p.add))
+	for _, k := range p.add {
+		b.WriteString("\n  + " + k.Label())
+	}
+	for _, d := range p.duplicates {
+		b.WriteString("\n  = " + d + " (already here)")
+	}
+	for _, s := range p.skipped {
+		b.WriteString("\n  – " + s.Label + ": " + s.Reason)
+	}
+	return b.String()
+}
+
+// planRestore reads a backup (or an Aegis export) and says what it would add.
+func (u *UI) planRestore(data, passphrase []byte) (restorePlan, error) {
+	format := transfer.Countersign
+	if bytes.Contains(data, []byte(`"slots"`)) {
+		format = transfer.Aegis
+	}
+	r, err := transfer.Decode(format, data, passphrase)
+	if err != nil {
+		return restorePlan{}, err
+	}
+	plan := restorePlan{skipped: r.Skipped}
+	for _, k := range r.Keys {
+		dup, ok, err := u.vault.Duplicate(k)
+		if err != nil {
+			return restorePlan{}, err
+		}
+		if ok || slices.ContainsFunc(plan.add, func(a vault.Key) bool { return a.Type == k.Type && bytes.Equal(a.Secret, k.Secret) }) {
+			label := k.Label()
+			if ok && dup.Label() != label {
+				label += " = " + dup.Label()
+			}
+			plan.duplicates = append(plan.duplicates, label)
+			continue
+		}
+		plan.add = append(plan.add, k)
+	}
+	return plan, nil
+}
+
+// applyRestore adds the plan's accounts: all or none.
+func (u *UI) applyRestore(p restorePlan) error {
+	if len(p.add) > 0 {
+		if _, err := u.vault.AddAll(p.add); err != nil {
+			return err
+		}
+	}
+	u.filter()
+	u.refreshTray()
+	u.setStatus(fmt.Sprintf("Restored %d account(s); %d already here.", len(p.add), len(p.duplicates)))
+	return nil
+}
+
+// showBackup asks for a passphrase (twice) and a file, then backs up.
+func (u *UI) showBackup() {
+	pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	problem := newErrorLabel()
+	form := container.NewVBox(
+		widget.NewLabel("The backup holds every account's secret, encrypted with this passphrase.\nWithout the passphrase it cannot be restored: keep it safe."),
+		widget.NewLabel("Passphrase"), pass, widget.NewLabel("The same passphrase again"), again, problem)
+	var d *dialog.CustomDialog
+	save := widget.NewButton("Choose where to save…", func() {
+		if len(pass.Text) < 8 {
+			problem.show("Use a passphrase of at least 8 characters.")
+			return
+		}
+		if pass.Text != again.Text {
+			problem.show("The two passphrases differ.")
+			return
+		}
+		fd := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil || w == nil {
+				return
+			}
+			path := w.URI().Path()
+			w.Close()
+			if err := u.backupTo(path, []byte(pass.Text)); err != nil {
+				problem.show(err.Error())
+				return
+			}
+			d.Hide()
+		}, u.win)
+		fd.SetFileName("countersign-backup.json")
+		fd.Show()
+	})
+	save.Importance = widget.HighImportance
+	d = dialog.NewCustom("Back up", "Cancel", container.NewVBox(form, save), u.win)
+	d.Resize(fyne.NewSize(420, 0))
+	d.Show()
+}
+
+// showRestore picks a file, asks its passphrase, shows what it would add,
+// then adds it.
+func (u *UI) showRestore() {
+	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			dialog.ShowError(err, u.win)
+			return
+		}
+		pass := widget.NewPasswordEntry()
+		dialog.ShowForm("Restore "+path, "Read", "Cancel", []*widget.FormItem{widget.NewFormItem("Passphrase", pass)}, func(ok bool) {
+			if !ok {
+				return
+			}
+			plan, err := u.planRestore(data, []byte(pass.Text))
+			if err != nil {
+				dialog.ShowError(err, u.win)
+				return
+			}
+			dialog.ShowConfirm("Restore", plan.describe(), func(ok bool) {
+				if ok {
+					if err := u.applyRestore(plan); err != nil {
+						dialog.ShowError(err, u.win)
+					}
+				}
+			}, u.win)
+		}, u.win)
+	}, u.win)
+	fd.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".cs"}))
+	fd.Show()
+}
