@@ -115,6 +115,7 @@ func yesNo(b bool) string {
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // URIs as they are: & not \u0026
 	return enc.Encode(v)
 }
 

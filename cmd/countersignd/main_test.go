@@ -90,10 +90,10 @@ func TestAdminCommands(t *testing.T) {
 	if out := must(t, "user", "add", "bob", "--require-mfa=false", "--data", dir); out != "added user bob (require MFA: false); enroll a device with: countersignd enroll bob\n" {
 		t.Fatalf("user add bob: %q", out)
 	}
-	// The keys live beside the database, readable by the owner only.
-	for file, size := range map[string]int{"server_ed25519.key": ed25519.SeedSize, "seal.key": 32} {
+	// The keys live beside the database, readable by the owner only, as is the database.
+	for file, size := range map[string]int{"server_ed25519.key": ed25519.SeedSize, "seal.key": 32, "countersign.db": -1} {
 		fi, err := os.Stat(filepath.Join(dir, file))
-		if err != nil || fi.Mode().Perm() != 0o600 || fi.Size() != int64(size) {
+		if err != nil || fi.Mode().Perm() != 0o600 || (size >= 0 && fi.Size() != int64(size)) {
 			t.Fatalf("%s: %v %v", file, fi, err)
 		}
 	}
@@ -126,8 +126,12 @@ func TestAdminCommands(t *testing.T) {
 		EnrollURL     string    `json:"enroll_url"`
 		ExpiresAt     time.Time `json:"expires_at"`
 	}
-	if err := json.Unmarshal([]byte(must(t, "enroll", "ada", "--json", "--data", dir)), &enr); err != nil {
+	raw := must(t, "enroll", "ada", "--json", "--data", dir)
+	if err := json.Unmarshal([]byte(raw), &enr); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(raw, `"activation_uri": "countersign://activate?account=ada&code=`) || !regexp.MustCompile(`"expires_at": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`).MatchString(raw) {
+		t.Fatalf("enroll --json:\n%s", raw)
 	}
 	act, err := push.ParseActivationURI(enr.ActivationURI)
 	if err != nil {

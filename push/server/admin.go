@@ -114,7 +114,7 @@ func (s *Server) Enroll(user string) (Enrollment, error) {
 	return Enrollment{
 		ActivationURI: act.URI(),
 		EnrollURL:     s.cfg.PublicURL + "/enroll/" + a.Token,
-		ExpiresAt:     a.Expires,
+		ExpiresAt:     a.Expires.Truncate(time.Second), // stored in seconds
 		token:         a.Token,
 	}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -144,6 +145,13 @@ var migrations = []string{
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date.
 func Open(path string) (*Store, error) {
+	// Owner-only from the start (SQLite gives its -wal and -shm files the
+	// same mode): the audit log and the users are nobody else's business.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening the database %s: %w", path, err)
+	}
+	f.Close()
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
