@@ -72,7 +72,9 @@ type UI struct {
 	tray     desktop.App     // nil where there is no system tray
 	adding   *addScreen      // the open "Add account" dialog, if any
 	settings *settingsScreen // the open settings dialog, if any
-	push     *pushState
+	// googleExport is the open Google Authenticator export, if any.
+	googleExport *googleExport
+	push         *pushState
 
 	clip clipboardClearer
 	// do runs a UI change from another goroutine on the UI goroutine:

@@ -3,15 +3,21 @@ package app
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
 	"os"
 	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/countersign/countersign/vault"
 	"github.com/countersign/countersign/vault/transfer"
@@ -201,4 +207,80 @@ func (u *UI) showRestore() {
 	}, u.win)
 	fd.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".cs"}))
 	fd.Show()
+}
+
+// googleExport is the "Export to Google Authenticator" screen: the export's
+// QR codes, one batch at a time, to scan with a phone.
+type googleExport struct {
+	uris   []string
+	index  int
+	image  *canvas.Image
+	label  *widget.Label
+	dialog *dialog.CustomDialog
+}
+
+// showGoogleExport shows the accounts as Google Authenticator export QR
+// codes; accounts Google cannot hold are named instead.
+func (u *UI) showGoogleExport() {
+	var keys []vault.Key
+	for _, a := range u.vault.Accounts() {
+		k, err := u.vault.Key(a.ID)
+		if err != nil {
+			dialog.ShowError(err, u.win)
+			return
+		}
+		keys = append(keys, k)
+	}
+	uris, err := transfer.GoogleBatches(keys, transfer.GoogleBatchSize)
+	if err != nil {
+		dialog.ShowError(err, u.win)
+		return
+	}
+	g := &googleExport{uris: uris, label: widget.NewLabel("")}
+	g.image = canvas.NewImageFromImage(nil)
+	g.image.FillMode = canvas.ImageFillContain
+	g.image.ScaleMode = canvas.ImageScalePixels
+	g.image.SetMinSize(fyne.NewSize(320, 320))
+	prev := widget.NewButton("Previous", func() { g.show(g.index - 1) })
+	next := widget.NewButton("Next", func() { g.show(g.index + 1) })
+	g.show(0)
+	content := container.NewVBox(
+		widget.NewLabel("In Google Authenticator: Transfer accounts → Import accounts, then scan:"),
+		g.image, g.label, container.NewHBox(prev, next),
+		widget.NewLabel("These codes hold your secrets: close this when done."),
+	)
+	g.dialog = dialog.NewCustom("Export to Google Authenticator", "Done", content, u.win)
+	u.googleExport = g
+	g.dialog.SetOnClosed(func() { u.googleExport = nil })
+	g.dialog.Show()
+}
+
+// show displays batch i.
+func (g *googleExport) show(i int) {
+	g.index = max(0, min(i, len(g.uris)-1))
+	img, err := qrImage(g.uris[g.index], 600)
+	if err != nil {
+		g.label.SetText(err.Error())
+		return
+	}
+	g.image.Image = img
+	g.image.Refresh()
+	g.label.SetText(fmt.Sprintf("QR code %d of %d", g.index+1, len(g.uris)))
+}
+
+// qrImage draws text as a QR code.
+func qrImage(text string, size int) (image.Image, error) {
+	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, size, size, map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4})
+	if err != nil {
+		return nil, fmt.Errorf("drawing the QR code: %w", err)
+	}
+	img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
+	for y := range m.GetHeight() {
+		for x := range m.GetWidth() {
+			if !m.Get(x, y) {
+				img.SetGray(x, y, color.Gray{255})
+			}
+		}
+	}
+	return img, nil
 }

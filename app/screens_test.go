@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 )
 
@@ -435,5 +437,43 @@ func TestBackupRestoreAndReminder(t *testing.T) {
 	g.ui.showSettings()
 	if findButton(topOverlay(t, g.ui), "Back up…") == nil || findButton(topOverlay(t, g.ui), "Restore…") == nil {
 		t.Fatal("the settings lack Back up… or Restore…")
+	}
+}
+
+// TestGoogleExportShowsScannableCodes shows the export QR codes and reads
+// them back with the real scanner: they hold every account.
+func TestGoogleExportShowsScannableCodes(t *testing.T) {
+	var uris []string
+	for i := range 12 {
+		uris = append(uris, fmt.Sprintf("otpauth://totp/Issuer%d:user?secret=%s", i, vault.EncodeSecret([]byte(fmt.Sprintf("secret-number-%02d", i)))))
+	}
+	f := newFixture(t, nil, Options{}, uris...)
+	f.ui.showGoogleExport()
+	g := f.ui.googleExport
+	if g == nil || len(g.uris) != 2 || g.label.Text != "QR code 1 of 2" {
+		t.Fatalf("export screen %+v", g)
+	}
+	var texts []string
+	for i := range 2 {
+		g.show(i)
+		found, err := scanner.Decode(g.image.Image)
+		if err != nil {
+			t.Fatalf("QR code %d: %v", i+1, err)
+		}
+		texts = append(texts, found...)
+	}
+	if g.label.Text != "QR code 2 of 2" {
+		t.Fatalf("label %q", g.label.Text)
+	}
+	var n int
+	for _, text := range texts {
+		m, err := vault.ParseMigrationURI(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(m.Keys)
+	}
+	if n != 12 {
+		t.Fatalf("the codes hold %d accounts, want 12", n)
 	}
 }

@@ -107,6 +107,7 @@ func (u *UI) showSettings() {
 		s.toTray,
 		widget.NewLabelWithStyle("Backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(widget.NewButton("Back up…", u.showBackup), widget.NewButton("Restore…", u.showRestore)),
+		widget.NewButton("Export to Google Authenticator…", u.showGoogleExport),
 	)
 	s.dialog = dialog.NewCustom("Settings", "Close", content, u.win)
 	s.dialog.Resize(fyne.NewSize(max(u.win.Canvas().Size().Width-40, 380), 0))
