@@ -67,6 +67,7 @@ type ErrorBody struct {
 	EnrollURL string `json:"enroll_url,omitempty"`
 }
 
+// Error returns the code and the message, so an ErrorBody is an error.
 func (e *ErrorBody) Error() string { return e.Code + ": " + e.Message }
 
 // DecodeFrame parses one frame and checks that it carries what its type needs.

@@ -48,6 +48,7 @@ Every command takes --data DIR (default: the working directory).
 // usageError is a misused command line: exit status 2.
 type usageError struct{ msg string }
 
+// Error returns the message.
 func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error {

@@ -28,6 +28,7 @@ type apiError struct {
 	body   push.ErrorBody
 }
 
+// Error returns the code and the message.
 func (e *apiError) Error() string { return e.body.Code + ": " + e.body.Message }
 
 func errorf(status int, code, format string, args ...any) *apiError {
