@@ -3,8 +3,6 @@ package app
 import (
 	"bytes"
 	"fmt"
-	"image"
-	"image/color"
 	"os"
 	"slices"
 	"strings"
@@ -16,9 +14,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
+	"github.com/countersign/countersign/internal/qr"
 	"github.com/countersign/countersign/vault"
 	"github.com/countersign/countersign/vault/transfer"
 )
@@ -258,7 +254,7 @@ func (u *UI) showGoogleExport() {
 // show displays batch i.
 func (g *googleExport) show(i int) {
 	g.index = max(0, min(i, len(g.uris)-1))
-	img, err := qrImage(g.uris[g.index], 600)
+	img, err := qr.Image(g.uris[g.index], 600)
 	if err != nil {
 		g.label.SetText(err.Error())
 		return
@@ -266,21 +262,4 @@ func (g *googleExport) show(i int) {
 	g.image.Image = img
 	g.image.Refresh()
 	g.label.SetText(fmt.Sprintf("QR code %d of %d", g.index+1, len(g.uris)))
-}
-
-// qrImage draws text as a QR code.
-func qrImage(text string, size int) (image.Image, error) {
-	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, size, size, map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4})
-	if err != nil {
-		return nil, fmt.Errorf("drawing the QR code: %w", err)
-	}
-	img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
-	for y := range m.GetHeight() {
-		for x := range m.GetWidth() {
-			if !m.Get(x, y) {
-				img.SetGray(x, y, color.Gray{255})
-			}
-		}
-	}
-	return img, nil
 }

@@ -4,17 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
+	"github.com/countersign/countersign/internal/qr"
 	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 	"github.com/countersign/countersign/vault/transfer"
@@ -186,22 +181,12 @@ func writeGoogleQRCodes(c *cli, keys []vault.Key, dir string) error {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
 	for i, uri := range uris {
-		m, err := qrcode.NewQRCodeWriter().Encode(uri, gozxing.BarcodeFormat_QR_CODE, 600, 600, map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4})
+		data, err := qr.PNG(uri, 600)
 		if err != nil {
-			return fmt.Errorf("drawing QR code %d: %w", i+1, err)
+			return fmt.Errorf("QR code %d: %w", i+1, err)
 		}
-		img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
-		for y := range m.GetHeight() {
-			for x := range m.GetWidth() {
-				if !m.Get(x, y) {
-					img.SetGray(x, y, color.Gray{255})
-				}
-			}
-		}
-		var buf bytes.Buffer
-		png.Encode(&buf, img)
 		name := filepath.Join(dir, fmt.Sprintf("batch%d.png", i+1))
-		if err := os.WriteFile(name, buf.Bytes(), 0o600); err != nil {
+		if err := os.WriteFile(name, data, 0o600); err != nil {
 			return fmt.Errorf("writing %s: %w", name, err)
 		}
 	}

@@ -1,20 +1,14 @@
 package server
 
 import (
-	"bytes"
 	"errors"
-	"image"
-	"image/color"
-	"image/png"
 	"io/fs"
 	"net"
 	"net/http"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/countersign/countersign/assets"
+	"github.com/countersign/countersign/internal/qr"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/store"
 )
@@ -104,25 +98,15 @@ func (s *Server) handleEnrollmentStatus(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusOK, st)
 }
 
-// qrPNG renders text as a QR code image.
+// qrPNG answers with text drawn as a QR code image.
 func qrPNG(w http.ResponseWriter, text string) {
-	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, 320, 320, map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4})
+	data, err := qr.PNG(text, 320)
 	if err != nil {
 		http.Error(w, "cannot draw the QR code", http.StatusInternalServerError)
 		return
 	}
-	img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
-	for y := range m.GetHeight() {
-		for x := range m.GetWidth() {
-			if !m.Get(x, y) {
-				img.SetGray(x, y, color.Gray{255})
-			}
-		}
-	}
-	var buf bytes.Buffer
-	png.Encode(&buf, img)
 	w.Header().Set("Content-Type", "image/png")
-	w.Write(buf.Bytes())
+	w.Write(data)
 }
 
 func (s *Server) handleEnrollQR(w http.ResponseWriter, r *http.Request) {
