@@ -181,12 +181,12 @@ func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthR
 			"%s has no device and does not require a second factor (countersignd user add --require-mfa=false); enroll them to protect the account", body.User)
 	}
 	if !hasActive(devices) {
-		e, err := s.Enroll(body.User)
+		enrollURL, err := s.enrollURL(body.User)
 		if err != nil {
 			return push.AuthRequestState{}, err
 		}
 		ae := errorf(http.StatusConflict, "enrollment_required", "%s has no active device; send them to enroll_url to add one", body.User)
-		ae.body.EnrollURL = e.EnrollURL
+		ae.body.EnrollURL = enrollURL
 		return push.AuthRequestState{}, ae
 	}
 	now := s.cfg.Now()
@@ -214,6 +214,23 @@ func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthR
 	s.hub.sendToUser(req.User, s.requestFrame(req.Request), "")
 	s.schedule(req.ID, req.ExpiresAt, func() { s.expire(req.ID) })
 	return stateOf(req), nil
+}
+
+// enrollURL returns the enrollment page of the user's open activation
+// (with a minute left at least), or of a new one: repeated sign-ins of a
+// user without a device do not pile up activation codes.
+func (s *Server) enrollURL(user string) (string, error) {
+	now := s.cfg.Now()
+	if a, err := s.store.OpenActivation(user, now); err == nil && now.Before(a.Expires.Add(-time.Minute)) {
+		return s.cfg.PublicURL + "/enroll/" + a.Token, nil
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	e, err := s.Enroll(user)
+	if err != nil {
+		return "", err
+	}
+	return e.EnrollURL, nil
 }
 
 func hasActive(devices []store.Device) bool {

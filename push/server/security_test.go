@@ -554,3 +554,24 @@ func TestUnknownEndpointsAnswerJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestEnrollmentRequiredReusesTheOpenCode: sign-ins of a user without a
+// device point at one enrollment until it nears its expiry.
+func TestEnrollmentRequiredReusesTheOpenCode(t *testing.T) {
+	e := newEnv(t, Config{})
+	url := func() string {
+		var ae apiErr
+		if code := e.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &ae); code != http.StatusConflict || ae.Error.Code != "enrollment_required" {
+			t.Fatalf("no device: %d %+v", code, ae)
+		}
+		return ae.Error.EnrollURL
+	}
+	first := url()
+	if again := url(); again != first {
+		t.Fatalf("a second code: %s, then %s", first, again)
+	}
+	e.clock.Add(9*time.Minute + time.Second) // less than a minute left
+	if later := url(); later == first {
+		t.Fatal("the nearly expired enrollment was offered again")
+	}
+}

@@ -168,6 +168,20 @@ func (s *Store) AddActivation(a Activation) error {
 	return err
 }
 
+// OpenActivation returns the user's most recent activation that is unused
+// and unexpired at now, or ErrNotFound.
+func (s *Store) OpenActivation(user string, now time.Time) (Activation, error) {
+	var token string
+	err := s.queryRow(`SELECT token FROM activations WHERE user = ? AND used IS NULL AND expires > ? ORDER BY created DESC LIMIT 1`, user, now.Unix()).Scan(&token)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Activation{}, ErrNotFound
+	}
+	if err != nil {
+		return Activation{}, fmt.Errorf("looking for an open activation of %q: %w", user, err)
+	}
+	return s.ActivationByToken(token)
+}
+
 // ActivationByToken returns the activation of an enrollment page.
 func (s *Store) ActivationByToken(token string) (Activation, error) {
 	return s.activation(`token = ?`, token)
