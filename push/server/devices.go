@@ -149,11 +149,16 @@ func (c *deviceConn) drain() {
 func (h *hub) pinger(ctx context.Context) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	lastRevokeCheck := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
+			if now.Sub(lastRevokeCheck) >= revokeCheckInterval {
+				h.dropRevokedSince(lastRevokeCheck)
+				lastRevokeCheck = now
+			}
 			h.mu.Lock()
 			for _, conns := range h.byUser {
 				for c := range conns {
@@ -171,6 +176,23 @@ func (h *hub) pinger(ctx context.Context) {
 			}
 			h.mu.Unlock()
 		}
+	}
+}
+
+// revokeCheckInterval is how often the server looks for devices revoked by
+// another process (an admin command beside it), to disconnect them.
+var revokeCheckInterval = 10 * time.Second
+
+// dropRevokedSince disconnects the devices revoked since t (with a margin:
+// revocation times are stored in seconds).
+func (h *hub) dropRevokedSince(t time.Time) {
+	ids, err := h.s.store.RevokedSince(t.Add(-2 * time.Second))
+	if err != nil {
+		h.s.log.Error("looking for revoked devices", "err", err)
+		return
+	}
+	for _, id := range ids {
+		h.disconnectDevice(id)
 	}
 }
 

@@ -575,3 +575,34 @@ func TestEnrollmentRequiredReusesTheOpenCode(t *testing.T) {
 		t.Fatal("the nearly expired enrollment was offered again")
 	}
 }
+
+// TestRevokedByAnotherProcessIsDisconnected: a device revoked through the
+// database by another process (an admin command beside the server) loses
+// its connection without waiting for a sign-in.
+func TestRevokedByAnotherProcessIsDisconnected(t *testing.T) {
+	saved := revokeCheckInterval
+	revokeCheckInterval = 200 * time.Millisecond
+	t.Cleanup(func() { revokeCheckInterval = saved })
+	e := newEnv(t, Config{Now: time.Now})
+	p := e.activate("ada", "laptop")
+	p.cancel()
+	raw := e.helloRaw(t, p.act)
+	if w := raw.read(t); w.Type != push.FrameWelcome {
+		t.Fatalf("hello: %+v", w)
+	}
+	admin, err := Open(e.dir, Config{Logger: e.cfg.Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Store().RevokeDevice(p.act.DeviceID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close()
+	started := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _, err = raw.conn.Read(ctx)
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("still connected after %v: %v", time.Since(started), err)
+	}
+}

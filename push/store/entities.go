@@ -146,6 +146,24 @@ func (s *Store) RevokeDevice(id string, now time.Time) error {
 	return nil
 }
 
+// RevokedSince lists the devices revoked at or after t.
+func (s *Store) RevokedSince(t time.Time) ([]string, error) {
+	rows, err := s.query(`SELECT id FROM devices WHERE revoked >= ?`, t.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("listing revoked devices: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // Activation is a single-use activation code, stored by its hash.
 type Activation struct {
 	CodeHash []byte

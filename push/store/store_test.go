@@ -269,3 +269,28 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatalf("newer schema: %v", err)
 	}
 }
+
+func TestRevokedSince(t *testing.T) {
+	s, _ := openTest(t)
+	s.AddActivation(Activation{CodeHash: []byte("h1"), User: "ada", Token: "t1", Created: t0, Expires: t0.Add(time.Hour)})
+	s.AddActivation(Activation{CodeHash: []byte("h2"), User: "ada", Token: "t2", Created: t0, Expires: t0.Add(time.Hour)})
+	s.SpendActivation([]byte("h1"), Device{ID: "old", Name: "a", PublicKey: []byte("k")}, t0)
+	s.SpendActivation([]byte("h2"), Device{ID: "new", Name: "b", PublicKey: []byte("k")}, t0)
+	s.RevokeDevice("old", t0.Add(time.Minute))
+	s.RevokeDevice("new", t0.Add(time.Hour))
+	ids, err := s.RevokedSince(t0.Add(30 * time.Minute))
+	if err != nil || len(ids) != 1 || ids[0] != "new" {
+		t.Fatalf("revoked since: %v %v", ids, err)
+	}
+	if a, err := s.OpenActivation("ada", t0); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("open activation when all are used: %+v %v", a, err)
+	}
+	s.AddActivation(Activation{CodeHash: []byte("h3"), User: "ada", Token: "t3", Created: t0, Expires: t0.Add(time.Minute)})
+	s.AddActivation(Activation{CodeHash: []byte("h4"), User: "ada", Token: "t4", Created: t0.Add(time.Second), Expires: t0.Add(time.Minute)})
+	if a, err := s.OpenActivation("ada", t0.Add(2*time.Second)); err != nil || a.Token != "t4" {
+		t.Fatalf("latest open activation: %+v %v", a, err)
+	}
+	if _, err := s.OpenActivation("ada", t0.Add(time.Minute)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("open activation after expiry: %v", err)
+	}
+}
