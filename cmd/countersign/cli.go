@@ -37,7 +37,7 @@ var commands = []*command{
 	{name: "delete", usage: "delete ID",
 		summary: "delete an account and its secret",
 		run:     cmdDelete},
-	{name: "import", usage: "import --from FORMAT FILE [--dry-run] [--passphrase-file F]",
+	{name: "import", usage: "import --from FORMAT FILE [--dry-run] [--yes] [--passphrase-file F]",
 		summary: "import the accounts of a backup or another authenticator's export (all that are new, or none); FORMAT: countersign, aegis, aegis-encrypted, google (a directory of QR images), otpauth",
 		run:     cmdImport},
 	{name: "export", usage: "export --to FORMAT FILE [--passphrase-file F]",

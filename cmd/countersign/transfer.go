@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/countersign/countersign/internal/qr"
 	"github.com/countersign/countersign/scanner"
@@ -21,6 +24,7 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 	fs := c.flags(cmd)
 	from := fs.String("from", "", "the `FORMAT` of the file: "+formatList())
 	dryRun := fs.Bool("dry-run", false, "show what would be imported, and import nothing")
+	yes := fs.Bool("yes", false, "do not ask before adding (on a terminal, import shows what it will add and asks)")
 	pos, err := c.parse(fs, cmd, args)
 	if err != nil {
 		return err
@@ -74,6 +78,17 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 	if len(fresh) == 0 {
 		fmt.Fprintln(c.stdout, "nothing new to import")
 		return nil
+	}
+	if !*yes && c.stdin != nil && term.IsTerminal(int(c.stdin.Fd())) {
+		for _, k := range fresh {
+			fmt.Fprintf(c.stdout, "will add\t%s\n", k.Label())
+		}
+		fmt.Fprintf(c.stderr, "Add these %d account(s)? [y/N] ", len(fresh))
+		answer, _ := bufio.NewReader(c.stdin).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			fmt.Fprintln(c.stdout, "nothing was imported")
+			return nil
+		}
 	}
 	added, err := v.AddAll(fresh)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -106,5 +107,29 @@ func TestImportAegisSamples(t *testing.T) {
 	r := runCS(t, "--vault", t.TempDir(), "--store", "file", "--passphrase-file", wrong, "import", "--from", "aegis-encrypted", sample("aegis_encrypted.json"))
 	if r.code != 1 || !strings.Contains(r.stderr, "wrong passphrase for this Aegis vault") || strings.Count(r.stderr, "\n") != 1 {
 		t.Fatalf("wrong password: %d %q", r.code, r.stderr)
+	}
+}
+
+// TestImportAsksOnATerminal runs import on a pseudo-terminal (script(1)):
+// it lists what it will add and adds only on "y".
+func TestImportAsksOnATerminal(t *testing.T) {
+	sample := filepath.Join("..", "..", "vault", "transfer", "testdata", "aegis_plain.json")
+	dir, v := fileStore(t)
+	cmdline := strings.Join(append([]string{countersignBinary(t)}, args(v, []string{"import", "--from", "aegis", sample})...), " ")
+	for _, c := range []struct{ answer, last string }{{"n\n", "nothing was imported"}, {"y\n", "Boeing (Sophia)"}} {
+		cmd := exec.Command("script", "-qc", cmdline, "/dev/null")
+		cmd.Stdin = strings.NewReader(c.answer)
+		cmd.Env = baseEnv()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("script: %v\n%s", err, out)
+		}
+		text := strings.ReplaceAll(string(out), "\r", "")
+		if !strings.Contains(text, "will add\tBoeing (Sophia)\n") || !strings.Contains(text, "Add these 7 account(s)? [y/N]") || !strings.HasSuffix(strings.TrimSpace(text), c.last) {
+			t.Fatalf("answer %q:\n%s", c.answer, text)
+		}
+	}
+	if n := len(listLabels(t, v)); n != 7 {
+		t.Fatalf("%d accounts after answering y, want 7 (vault %s)", n, dir)
 	}
 }
