@@ -229,6 +229,8 @@ var (
 // (whose ID, Name and PublicKey are set) to the code's user, atomically: the
 // code must be unused and unexpired, and only one caller can spend it.
 func (s *Store) SpendActivation(codeHash []byte, d Device, now time.Time) (Device, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return Device{}, err
@@ -477,6 +479,8 @@ func (s *Store) OTPFailures(user string) (int, time.Time, error) {
 // AddOTPFailure counts one more failed code at now and returns the new count.
 func (s *Store) AddOTPFailure(user string, now time.Time) (int, error) {
 	var n int
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	err := s.queryRow(`UPDATE otp_state SET failures = failures + 1, last_failure = ? WHERE user = ? RETURNING failures`, now.Unix(), user).Scan(&n)
 	return n, err
 }
