@@ -39,8 +39,10 @@ func (u *UI) showAdd() {
 	scanScreen := widget.NewButtonWithIcon("Scan the screen", theme.ComputerIcon(), s.scanScreen)
 	scanScreen.Importance = widget.HighImportance
 	openImage := widget.NewButtonWithIcon("Open an image…", theme.FolderOpenIcon(), s.openImage)
+	intro := widget.NewLabel("Show the QR code on screen (for example on the sign-up page), then:")
+	intro.Wrapping = fyne.TextWrapWord
 	scan := container.NewVBox(
-		widget.NewLabel("Show the QR code on screen (for example on the sign-up page), then:"),
+		intro,
 		scanScreen,
 		openImage,
 		widget.NewLabel("Or drop an image file on the window."),

@@ -67,7 +67,7 @@ func newAccountRow(u *UI) *accountRow {
 	r.menu.Importance = widget.LowImportance
 	labels := container.NewVBox(r.issuer, r.name)
 	codes := container.NewVBox(r.code, r.next)
-	right := container.NewHBox(codes, r.hotpNext, r.menu)
+	right := container.NewHBox(codes, container.NewCenter(r.hotpNext), container.NewCenter(r.menu))
 	r.content = container.NewBorder(nil, r.left, nil, right, labels)
 	r.ExtendBaseWidget(r)
 	return r
