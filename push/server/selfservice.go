@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/store"
 )
 
@@ -71,10 +72,7 @@ func (s *Server) routeSelfService(mux *http.ServeMux, page func(string) http.Han
 }
 
 func (s *Server) handleSelfSignIn(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		User string `json:"user"`
-		Code string `json:"code"`
-	}
+	var body push.OTPVerifyBody
 	if err := decodeBody(w, r, &body); err != nil {
 		s.writeError(w, err)
 		return
