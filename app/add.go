@@ -77,21 +77,24 @@ func (s *addScreen) scanScreen() {
 
 // openImage lets the user pick an image file and adds the codes in it.
 func (s *addScreen) openImage() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			s.report(nil, err)
-			return
-		}
-		if r == nil {
-			return // cancelled
-		}
-		path := r.URI().Path()
-		r.Close()
-		texts, err := s.ui.opts.DecodeFile(path)
-		s.report(texts, err)
-	}, s.ui.win)
+	d := dialog.NewFileOpen(s.imageChosen, s.ui.win)
 	d.SetFilter(storage.NewExtensionFileFilter(imageExtensions))
 	d.Show()
+}
+
+// imageChosen adds the codes in the image picked in the open dialog.
+func (s *addScreen) imageChosen(r fyne.URIReadCloser, err error) {
+	if err != nil {
+		s.report(nil, err)
+		return
+	}
+	if r == nil {
+		return // cancelled
+	}
+	path := r.URI().Path()
+	r.Close()
+	texts, err := s.ui.opts.DecodeFile(path)
+	s.report(texts, err)
 }
 
 // report adds the scanned texts and shows what happened.
@@ -134,6 +137,14 @@ func (u *UI) dropped(_ fyne.Position, uris []fyne.URI) {
 	u.setStatus(strings.ReplaceAll(msg, "\n", " "))
 }
 
+// countAccounts says "1 account" or "n accounts".
+func countAccounts(n int) string {
+	if n == 1 {
+		return "1 account"
+	}
+	return fmt.Sprintf("%d accounts", n)
+}
+
 func describeScanError(err error) string {
 	return "Could not read a QR code: " + err.Error()
 }
@@ -152,8 +163,7 @@ func (u *UI) addTexts(texts []string) (string, int) {
 		added += n
 	}
 	if added > 0 {
-		u.filter()
-		u.refreshTray()
+		u.accountsAdded()
 	}
 	return strings.Join(lines, "\n"), added
 }
@@ -173,7 +183,7 @@ func (u *UI) addText(text string) (string, int) {
 		if m.BatchSize > 1 {
 			batch = fmt.Sprintf(" (code %d of %d: scan the others too)", m.BatchIndex+1, m.BatchSize)
 		}
-		return fmt.Sprintf("Added %d accounts from Google Authenticator%s.", len(accounts), batch), len(accounts)
+		return fmt.Sprintf("Added %s from Google Authenticator%s.", countAccounts(len(accounts)), batch), len(accounts)
 	case push.IsActivationURI(text):
 		act, err := push.ParseActivationURI(text)
 		if err != nil {
@@ -209,8 +219,7 @@ func (u *UI) activate(uri string) {
 		if u.adding != nil {
 			u.adding.dialog.Hide()
 		}
-		u.filter()
-		u.refreshTray()
+		u.accountsAdded()
 		u.startPush()
 		u.setStatus("Activated " + a.Label() + ": sign-in requests will appear here.")
 	})
@@ -224,9 +233,16 @@ func (s *addScreen) addManual(k vault.Key) {
 		return
 	}
 	s.dialog.Hide()
-	s.ui.filter()
-	s.ui.refreshTray()
+	s.ui.accountsAdded()
 	s.ui.setStatus("Added " + a.Label() + ".")
+}
+
+// accountsAdded shows the accounts just added: the search is cleared so
+// that they are not hidden by it, and the tray menu follows.
+func (u *UI) accountsAdded() {
+	u.search.SetText("")
+	u.filter()
+	u.refreshTray()
 }
 
 // manualForm is the "Enter key" form, with its advanced fields.

@@ -63,7 +63,7 @@ type UI struct {
 	opts  Options
 
 	search   *searchEntry
-	list     *widget.List
+	list     *accountList
 	status   *widget.Label
 	empty    fyne.CanvasObject
 	body     *fyne.Container
@@ -77,6 +77,10 @@ type UI struct {
 	push         *pushState
 
 	clip clipboardClearer
+	// shortcuts are the window's own shortcuts by name (see windowShortcut).
+	shortcuts map[string]func()
+	// savedSize is the window size last written to the preferences.
+	savedSize fyne.Size
 	// do runs a UI change from another goroutine on the UI goroutine:
 	// fyne.Do; tests queue it and run it on the test's goroutine.
 	do     func(func())
@@ -102,9 +106,10 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 
 	u.win = a.NewWindow("Countersign")
 	u.win.SetIcon(a.Icon())
-	u.win.Resize(fyne.NewSize(
+	u.savedSize = fyne.NewSize(
 		float32(a.Preferences().FloatWithFallback(prefWindowWidth, defaultWidth)),
-		float32(a.Preferences().FloatWithFallback(prefWindowHeight, defaultHeight))))
+		float32(a.Preferences().FloatWithFallback(prefWindowHeight, defaultHeight)))
+	u.win.Resize(u.savedSize)
 	u.buildList()
 	u.search = newSearchEntry(u)
 	u.status = widget.NewLabel("")
@@ -180,13 +185,16 @@ func (u *UI) tick() {
 		u.refreshTray()
 	}
 	u.list.Refresh()
+	u.saveSize() // Fyne tells no resize: a new size is saved within a second
 }
 
+// saveSize writes the window size to the preferences when it changed.
 func (u *UI) saveSize() {
 	size := u.win.Canvas().Size()
-	if size.Width > 0 && size.Height > 0 {
+	if size.Width > 0 && size.Height > 0 && size != u.savedSize {
 		u.app.Preferences().SetFloat(prefWindowWidth, float64(size.Width))
 		u.app.Preferences().SetFloat(prefWindowHeight, float64(size.Height))
+		u.savedSize = size
 	}
 }
 
@@ -223,36 +231,6 @@ func (u *UI) filter() {
 		u.selectRow(0)
 	}
 	u.list.Refresh()
-}
-
-func (u *UI) installShortcuts() {
-	c := u.win.Canvas()
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.showAdd() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { u.quit() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.Focus(u.search) })
-	c.AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) { u.copyCurrent() })
-	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.paste() })
-	// Typing anywhere searches; arrows and Enter work without focusing anything.
-	c.SetOnTypedRune(func(r rune) {
-		c.Focus(u.search)
-		u.search.TypedRune(r)
-	})
-	c.SetOnTypedKey(func(e *fyne.KeyEvent) { u.navigate(e.Name) })
-}
-
-// navigate handles the list keys; it reports whether it used the key.
-func (u *UI) navigate(key fyne.KeyName) bool {
-	switch key {
-	case fyne.KeyDown:
-		u.selectRow(u.current + 1)
-	case fyne.KeyUp:
-		u.selectRow(u.current - 1)
-	case fyne.KeyReturn, fyne.KeyEnter:
-		u.copyCurrent()
-	default:
-		return false
-	}
-	return true
 }
 
 func (u *UI) selectRow(i int) {
@@ -298,36 +276,4 @@ func (u *UI) copyCode(a vault.Account) {
 	} else {
 		u.setStatus("Copied " + a.Label())
 	}
-}
-
-// searchEntry is the search field: typing filters the list; arrows, Enter
-// and Ctrl+C (with no text selected) act on the list.
-type searchEntry struct {
-	widget.Entry
-	ui *UI
-}
-
-func newSearchEntry(u *UI) *searchEntry {
-	e := &searchEntry{ui: u}
-	e.ExtendBaseWidget(e)
-	e.SetPlaceHolder("Search (type anywhere)")
-	e.OnChanged = func(string) { u.filter() }
-	return e
-}
-
-// TypedKey passes list keys to the list and the rest to the entry.
-func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
-	if e.ui.navigate(k.Name) {
-		return
-	}
-	e.Entry.TypedKey(k)
-}
-
-// TypedShortcut copies the selected code on Ctrl+C unless text is selected.
-func (e *searchEntry) TypedShortcut(s fyne.Shortcut) {
-	if _, ok := s.(*fyne.ShortcutCopy); ok && e.SelectedText() == "" {
-		e.ui.copyCurrent()
-		return
-	}
-	e.Entry.TypedShortcut(s)
 }

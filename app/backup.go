@@ -124,8 +124,7 @@ func (u *UI) applyRestore(p restorePlan) error {
 			return err
 		}
 	}
-	u.filter()
-	u.refreshTray()
+	u.accountsAdded()
 	u.setStatus(fmt.Sprintf("Restored %d account(s); %d already here.", len(p.add), len(p.duplicates)))
 	return nil
 }

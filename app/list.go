@@ -15,15 +15,15 @@ import (
 // buildList makes the accounts list. widget.List creates only the rows on
 // screen, so 500 accounts cost what a screenful does.
 func (u *UI) buildList() {
-	u.list = widget.NewList(
-		func() int { return len(u.shown) },
-		func() fyne.CanvasObject { return newAccountRow(u) },
-		func(id widget.ListItemID, o fyne.CanvasObject) {
-			if id < len(u.shown) {
-				o.(*accountRow).show(id, u.shown[id])
-			}
-		},
-	)
+	u.list = &accountList{ui: u}
+	u.list.Length = func() int { return len(u.shown) }
+	u.list.CreateItem = func() fyne.CanvasObject { return newAccountRow(u) }
+	u.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
+		if id < len(u.shown) {
+			o.(*accountRow).show(id, u.shown[id])
+		}
+	}
+	u.list.ExtendBaseWidget(u.list)
 	u.list.OnSelected = func(id widget.ListItemID) { u.current = id }
 	u.list.OnUnselected = func(id widget.ListItemID) {
 		if u.current == id {
@@ -62,7 +62,7 @@ func newAccountRow(u *UI) *accountRow {
 	r.next.SizeName = theme.SizeNameCaptionText
 	r.left = widget.NewProgressBar()
 	r.left.TextFormatter = func() string { return "" }
-	r.hotpNext = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() { u.nextHOTP(r.account) })
+	r.hotpNext = widget.NewButtonWithIcon("Next code", theme.ViewRefreshIcon(), func() { u.nextHOTP(r.account) })
 	r.menu = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { u.showRowMenu(r) })
 	r.menu.Importance = widget.LowImportance
 	labels := container.NewVBox(r.issuer, r.name)

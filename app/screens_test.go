@@ -171,7 +171,7 @@ func TestScanScreenGoogleExportAndActivation(t *testing.T) {
 	f.ui.showAdd()
 	f.ui.adding.scanScreen()
 	f.waitFor(t, func() bool { return f.ui.status.Text != "" })
-	if got := f.ui.status.Text; got != "Added 1 accounts from Google Authenticator." {
+	if got := f.ui.status.Text; got != "Added 1 account from Google Authenticator." {
 		t.Fatalf("status %q", got)
 	}
 	if got := accountLabels(f.vault); got != "Example (alice@google.com)" {
