@@ -107,7 +107,7 @@ func (s *addScreen) report(texts []string, err error) {
 	s.result.SetText(msg)
 	if added > 0 {
 		s.dialog.Hide()
-		s.ui.setStatus(msg)
+		s.ui.setStatus(strings.ReplaceAll(msg, "\n", " "))
 	}
 }
 

@@ -155,3 +155,27 @@ func TestWindowSizeSavedOnResize(t *testing.T) {
 		t.Fatalf("first window is %v, want %vx%v", got, defaultWidth, defaultHeight)
 	}
 }
+
+// TestTickerRefreshesAndStops runs the real once-a-second ticker: it picks
+// up an account the CLI added, and stops when the window quits.
+func TestTickerRefreshesAndStops(t *testing.T) {
+	f := newFixture(t, nil, Options{}, rfcURI)
+	f.ui.start()
+	other := testVault(t, f.vault.Dir(), githubURI) // the CLI, another process
+	defer other.Close()
+	f.waitFor(t, func() bool { return len(f.ui.shown) == 2 })
+	if n := len(f.rows()); n != 2 {
+		t.Fatalf("%d rows after a tick, want 2", n)
+	}
+	done := f.ui.done
+	f.ui.stop()
+	select {
+	case <-done:
+	default:
+		t.Fatal("stop left the ticker running")
+	}
+	if f.ui.ticker != nil {
+		t.Fatal("stop left the ticker set")
+	}
+	f.ui.stop() // twice is harmless (quit, then the end of ShowAndRun)
+}

@@ -325,6 +325,17 @@ func TestSettings(t *testing.T) {
 	if f.app.Preferences().String(prefTheme) != themeDark {
 		t.Fatal("theme choice not saved")
 	}
+	s.theme.SetSelected("Light")
+	if th, ok := f.app.Settings().Theme().(variantTheme); !ok || th.variant != theme.VariantLight {
+		t.Fatalf("theme %#v, want forced light", f.app.Settings().Theme())
+	}
+	if c := f.app.Settings().Theme().Color(theme.ColorNameBackground, theme.VariantDark); c != theme.DefaultTheme().Color(theme.ColorNameBackground, theme.VariantLight) {
+		t.Fatalf("forced light draws a %v background", c)
+	}
+	s.theme.SetSelected("Follow the system")
+	if _, forced := f.app.Settings().Theme().(variantTheme); forced || f.app.Preferences().String(prefTheme) != themeSystem {
+		t.Fatalf("theme %#v after choosing the system's", f.app.Settings().Theme())
+	}
 	s.vaultDir.SetText("/tmp/elsewhere")
 	tapButton(t, topOverlay(t, f.ui), "Use this folder")
 	if changedTo != "/tmp/elsewhere" || f.app.Preferences().String(PrefVaultDir) != "/tmp/elsewhere" {
@@ -335,6 +346,23 @@ func TestSettings(t *testing.T) {
 	}
 	if !s.toTray.Disabled() {
 		t.Fatal("the tray option must be disabled without a tray")
+	}
+
+	// With a tray, the option is on by default and saved when changed.
+	a := &trayApp{App: test.NewTempApp(t)}
+	g := newFixture(t, a, Options{}, rfcURI)
+	g.ui.showSettings()
+	toTray := g.ui.settings.toTray
+	if toTray.Disabled() || !toTray.Checked {
+		t.Fatalf("close to tray: disabled %v, checked %v", toTray.Disabled(), toTray.Checked)
+	}
+	test.Tap(toTray)
+	if a.Preferences().BoolWithFallback(prefCloseToTray, true) {
+		t.Fatal("unticking close to tray was not saved")
+	}
+	g.ui.close()
+	if a.quits != 1 {
+		t.Fatalf("closing with the option off: quits %d, want 1", a.quits)
 	}
 }
 

@@ -1,0 +1,95 @@
+package app
+
+import (
+	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+
+	"github.com/countersign/countersign/internal/qr"
+)
+
+// twoCodesPNG writes a PNG holding two QR codes side by side, as a page
+// showing two sign-up codes would, and returns its path.
+func twoCodesPNG(t *testing.T, left, right string) string {
+	t.Helper()
+	a, err := qr.Image(left, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := qr.Image(right, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := image.NewGray(image.Rect(0, 0, a.Bounds().Dx()+b.Bounds().Dx()+100, max(a.Bounds().Dy(), b.Bounds().Dy())+40))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	draw.Draw(img, a.Bounds().Add(image.Pt(20, 20)), a, image.Point{}, draw.Src)
+	draw.Draw(img, b.Bounds().Add(image.Pt(a.Bounds().Dx()+80, 20)), b, image.Point{}, draw.Src)
+	path := filepath.Join(t.TempDir(), "two codes.png")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if err := png.Encode(out, img); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestOpenImageWithTwoCodes picks a real image in the open dialog: the real
+// scanner finds both codes and both accounts are added; cancelling does
+// nothing and a failure to open is said in place.
+func TestOpenImageWithTwoCodes(t *testing.T) {
+	path := twoCodesPNG(t, githubURI, gitlabURI)
+	f := newFixture(t, nil, Options{}, rfcURI)
+
+	f.ui.showAdd()
+	s := f.ui.adding
+	s.imageChosen(nil, nil) // cancelled
+	if s.result.Text != "" || len(f.vault.Accounts()) != 1 {
+		t.Fatalf("cancelling did something: %q", s.result.Text)
+	}
+	s.imageChosen(nil, errors.New("permission denied"))
+	if got := s.result.Text; got != "Could not read a QR code: permission denied" {
+		t.Fatalf("result %q", got)
+	}
+
+	r, err := storage.Reader(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.imageChosen(r, nil)
+	if got := accountLabels(f.vault); got != "RFC (sha1), GitHub (ada), GitLab (bob)" {
+		t.Fatalf("accounts %q; result %q", got, s.result.Text)
+	}
+	if f.ui.adding != nil {
+		t.Fatal("the add screen stays open after adding")
+	}
+	if got := f.ui.status.Text; got != "Added GitHub (ada). Added GitLab (bob)." && got != "Added GitLab (bob). Added GitHub (ada)." {
+		t.Fatalf("status %q", got)
+	}
+	if n := len(f.rows()); n != 3 {
+		t.Fatalf("%d rows, want 3", n)
+	}
+
+	// Dropping the same image again: both are duplicates, said by name.
+	f.ui.dropped(fyne.NewPos(5, 5), []fyne.URI{storage.NewFileURI(path)})
+	got := f.ui.status.Text
+	for _, want := range []string{"GitHub (ada): already in the vault as GitHub (ada)", "GitLab (bob): already in the vault as GitLab (bob)"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("status %q does not say %q", got, want)
+		}
+	}
+	if n := len(f.vault.Accounts()); n != 3 {
+		t.Fatalf("%d accounts after dropping duplicates", n)
+	}
+}
