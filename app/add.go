@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,7 +55,10 @@ func (u *UI) showAdd() {
 		container.NewTabItem("Enter key", s.form.content),
 	)
 	s.dialog = dialog.NewCustom("Add account", "Close", s.tabs, u.win)
-	s.dialog.Resize(fyne.NewSize(max(u.win.Canvas().Size().Width-40, 380), 0))
+	// As tall as the window allows: the typed-in form scrolls, and should
+	// show as much of itself as it can.
+	size := u.win.Canvas().Size()
+	s.dialog.Resize(fyne.NewSize(max(size.Width-40, 380), max(size.Height-40, 480)))
 	u.adding = s
 	s.dialog.SetOnClosed(func() { u.adding = nil })
 	s.dialog.Show()
@@ -251,9 +255,11 @@ type manualForm struct {
 	typ, algorithm       *widget.Select
 	digits               *widget.Select
 	period, counter      *widget.Entry
+	advanced             *widget.Accordion
 	errors               map[string]*errorLabel
 	general              *errorLabel
 	content              fyne.CanvasObject
+	scroll               *container.Scroll
 	submit               *widget.Button
 }
 
@@ -288,6 +294,7 @@ func newManualForm(onSubmit func(vault.Key)) *manualForm {
 		row("Period (seconds)", "period", f.period),
 		row("Counter", "counter", f.counter),
 	)
+	f.advanced = widget.NewAccordion(widget.NewAccordionItem("Advanced", advanced))
 	f.submit = widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), func() {
 		k, err := f.key()
 		if err != nil {
@@ -297,14 +304,15 @@ func newManualForm(onSubmit func(vault.Key)) *manualForm {
 		onSubmit(k)
 	})
 	f.submit.Importance = widget.HighImportance
-	f.content = container.NewVScroll(container.NewVBox(
+	f.scroll = container.NewVScroll(container.NewVBox(
 		row("Issuer", "issuer", f.issuer),
 		row("Account name", "name", f.name),
 		row("Secret key", "secret", f.secret),
-		widget.NewAccordion(widget.NewAccordionItem("Advanced", advanced)),
-		f.general,
-		f.submit,
+		f.advanced,
 	))
+	// The button and a problem with the whole key stay in sight below the
+	// fields, which scroll.
+	f.content = container.NewBorder(nil, container.NewVBox(f.general, f.submit), nil, nil, f.scroll)
 	return f
 }
 
@@ -358,8 +366,26 @@ func (f *manualForm) showError(err error) {
 	if errors.As(err, &fe) {
 		if l, ok := f.errors[fe.Field]; ok {
 			l.show(fieldTitle(fe.Field) + " " + fe.Problem + ".")
+			if !slices.Contains([]string{"issuer", "name", "secret"}, fe.Field) {
+				f.advanced.Open(0) // the field is among the advanced ones
+			}
+			f.scrollTo(l)
 			return
 		}
 	}
 	f.general.show(describe(err))
+}
+
+// scrollTo scrolls the fields so that o (an error under a field) is in sight.
+func (f *manualForm) scrollTo(o fyne.CanvasObject) {
+	f.scroll.Refresh() // lay out the error just shown
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(f.scroll).Y
+	bottom := top + o.Size().Height
+	switch view := f.scroll.Size().Height; {
+	case top < 0:
+		f.scroll.ScrollToOffset(fyne.NewPos(0, f.scroll.Offset.Y+top))
+	case bottom > view:
+		f.scroll.ScrollToOffset(fyne.NewPos(0, f.scroll.Offset.Y+bottom-view))
+	}
 }

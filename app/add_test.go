@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
 
 	"github.com/countersign/countersign/internal/qr"
 )
@@ -91,5 +92,41 @@ func TestOpenImageWithTwoCodes(t *testing.T) {
 	}
 	if n := len(f.vault.Accounts()); n != 3 {
 		t.Fatalf("%d accounts after dropping duplicates", n)
+	}
+}
+
+// inSight tells whether o lies within the visible part of scroll.
+func inSight(scroll, o fyne.CanvasObject) bool {
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(scroll).Y
+	return top >= 0 && top+o.Size().Height <= scroll.Size().Height
+}
+
+// TestManualErrorIsBroughtIntoSight: an error under an advanced field opens
+// the Advanced section and scrolls to it; the Add button stays in sight.
+func TestManualErrorIsBroughtIntoSight(t *testing.T) {
+	f := newFixture(t, nil, Options{})
+	f.ui.showAdd()
+	f.ui.adding.tabs.SelectIndex(1)
+	form := f.ui.adding.form
+	test.Type(form.name, "alice")
+	test.Type(form.secret, "JBSWY3DPEHPK3PXP")
+	form.period.SetText("0")
+	test.Tap(form.submit)
+	l := form.errors["period"]
+	if !l.Visible() || !form.advanced.Items[0].Open {
+		t.Fatalf("period error shown %v, Advanced open %v", l.Visible(), form.advanced.Items[0].Open)
+	}
+	if !inSight(form.scroll, l) || form.scroll.Offset.Y == 0 {
+		t.Fatalf("the period error is out of sight (scrolled by %v)", form.scroll.Offset.Y)
+	}
+	form.period.SetText("30")
+	form.secret.SetText("JBSW 1")
+	test.Tap(form.submit)
+	if !inSight(form.scroll, form.errors["secret"]) {
+		t.Fatal("the secret error is scrolled out of sight")
+	}
+	if !form.submit.Visible() || inSight(form.scroll, form.submit) {
+		t.Fatal("the Add button should sit below the scrolling fields")
 	}
 }

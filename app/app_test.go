@@ -271,7 +271,7 @@ func TestHOTPNextCode(t *testing.T) {
 		t.Fatalf("row %q", got)
 	}
 	r := f.rows()[0]
-	if !r.hotpNext.Visible() || r.hotpNext.Text != "Next code" || r.left.Visible() {
+	if !r.hotpBox.Visible() || r.hotpNext.Text != "Next code" || r.left.Visible() {
 		t.Fatal("an HOTP row shows the next-code button and no time bar")
 	}
 	test.Tap(r.hotpNext)

@@ -46,8 +46,9 @@ type accountRow struct {
 	next         *widget.Label
 	left         *widget.ProgressBar
 	hotpNext     *widget.Button
+	hotpBox      *fyne.Container // hotpNext, centred; hidden for TOTP rows
 	menu         *widget.Button
-	content      fyne.CanvasObject
+	content      *fyne.Container
 }
 
 func newAccountRow(u *UI) *accountRow {
@@ -67,7 +68,8 @@ func newAccountRow(u *UI) *accountRow {
 	r.menu.Importance = widget.LowImportance
 	labels := container.NewVBox(r.issuer, r.name)
 	codes := container.NewVBox(r.code, r.next)
-	right := container.NewHBox(codes, container.NewCenter(r.hotpNext), container.NewCenter(r.menu))
+	r.hotpBox = container.NewCenter(r.hotpNext)
+	right := container.NewHBox(codes, r.hotpBox, container.NewCenter(r.menu))
 	r.content = container.NewBorder(nil, r.left, nil, right, labels)
 	r.ExtendBaseWidget(r)
 	return r
@@ -117,12 +119,15 @@ func (r *accountRow) show(i int, a vault.Account) {
 		r.left.SetValue(left.Seconds())
 	}
 	if a.Type == vault.HOTP {
-		r.hotpNext.Show()
+		r.hotpBox.Show()
 		r.left.Hide()
 	} else {
-		r.hotpNext.Hide()
+		r.hotpBox.Hide()
 		r.left.Show()
 	}
+	// Rows are reused for other accounts: lay the row out again for this
+	// one's code width and buttons.
+	r.content.Refresh()
 }
 
 // nextHOTP advances an HOTP account and copies its new code.

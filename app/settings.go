@@ -75,10 +75,12 @@ func (u *UI) showSettings() {
 	s.vaultDir.SetText(u.vault.Dir())
 	s.vaultNote = widget.NewLabel("")
 	s.vaultNote.Wrapping = fyne.TextWrapWord
+	s.vaultNote.Hide()
 	useDir := widget.NewButton("Use this folder", func() {
 		dir := strings.TrimSpace(s.vaultDir.Text)
 		if dir == "" {
 			s.vaultNote.SetText("Give a folder for the vault.")
+			s.vaultNote.Show()
 			return
 		}
 		prefs.SetString(PrefVaultDir, dir)
@@ -86,15 +88,16 @@ func (u *UI) showSettings() {
 			u.opts.OnVaultDirChange(dir)
 		}
 		s.vaultNote.SetText(fmt.Sprintf("The vault in %s opens at the next start. Accounts are not moved: back them up and restore them there.", dir))
+		s.vaultNote.Show()
 	})
 
-	s.toTray = widget.NewCheck("Closing the window keeps Countersign in the system tray", func(on bool) {
+	s.toTray = widget.NewCheck("Close to the system tray", func(on bool) {
 		prefs.SetBool(prefCloseToTray, on)
 	})
 	s.toTray.SetChecked(prefs.BoolWithFallback(prefCloseToTray, true))
 	if u.tray == nil {
 		s.toTray.Disable()
-		s.toTray.Text = "Closing the window keeps Countersign in the system tray (no tray here)"
+		s.toTray.Text = "Close to the system tray (no tray here)"
 	}
 
 	content := container.NewVBox(
@@ -109,8 +112,9 @@ func (u *UI) showSettings() {
 		container.NewHBox(widget.NewButton("Back up…", u.showBackup), widget.NewButton("Restore…", u.showRestore)),
 		widget.NewButton("Export to Google Authenticator…", u.showGoogleExport),
 	)
-	s.dialog = dialog.NewCustom("Settings", "Close", content, u.win)
-	s.dialog.Resize(fyne.NewSize(max(u.win.Canvas().Size().Width-40, 380), 0))
+	s.dialog = dialog.NewCustom("Settings", "Close", container.NewVScroll(content), u.win)
+	size := u.win.Canvas().Size()
+	s.dialog.Resize(fyne.NewSize(max(size.Width-40, 380), max(size.Height-40, 480)))
 	u.settings = s
 	s.dialog.SetOnClosed(func() { u.settings = nil })
 	s.dialog.Show()
