@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/countersign/countersign/internal/qr"
 )
@@ -129,4 +130,42 @@ func TestManualErrorIsBroughtIntoSight(t *testing.T) {
 	if !form.submit.Visible() || inSight(form.scroll, form.submit) {
 		t.Fatal("the Add button should sit below the scrolling fields")
 	}
+}
+
+// TestRowIsLaidOutForItsAccount: rows are reused for other accounts; a
+// long-named 8-digit account's name is truncated before its code, with no
+// room kept for the Next code button of an HOTP row, both where it is first
+// drawn and in a reused row after a search.
+func TestRowIsLaidOutForItsAccount(t *testing.T) {
+	long := "otpauth://totp/A%20very%20long%20issuer%20name%20Incorporated:someone.with.a.long.name@example.com?secret=MFRGGZDFMZTWQ2LKMFRG&digits=8"
+	f := newFixture(t, nil, Options{}, rfcURI, githubURI, hotpURI, long)
+	check := func(r *accountRow, code string) {
+		t.Helper()
+		if r.code.Text != code {
+			t.Fatalf("row shows %q", r.code.Text)
+		}
+		// The row is a Border: the labels in the middle, the code and
+		// buttons on the right.
+		labels, right := r.content.Objects[0], r.content.Objects[2]
+		if right.Size().Width < right.MinSize().Width {
+			t.Fatalf("the code and buttons are squeezed into %v, need %v", right.Size().Width, right.MinSize().Width)
+		}
+		if end := labels.Position().X + labels.Size().Width; end > right.Position().X {
+			t.Fatalf("the names end at %v, under the code starting at %v", end, right.Position().X)
+		}
+		// Inside the right part: the codes, then the … button, with no room
+		// kept for the Next code button an HOTP account had in this row.
+		parts := right.(*fyne.Container).Objects
+		codes, menu := parts[0], parts[2]
+		if codes.Position().X < 0 || codes.Position().X+codes.Size().Width+theme.Padding() != menu.Position().X {
+			t.Fatalf("codes at %v (%v wide), … at %v: laid out for another account", codes.Position().X, codes.Size().Width, menu.Position().X)
+		}
+	}
+	if !f.rows()[2].hotpBox.Visible() {
+		t.Fatal("the HOTP row has no Next code button")
+	}
+	check(f.rows()[0], "287 082")
+	check(f.rows()[3], "2418 8501")
+	test.TypeOnCanvas(f.ui.win.Canvas(), "incorporated")
+	check(f.rows()[0], "2418 8501")
 }

@@ -49,6 +49,7 @@ type accountRow struct {
 	hotpBox      *fyne.Container // hotpNext, centred; hidden for TOTP rows
 	menu         *widget.Button
 	content      *fyne.Container
+	laidOut      rowLayout // what the row was last laid out for
 }
 
 func newAccountRow(u *UI) *accountRow {
@@ -125,9 +126,22 @@ func (r *accountRow) show(i int, a vault.Account) {
 		r.hotpBox.Hide()
 		r.left.Show()
 	}
-	// Rows are reused for other accounts: lay the row out again for this
-	// one's code width and buttons.
-	r.content.Refresh()
+	// Rows are reused for other accounts: refresh the whole row when what
+	// decides its widths changed (not on every tick), so that its texts are
+	// redrawn where the new widths put them. (Fyne's test painter, at least,
+	// otherwise draws a reused row's code at its old place.)
+	key := rowLayout{a.ID, a.Type, len(r.code.Text), len(r.next.Text)}
+	if key != r.laidOut {
+		r.laidOut = key
+		r.content.Refresh()
+	}
+}
+
+// rowLayout is what a row's layout depends on.
+type rowLayout struct {
+	id         string
+	typ        vault.Type
+	code, next int
 }
 
 // nextHOTP advances an HOTP account and copies its new code.
