@@ -270,10 +270,14 @@ func (u *UI) copyCode(a vault.Account) {
 		return
 	}
 	secs := u.app.Preferences().IntWithFallback(prefClipboardSecs, defaultClipboardSecs)
-	u.clip.copy(c.Value, time.Duration(secs)*time.Second)
+	copied := "Copied " + a.Label()
 	if secs > 0 {
-		u.setStatus("Copied " + a.Label() + " — clears in " + formatSeconds(secs))
-	} else {
-		u.setStatus("Copied " + a.Label())
+		copied += " — clears in " + formatSeconds(secs)
 	}
+	u.clip.copy(c.Value, time.Duration(secs)*time.Second, func() {
+		if u.status.Text == copied {
+			u.setStatus("The copied code was cleared from the clipboard.")
+		}
+	})
+	u.setStatus(copied)
 }

@@ -199,12 +199,18 @@ func TestTapCopiesAndClipboardIsCleared(t *testing.T) {
 	if got := f.app.Clipboard().Content(); got != "" {
 		t.Fatalf("clipboard %q after the timeout, want empty", got)
 	}
+	if got := f.ui.status.Text; got != "The copied code was cleared from the clipboard." {
+		t.Errorf("status after clearing %q", got)
+	}
 	// Something the user copied since is left alone.
 	test.Tap(f.rows()[0])
 	f.app.Clipboard().SetContent("my own text")
 	f.clears[1]()
 	if got := f.app.Clipboard().Content(); got != "my own text" {
 		t.Fatalf("clipboard %q: the user's text was cleared", got)
+	}
+	if got := f.ui.status.Text; got != "Copied RFC (sha1) — clears in 30 s" {
+		t.Errorf("status %q: nothing was cleared", got)
 	}
 }
 
@@ -377,5 +383,22 @@ func BenchmarkTick(b *testing.B) {
 				u.tick()
 			}
 		})
+	}
+}
+
+// TestClipboardClearedByTheRealTimer runs the clearing on a real timer
+// (one second, set in the preferences) through the UI goroutine.
+func TestClipboardClearedByTheRealTimer(t *testing.T) {
+	f := newFixture(t, nil, Options{}, rfcURI)
+	f.ui.clip.after = time.AfterFunc
+	f.app.Preferences().SetInt(prefClipboardSecs, 1)
+	start := time.Now()
+	test.Tap(f.rows()[0])
+	if got := f.app.Clipboard().Content(); got != "287082" {
+		t.Fatalf("clipboard %q", got)
+	}
+	f.waitFor(t, func() bool { return f.app.Clipboard().Content() == "" })
+	if d := time.Since(start); d < time.Second {
+		t.Fatalf("cleared after %v, before the second was up", d)
 	}
 }

@@ -18,7 +18,8 @@ type clipboardClearer struct {
 }
 
 // copy puts code on the clipboard; a timeout of 0 never clears it.
-func (c *clipboardClearer) copy(code string, timeout time.Duration) {
+// cleared, if not nil, runs on the UI goroutine after the clearing.
+func (c *clipboardClearer) copy(code string, timeout time.Duration, cleared func()) {
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil
@@ -31,6 +32,9 @@ func (c *clipboardClearer) copy(code string, timeout time.Duration) {
 		c.do(func() {
 			if c.clipboard.Content() == code {
 				c.clipboard.SetContent("")
+				if cleared != nil {
+					cleared()
+				}
 			}
 		})
 	})
