@@ -181,7 +181,7 @@ func (u *UI) tick() {
 	if changed, err := u.vault.Reload(); err != nil {
 		u.setStatus("Cannot read the vault: " + err.Error())
 	} else if changed {
-		u.filter()
+		u.filterKeepSelection()
 		u.refreshTray()
 	}
 	u.list.Refresh()

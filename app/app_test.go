@@ -293,13 +293,23 @@ func TestHOTPNextCode(t *testing.T) {
 }
 
 func TestTickPicksUpAccountsAddedElsewhere(t *testing.T) {
-	f := newFixture(t, nil, Options{}, rfcURI)
-	// The CLI, another process, adds an account to the same vault.
-	other := testVault(t, f.vault.Dir(), githubURI)
+	f := newFixture(t, nil, Options{}, rfcURI, githubURI)
+	f.ui.selectRow(1)
+	// The CLI, another process, adds an account to the same vault and
+	// moves it first.
+	other := testVault(t, f.vault.Dir(), gitlabURI)
 	defer other.Close()
+	gitlab := other.Accounts()[2]
+	if err := other.Move(gitlab.ID, 0); err != nil {
+		t.Fatal(err)
+	}
 	f.ui.tick()
-	if n := len(f.rows()); n != 2 {
-		t.Fatalf("%d rows after another process added one, want 2", n)
+	if n := len(f.rows()); n != 3 {
+		t.Fatalf("%d rows after another process added one, want 3", n)
+	}
+	// The account the user had selected stays selected.
+	if f.ui.current != 2 || f.ui.shown[2].Issuer != "GitHub" {
+		t.Fatalf("selection moved to %d", f.ui.current)
 	}
 }
 

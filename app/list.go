@@ -156,12 +156,27 @@ func (u *UI) nextHOTP(a vault.Account) {
 	}
 }
 
-// filterKeepSelection refreshes the shown accounts, keeping the selection.
+// filterKeepSelection refreshes the shown accounts, keeping the selected
+// account selected where it is still shown, else the same row.
 func (u *UI) filterKeepSelection() {
-	keep := u.current
+	keep, id := u.current, ""
+	if keep >= 0 && keep < len(u.shown) {
+		id = u.shown[keep].ID
+	}
 	u.filter()
-	if keep >= 0 {
-		u.selectRow(keep)
+	u.selectAccount(id, keep)
+}
+
+// selectAccount selects the row of account id, or row i if it is not shown.
+func (u *UI) selectAccount(id string, i int) {
+	for j, acc := range u.shown {
+		if acc.ID == id {
+			u.selectRow(j)
+			return
+		}
+	}
+	if i >= 0 {
+		u.selectRow(i)
 	}
 }
 
@@ -199,11 +214,7 @@ func (u *UI) move(a vault.Account, by int) {
 		return
 	}
 	u.filter()
-	for i, acc := range u.shown {
-		if acc.ID == a.ID {
-			u.selectRow(i)
-		}
-	}
+	u.selectAccount(a.ID, -1)
 	u.refreshTray()
 }
 
@@ -254,7 +265,7 @@ func (u *UI) confirmDelete(a vault.Account) {
 			u.setStatus(err.Error())
 			return
 		}
-		u.filter()
+		u.filterKeepSelection()
 		u.refreshTray()
 		u.setStatus("Deleted " + a.Label())
 	}, u.win)
