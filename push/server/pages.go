@@ -59,7 +59,7 @@ type EnrollmentStatus struct {
 func (s *Server) enrollment(token string) (store.Activation, EnrollmentStatus, error) {
 	a, err := s.store.ActivationByToken(token)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, EnrollmentStatus{}, errorf(http.StatusNotFound, "not_found", "this enrollment link is not known; ask your administrator for a new one")
+		return a, EnrollmentStatus{}, errorf("not_found", "this enrollment link is not known; ask your administrator for a new one")
 	}
 	if err != nil {
 		return a, EnrollmentStatus{}, err
@@ -154,7 +154,7 @@ func (s *Server) handleEnrollmentConfirm(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	if st.Status == "expired" {
-		s.writeError(w, errorf(http.StatusGone, "activation_expired", "this enrollment has expired; ask for a new one"))
+		s.writeError(w, errorf("activation_expired", "this enrollment has expired; ask for a new one"))
 		return
 	}
 	valid, err := s.VerifyOTP(st.User, body.Code)
@@ -177,11 +177,11 @@ func (s *Server) handleEnrollmentRenew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if st.Status != "expired" {
-		s.writeError(w, errorf(http.StatusConflict, "not_expired", "this enrollment is %s; a new code is offered once it expires", st.Status))
+		s.writeError(w, errorf("not_expired", "this enrollment is %s; a new code is offered once it expires", st.Status))
 		return
 	}
 	if s.cfg.Now().Sub(a.Created) > renewWindow {
-		s.writeError(w, errorf(http.StatusGone, "enrollment_closed", "this enrollment link is more than a day old; ask your administrator (or the application you sign in to) for a new one"))
+		s.writeError(w, errorf("enrollment_closed", "this enrollment link is more than a day old; ask your administrator (or the application you sign in to) for a new one"))
 		return
 	}
 	e, err := s.Enroll(st.User)

@@ -180,20 +180,20 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.cfg.Now()
 	if !s.polls.valid(body.Nonce, now) {
-		s.writeError(w, errorf(http.StatusForbidden, "bad_nonce", "the challenge is unknown or expired; get a new one from GET /v1/devices/challenge"))
+		s.writeError(w, errorf("bad_nonce", "the challenge is unknown or expired; get a new one from GET /v1/devices/challenge"))
 		return
 	}
 	d, err := s.store.Device(body.DeviceID)
 	if err != nil || !d.Active() {
-		s.writeError(w, errorf(http.StatusForbidden, "device_revoked", "this device is not (or no longer) enrolled"))
+		s.writeError(w, errorf("device_revoked", "this device is not (or no longer) enrolled"))
 		return
 	}
 	if err := push.Verify(d.PublicKey, push.ConnectSigningBytes(body.Nonce, d.ID), body.Signature); err != nil {
-		s.writeError(w, errorf(http.StatusForbidden, "bad_signature", "the poll's signature does not verify"))
+		s.writeError(w, errorf("bad_signature", "the poll's signature does not verify"))
 		return
 	}
 	if !s.polls.spend(body.Nonce, now) {
-		s.writeError(w, errorf(http.StatusForbidden, "bad_nonce", "the challenge was already used; get a new one from GET /v1/devices/challenge"))
+		s.writeError(w, errorf("bad_nonce", "the challenge was already used; get a new one from GET /v1/devices/challenge"))
 		return
 	}
 	wait, _ := time.ParseDuration(body.Wait)

@@ -83,7 +83,7 @@ func (s *Server) handleSelfSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !valid {
-		s.writeError(w, errorf(http.StatusUnauthorized, "wrong_code", "that code is not right; type the code your app shows now"))
+		s.writeError(w, errorf("wrong_code", "that code is not right; type the code your app shows now"))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"token": s.selfSessions.open(body.User, s.cfg.Now())})
@@ -95,7 +95,7 @@ func (s *Server) withSession(h func(w http.ResponseWriter, r *http.Request, user
 		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		user, ok := s.selfSessions.user(token, s.cfg.Now())
 		if !ok {
-			s.writeError(w, errorf(http.StatusUnauthorized, "unauthorized", "sign in again with a one-time code"))
+			s.writeError(w, errorf("unauthorized", "sign in again with a one-time code"))
 			return
 		}
 		h(w, r, user)
@@ -118,7 +118,7 @@ func (s *Server) handleSelfDevices(w http.ResponseWriter, r *http.Request, user 
 func (s *Server) handleSelfRevoke(w http.ResponseWriter, r *http.Request, user string) {
 	d, err := s.store.Device(r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && d.User != user) {
-		s.writeError(w, errorf(http.StatusNotFound, "not_found", "no such device of yours"))
+		s.writeError(w, errorf("not_found", "no such device of yours"))
 		return
 	}
 	if err != nil {
@@ -126,7 +126,7 @@ func (s *Server) handleSelfRevoke(w http.ResponseWriter, r *http.Request, user s
 		return
 	}
 	if err := s.RevokeDevice(d.ID); err != nil {
-		s.writeError(w, errorf(http.StatusConflict, "already_revoked", "%v", err))
+		s.writeError(w, errorf("already_revoked", "%v", err))
 		return
 	}
 	s.store.Audit(store.AuditEvent{Time: s.cfg.Now(), Kind: "device_revoked", User: user, Detail: map[string]string{"device": d.ID, "by": "self-service"}})

@@ -189,7 +189,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/otp/verify", s.withRP(s.handleVerifyOTP))
 	// Anything else under /v1/ answers in the API's JSON, not plain text.
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, errorf(http.StatusNotFound, "not_found", "no endpoint %s %s; the API is described at /openapi.yaml", r.Method, r.URL.Path))
+		s.writeError(w, errorf("not_found", "no endpoint %s %s; the API is described at /openapi.yaml", r.Method, r.URL.Path))
 	})
 	s.routePages(mux)
 	return securityHeaders(mux)

@@ -1,0 +1,194 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/store"
+)
+
+// Limits of a device connection.
+const (
+	helloTimeout  = 10 * time.Second
+	pingInterval  = 30 * time.Second
+	writeTimeout  = 10 * time.Second
+	sendQueue     = 32
+	framesPerTick = 20 // answers and other frames a device may send per rateWindow
+	rateWindow    = 10 * time.Second
+)
+
+// deviceConn is one connected, authenticated device. It has no goroutine
+// of its own besides its reader: frames queue up and the first sender
+// drains the queue, and one server-wide pinger pings every connection.
+// With thousands of devices, fewer goroutines mean less memory and shorter
+// garbage-collection pauses.
+type deviceConn struct {
+	device   store.Device
+	conn     *websocket.Conn
+	ctx      context.Context
+	cancel   context.CancelFunc
+	mu       sync.Mutex
+	queue    []push.Frame
+	writing  bool
+	nextPing time.Time
+}
+
+// send queues f; a device too slow to take its frames is disconnected (it
+// resumes its pending requests when it reconnects).
+func (c *deviceConn) send(f push.Frame) {
+	c.mu.Lock()
+	if len(c.queue) >= sendQueue {
+		c.mu.Unlock()
+		c.cancel()
+		return
+	}
+	c.queue = append(c.queue, f)
+	if c.writing {
+		c.mu.Unlock()
+		return
+	}
+	c.writing = true
+	c.mu.Unlock()
+	go c.drain()
+}
+
+// drain writes queued frames in order until the queue is empty.
+func (c *deviceConn) drain() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		f := c.queue[0]
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+		if err := writeFrame(c.ctx, c.conn, f); err != nil {
+			c.cancel() // writing stays true: nothing more is written
+			return
+		}
+	}
+}
+
+// handleConnect is the device websocket: challenge, signed hello, then
+// pending requests out and signed answers in.
+func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
+	conn, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return // Accept has answered
+	}
+	conn.SetReadLimit(push.MaxFrameSize)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	dc, err := s.authenticate(ctx, conn)
+	if err != nil {
+		s.log.Warn("device refused", "remote", r.RemoteAddr, "err", err)
+		writeFrame(ctx, conn, push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "unauthorized", Message: err.Error()}})
+		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
+		return
+	}
+	dc.ctx, dc.cancel = ctx, cancel
+	s.hub.add(dc)
+	defer s.hub.remove(dc)
+	s.log.Info("device connected", "device", dc.device.ID, "user", dc.device.User)
+
+	// The pending requests go first; welcome then tells the device it has
+	// every request that was waiting.
+	pending, err := s.store.PendingRequests(dc.device.User, s.cfg.Now())
+	if err != nil {
+		s.log.Error("listing pending requests", "err", err)
+	}
+	for _, p := range pending {
+		dc.send(s.requestFrame(p.Request))
+	}
+	dc.send(push.Frame{Type: push.FrameWelcome})
+	err = s.readLoop(ctx, dc)
+	status := websocket.CloseStatus(err)
+	switch {
+	case status == websocket.StatusMessageTooBig:
+		s.log.Warn("device sent an oversized frame", "device", dc.device.ID)
+	case errors.Is(err, errPolicy):
+		conn.Close(websocket.StatusPolicyViolation, err.Error())
+	default:
+		conn.Close(websocket.StatusNormalClosure, "")
+	}
+	s.log.Info("device disconnected", "device", dc.device.ID, "reason", err)
+}
+
+var errPolicy = errors.New("policy violation")
+
+// authenticate sends a fresh challenge and checks the device's signed hello.
+func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*deviceConn, error) {
+	nonce := randomToken(32)
+	if err := writeFrame(ctx, conn, push.Frame{Type: push.FrameChallenge, Nonce: nonce}); err != nil {
+		return nil, err
+	}
+	hctx, cancel := context.WithTimeout(ctx, helloTimeout)
+	defer cancel()
+	_, data, err := conn.Read(hctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := push.DecodeFrame(data)
+	if err != nil || f.Type != push.FrameHello {
+		return nil, errors.New("expected a hello frame")
+	}
+	d, err := s.store.Device(f.DeviceID)
+	if err != nil || !d.Active() {
+		return nil, errors.New("unknown or revoked device")
+	}
+	if err := push.Verify(d.PublicKey, push.ConnectSigningBytes(nonce, d.ID), f.Signature); err != nil {
+		return nil, errors.New("the hello signature does not verify")
+	}
+	return &deviceConn{device: d, conn: conn, nextPing: time.Now().Add(pingInterval)}, nil
+}
+
+func writeFrame(ctx context.Context, conn *websocket.Conn, f push.Frame) error {
+	data, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return conn.Write(wctx, websocket.MessageText, data)
+}
+
+// readLoop takes the device's answers, within a frame rate limit.
+func (s *Server) readLoop(ctx context.Context, dc *deviceConn) error {
+	windowStart, count := time.Now(), 0
+	for {
+		_, data, err := dc.conn.Read(ctx)
+		if err != nil {
+			return err
+		}
+		if time.Since(windowStart) > rateWindow {
+			windowStart, count = time.Now(), 0
+		}
+		if count++; count > framesPerTick {
+			return errPolicy
+		}
+		f, err := push.DecodeFrame(data)
+		if err != nil {
+			dc.send(push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "bad_frame", Message: err.Error()}})
+			continue
+		}
+		if f.Type != push.FrameAnswer {
+			dc.send(push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "bad_frame", Message: "devices send answer frames only"}})
+			continue
+		}
+		status, err := s.Answer(dc.device.ID, *f.Answer, f.Signature)
+		if err != nil {
+			body := s.asError(err).ErrorBody
+			dc.send(push.Frame{Type: push.FrameError, RequestID: f.Answer.RequestID, Error: &body})
+			continue
+		}
+		dc.send(push.Frame{Type: push.FrameResult, RequestID: f.Answer.RequestID, Status: status})
+	}
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"crypto/ed25519"
+	"crypto/subtle"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/store"
+)
+
+// requestFrame signs a request for the devices.
+func (s *Server) requestFrame(r push.Request) push.Frame {
+	return push.Frame{Type: push.FrameRequest, Request: &r, Signature: ed25519.Sign(s.keys.sign, r.SigningBytes())}
+}
+
+// Answer applies a device's signed answer and returns the request's
+// status afterwards. It checks, before trusting anything in it: the device
+// is known and active, the signature, the request belongs to the device's
+// user, the nonce, the expiry, that it is still pending, and for an
+// approval the number. A wrong number denies the request.
+func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status, error) {
+	d, err := s.store.Device(deviceID)
+	if err != nil || !d.Active() || a.DeviceID != deviceID {
+		return "", errorf("device_revoked", "this device is not (or no longer) enrolled")
+	}
+	if err := push.Verify(d.PublicKey, a.SigningBytes(), sig); err != nil {
+		s.log.Warn("answer with a bad signature", "device", deviceID, "request", a.RequestID)
+		return "", errorf("bad_signature", "the answer's signature does not verify")
+	}
+	if err := a.Validate(); err != nil {
+		return "", errorf("bad_request", "%v", err)
+	}
+	req, err := s.store.AuthRequest(a.RequestID)
+	if err != nil || req.User != d.User {
+		return "", errorf("not_found", "no sign-in request %q for this device's user", a.RequestID)
+	}
+	if subtle.ConstantTimeCompare([]byte(a.Nonce), []byte(req.Nonce)) != 1 {
+		return "", errorf("bad_nonce", "the answer is not for this request")
+	}
+	status, reason := push.StatusDenied, string(a.Reason)
+	switch a.Decision {
+	case push.Approve:
+		if subtle.ConstantTimeCompare([]byte(a.Number), []byte(req.Number)) == 1 {
+			status, reason = push.StatusApproved, ""
+		} else {
+			reason = "wrong_number"
+		}
+	case push.Fraud:
+		status, reason = push.StatusFraud, "not_me"
+	}
+	if status == push.StatusApproved {
+		// Blocked since the request was made (by an administrator, perhaps
+		// from another process): an approval no longer signs anyone in.
+		if u, err := s.store.User(d.User); err != nil {
+			return "", err
+		} else if u.Blocked {
+			status, reason = push.StatusDenied, "user_blocked"
+		}
+	}
+	now := s.cfg.Now()
+	won, err := s.store.Decide(req.ID, status, reason, deviceID, now)
+	if err != nil {
+		return "", err
+	}
+	req, err = s.store.AuthRequest(req.ID)
+	if err != nil {
+		return "", err
+	}
+	if !won {
+		if req.Status == push.StatusPending && !now.Before(req.ExpiresAt) {
+			s.expire(req.ID)
+			req, _ = s.store.AuthRequest(req.ID)
+		}
+		return req.Status, nil
+	}
+	s.unschedule(req.ID)
+	s.log.Info("sign-in decided", "id", req.ID, "user", req.User, "status", req.Status, "reason", req.Reason, "device", deviceID)
+	if status == push.StatusFraud {
+		s.reportFraud(req, deviceID)
+	}
+	s.hub.resolved(req, deviceID)
+	return req.Status, nil
+}
+
+// reportFraud records a fraud report and blocks the user (unless configured not to).
+func (s *Server) reportFraud(req store.AuthRequest, deviceID string) {
+	now := s.cfg.Now()
+	s.store.Audit(store.AuditEvent{Time: now, Kind: "fraud", User: req.User, Detail: map[string]string{
+		"request": req.ID, "rp": req.RP, "device": deviceID, "app": req.Context.App, "ip": req.Context.IP,
+	}})
+	s.log.Warn("fraud reported", "user", req.User, "request", req.ID, "rp", req.RP, "ip", req.Context.IP)
+	if s.cfg.KeepUnblockedOnFraud {
+		return
+	}
+	if err := s.store.SetBlocked(req.User, true); err != nil {
+		s.log.Error("blocking after fraud", "user", req.User, "err", err)
+		return
+	}
+	s.store.Audit(store.AuditEvent{Time: now, Kind: "blocked", User: req.User, Detail: map[string]string{"reason": "fraud reported", "request": req.ID}})
+}

@@ -1,0 +1,230 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/store"
+)
+
+// pinger pings every connection once per pingInterval, spread over time;
+// a device that does not answer is disconnected.
+func (h *hub) pinger(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	lastRevokeCheck := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			if now.Sub(lastRevokeCheck) >= revokeCheckInterval {
+				h.dropRevokedSince(lastRevokeCheck)
+				lastRevokeCheck = now
+			}
+			h.mu.Lock()
+			for _, conns := range h.byUser {
+				for c := range conns {
+					if now.After(c.nextPing) {
+						c.nextPing = now.Add(pingInterval)
+						go func() {
+							pctx, cancel := context.WithTimeout(c.ctx, writeTimeout)
+							defer cancel()
+							if c.conn.Ping(pctx) != nil {
+								c.cancel()
+							}
+						}()
+					}
+				}
+			}
+			h.mu.Unlock()
+		}
+	}
+}
+
+// revokeCheckInterval is how often the server looks for devices revoked by
+// another process (an admin command beside it), to disconnect them.
+var revokeCheckInterval = 10 * time.Second
+
+// dropRevokedSince disconnects the devices revoked since t (with a margin:
+// revocation times are stored in seconds).
+func (h *hub) dropRevokedSince(t time.Time) {
+	ids, err := h.s.store.RevokedSince(t.Add(-2 * time.Second))
+	if err != nil {
+		h.s.log.Error("looking for revoked devices", "err", err)
+		return
+	}
+	for _, id := range ids {
+		h.disconnectDevice(id)
+	}
+}
+
+// hub knows the connected devices of each user and who waits for which
+// request's decision.
+type hub struct {
+	s       *Server
+	mu      sync.Mutex
+	byUser  map[string]map[*deviceConn]struct{}
+	waiters map[string]map[chan struct{}]struct{}
+	enrolls map[string]map[chan struct{}]struct{}
+	pollers map[string]map[chan struct{}]struct{} // long-polling devices, by user
+}
+
+func newHub(s *Server) *hub {
+	return &hub{s: s, byUser: map[string]map[*deviceConn]struct{}{}, waiters: map[string]map[chan struct{}]struct{}{}, enrolls: map[string]map[chan struct{}]struct{}{}, pollers: map[string]map[chan struct{}]struct{}{}}
+}
+
+func (h *hub) add(c *deviceConn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.byUser[c.device.User] == nil {
+		h.byUser[c.device.User] = map[*deviceConn]struct{}{}
+	}
+	h.byUser[c.device.User][c] = struct{}{}
+}
+
+func (h *hub) remove(c *deviceConn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.byUser[c.device.User], c)
+	if len(h.byUser[c.device.User]) == 0 {
+		delete(h.byUser, c.device.User)
+	}
+}
+
+// sendToUser queues f for every connected device of user but skipDevice.
+// A device too slow to take it is disconnected (it resumes on reconnect).
+func (h *hub) sendToUser(user string, f push.Frame, skipDevice string) {
+	if f.Type == push.FrameRequest || f.Type == push.FrameResolved {
+		wake(&h.mu, h.pollers, user) // long-polling devices learn it too
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.byUser[user] {
+		if c.device.ID == skipDevice {
+			continue
+		}
+		c.send(f)
+	}
+}
+
+// Connected reports how many devices are connected now.
+func (s *Server) Connected() int {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	n := 0
+	for _, conns := range s.hub.byUser {
+		n += len(conns)
+	}
+	return n
+}
+
+func (h *hub) disconnectDevice(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, conns := range h.byUser {
+		for c := range conns {
+			if c.device.ID == id {
+				c.cancel()
+			}
+		}
+	}
+}
+
+// dropRevoked disconnects the user's devices that are revoked in devices
+// (perhaps by an admin command in another process since they connected),
+// before anything more is sent to them.
+func (h *hub) dropRevoked(user string, devices []store.Device) {
+	revoked := map[string]bool{}
+	for _, d := range devices {
+		if !d.Active() {
+			revoked[d.ID] = true
+		}
+	}
+	if len(revoked) == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.byUser[user] {
+		if revoked[c.device.ID] {
+			c.cancel()
+			delete(h.byUser[user], c)
+		}
+	}
+}
+
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, conns := range h.byUser {
+		for c := range conns {
+			c.cancel()
+		}
+	}
+}
+
+// waitFor returns a channel closed when request id is decided or expires.
+func (h *hub) waitFor(id string) chan struct{} {
+	return register(&h.mu, h.waiters, id)
+}
+
+func (h *hub) stopWaiting(id string, ch chan struct{}) { unregister(&h.mu, h.waiters, id, ch) }
+
+// waitForEnrollment returns a channel closed when a device of user activates.
+func (h *hub) waitForEnrollment(user string) chan struct{} {
+	return register(&h.mu, h.enrolls, user)
+}
+
+func (h *hub) stopWaitingEnrollment(user string, ch chan struct{}) {
+	unregister(&h.mu, h.enrolls, user, ch)
+}
+
+func (h *hub) notifyEnrollment(user string) { wake(&h.mu, h.enrolls, user) }
+
+// waitForUser returns a channel closed when a request for user arrives, is
+// decided or expires (for long-polling devices).
+func (h *hub) waitForUser(user string) chan struct{} { return register(&h.mu, h.pollers, user) }
+
+func (h *hub) stopWaitingUser(user string, ch chan struct{}) { unregister(&h.mu, h.pollers, user, ch) }
+
+func register(mu *sync.Mutex, m map[string]map[chan struct{}]struct{}, key string) chan struct{} {
+	mu.Lock()
+	defer mu.Unlock()
+	ch := make(chan struct{})
+	if m[key] == nil {
+		m[key] = map[chan struct{}]struct{}{}
+	}
+	m[key][ch] = struct{}{}
+	return ch
+}
+
+func unregister(mu *sync.Mutex, m map[string]map[chan struct{}]struct{}, key string, ch chan struct{}) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, ok := m[key][ch]; ok {
+		delete(m[key], ch)
+		if len(m[key]) == 0 {
+			delete(m, key)
+		}
+	}
+}
+
+func wake(mu *sync.Mutex, m map[string]map[chan struct{}]struct{}, key string) {
+	mu.Lock()
+	defer mu.Unlock()
+	for ch := range m[key] {
+		close(ch)
+	}
+	delete(m, key)
+}
+
+// resolved tells waiters and the user's devices (but skipDevice) that a
+// request is decided or expired.
+func (h *hub) resolved(req store.AuthRequest, skipDevice string) {
+	wake(&h.mu, h.waiters, req.ID)
+	h.sendToUser(req.User, push.Frame{Type: push.FrameResolved, RequestID: req.ID, Status: req.Status}, skipDevice)
+	h.s.notifyWebhook(req)
+}

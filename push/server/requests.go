@@ -1,0 +1,196 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/store"
+)
+
+// activeUser checks that the user exists, is not blocked and has an active
+// device; with none, it answers enrollment_required with an enrollment URL.
+func (s *Server) activeUser(name string) (store.User, error) {
+	u, err := s.store.User(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, errorf("user_not_found", "no user %q (countersignd user add %s)", name, name)
+	}
+	if err != nil {
+		return u, err
+	}
+	if u.Blocked {
+		return u, errorf("user_blocked", "%s is blocked (after a fraud report or too many wrong codes); an administrator can unblock them", name)
+	}
+	return u, nil
+}
+
+func (s *Server) handleCreateRequest(w http.ResponseWriter, r *http.Request, rp store.RelyingParty) {
+	var body push.AuthRequestBody
+	if err := decodeBody(w, r, &body); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	state, err := s.CreateRequest(rp.Name, body)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, state)
+}
+
+// CreateRequest makes a sign-in request for body.User on behalf of relying
+// party rp, pushes it to the user's devices and returns its state, with the
+// number to show on the sign-in screen.
+func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthRequestState, error) {
+	u, err := s.activeUser(body.User)
+	if err != nil {
+		return push.AuthRequestState{}, err
+	}
+	devices, err := s.store.Devices(body.User)
+	if err != nil {
+		return push.AuthRequestState{}, err
+	}
+	s.hub.dropRevoked(body.User, devices)
+	if !hasActive(devices) && !u.RequireMFA {
+		// The administrator chose not to require a second factor of this
+		// user: say so explicitly; the relying party decides what to do.
+		return push.AuthRequestState{}, errorf("mfa_not_required",
+			"%s has no device and does not require a second factor (countersignd user add --require-mfa=false); enroll them to protect the account", body.User)
+	}
+	if !hasActive(devices) {
+		enrollURL, err := s.enrollURL(body.User)
+		if err != nil {
+			return push.AuthRequestState{}, err
+		}
+		ae := errorf("enrollment_required", "%s has no active device; send them to enroll_url to add one", body.User)
+		ae.EnrollURL = enrollURL
+		return push.AuthRequestState{}, ae
+	}
+	now := s.cfg.Now()
+	if err := s.checkFatigue(body.User, now); err != nil {
+		return push.AuthRequestState{}, err
+	}
+	for _, f := range []*string{&body.Context.App, &body.Context.IP, &body.Context.Location, &body.Context.UserAgent} {
+		if len(*f) > 512 {
+			*f = (*f)[:512]
+		}
+	}
+	req := store.AuthRequest{
+		Request: push.Request{
+			ID: randomID(), User: body.User, Context: body.Context, Nonce: randomToken(32),
+			CreatedAt: now.Truncate(time.Second), ExpiresAt: now.Truncate(time.Second).Add(s.cfg.RequestTTL),
+		},
+		RP:     rp,
+		Number: s.randomNumber(),
+		Status: push.StatusPending,
+	}
+	if err := s.store.AddAuthRequest(req); err != nil {
+		return push.AuthRequestState{}, err
+	}
+	s.log.Info("sign-in request", "id", req.ID, "user", req.User, "rp", rp, "app", req.Context.App)
+	s.hub.sendToUser(req.User, s.requestFrame(req.Request), "")
+	s.schedule(req.ID, req.ExpiresAt, func() { s.expire(req.ID) })
+	return stateOf(req), nil
+}
+
+// enrollURL returns the enrollment page of the user's open activation
+// (with a minute left at least), or of a new one: repeated sign-ins of a
+// user without a device do not pile up activation codes.
+func (s *Server) enrollURL(user string) (string, error) {
+	now := s.cfg.Now()
+	if a, err := s.store.OpenActivation(user, now); err == nil && now.Before(a.Expires.Add(-time.Minute)) {
+		return s.cfg.PublicURL + "/enroll/" + a.Token, nil
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	e, err := s.Enroll(user)
+	if err != nil {
+		return "", err
+	}
+	return e.EnrollURL, nil
+}
+
+func hasActive(devices []store.Device) bool {
+	for _, d := range devices {
+		if d.Active() {
+			return true
+		}
+	}
+	return false
+}
+
+func stateOf(r store.AuthRequest) push.AuthRequestState {
+	return push.AuthRequestState{ID: r.ID, User: r.User, Number: r.Number, Status: r.Status, Reason: r.Reason, ExpiresAt: r.ExpiresAt, DecidedAt: r.DecidedAt}
+}
+
+// maxWait bounds the long-poll of GET /v1/auth-requests/{id}.
+const maxWait = 60 * time.Second
+
+func (s *Server) handleGetRequest(w http.ResponseWriter, r *http.Request, rp store.RelyingParty) {
+	id := r.PathValue("id")
+	var wait time.Duration
+	if v := r.URL.Query().Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			s.writeError(w, errorf("bad_request", "wait=%q is not a duration such as 30s", v))
+			return
+		}
+		wait = min(d, maxWait)
+	}
+	req, err := s.waitForDecision(r.Context(), rp.Name, id, wait)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, stateOf(req))
+}
+
+// waitForDecision returns the request, waiting up to wait while it is pending.
+func (s *Server) waitForDecision(ctx context.Context, rp, id string, wait time.Duration) (store.AuthRequest, error) {
+	decided := s.hub.waitFor(id)
+	defer s.hub.stopWaiting(id, decided)
+	req, err := s.store.AuthRequest(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && req.RP != rp) {
+		return req, errorf("not_found", "no sign-in request %q for this relying party", id)
+	}
+	if err != nil {
+		return req, err
+	}
+	if req.Status == push.StatusPending && wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-decided:
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		if req, err = s.store.AuthRequest(id); err != nil {
+			return req, err
+		}
+	}
+	if req.Status == push.StatusPending && !s.cfg.Now().Before(req.ExpiresAt) {
+		s.expire(id)
+		return s.store.AuthRequest(id)
+	}
+	return req, nil
+}
+
+// expire marks a request expired (if still pending) and tells everyone.
+func (s *Server) expire(id string) {
+	ok, err := s.store.Expire(id, s.cfg.Now())
+	if err != nil {
+		s.log.Error("expiring a request", "id", id, "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	req, err := s.store.AuthRequest(id)
+	if err != nil {
+		return
+	}
+	s.log.Info("sign-in request expired", "id", id, "user", req.User)
+	s.hub.resolved(req, "")
+}
