@@ -27,7 +27,6 @@ func (s *Server) routePages(mux *http.ServeMux) {
 				return
 			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'")
 			w.Write(data)
 		}
 	}

@@ -50,6 +50,12 @@ type Config struct {
 	// Demo serves the demo sign-in page at /: anyone who reaches it can push
 	// sign-in requests to any user, so keep it to loopback.
 	Demo bool
+	// TLS says the server is reached over HTTPS (directly or through a TLS
+	// proxy): browsers are then told to keep to HTTPS (HSTS).
+	TLS bool
+	// MaxConnsPerIP bounds the open connections from one client address
+	// (see LimitListener); 0 takes the default.
+	MaxConnsPerIP int
 	// Now tells the time; tests move it.
 	Now func() time.Time
 	// Logger receives structured logs; never secrets.
@@ -192,16 +198,7 @@ func (s *Server) Handler() http.Handler {
 		s.writeError(w, errorf("not_found", "no endpoint %s %s; the API is described at /openapi.yaml", r.Method, r.URL.Path))
 	})
 	s.routePages(mux)
-	return securityHeaders(mux)
-}
-
-func securityHeaders(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		w.Header().Set("Cache-Control", "no-store")
-		h.ServeHTTP(w, r)
-	})
+	return s.edge(mux)
 }
 
 // randomID returns 16 random bytes in hex.
