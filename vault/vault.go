@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -111,9 +112,10 @@ func step(name string) {
 }
 
 // Open opens (creating if needed) the vault in dir with the given secret
-// store, and removes orphan secrets left by an interrupted change.
+// store, and removes orphan secrets left by an interrupted change. The
+// directory is made private (0700) if it is not; see PrivateDir.
 func Open(dir string, secrets SecretStore) (*Vault, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := PrivateDir(dir); err != nil {
 		return nil, fmt.Errorf("creating the vault directory: %w", err)
 	}
 	v := &Vault{dir: dir, secrets: secrets, secretC: map[string][]byte{}}
@@ -137,6 +139,29 @@ func Open(dir string, secrets SecretStore) (*Vault, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// PrivateDir creates the vault directory dir with mode 0700, and makes an
+// existing one that the group or others may read, write or enter 0700
+// (the directory itself, not what is in it: its files are written 0600).
+// A failed chmod is not an error: the directory holds no secret in clear
+// (seeds are in the keyring or the encrypted file), and a file system
+// without modes (FAT on a USB stick) must not lock the user out.
+func PrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" {
+		return nil // no Unix modes: the ACLs of the user's profile apply
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		_ = os.Chmod(dir, 0o700)
+	}
+	return nil
 }
 
 // Dir returns the vault directory.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -335,5 +336,68 @@ func TestPushAccountKeepsItsDeviceKey(t *testing.T) {
 	}
 	if _, err := v.AddPush(mustParse(t, "otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ"), PushInfo{}, nil); err == nil {
 		t.Fatal("an incomplete activation was added")
+	}
+}
+
+// TestOpenMakesTheDirectoryPrivate: a vault directory that others may read
+// (0755, as mkdir makes it under the usual umask) is made 0700 when the
+// vault is opened; what is in it keeps its mode.
+func TestOpenMakesTheDirectoryPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes on Windows")
+	}
+	dir := filepath.Join(t.TempDir(), "vault")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	notes, sub := filepath.Join(dir, "notes.txt"), filepath.Join(dir, "sub")
+	if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(notes, 0o644)
+	os.Chmod(sub, 0o755)
+	mode := func(path string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	if got := mode(dir); got != 0o755 {
+		t.Fatalf("before: mode %04o, want 0755", got)
+	}
+	store, err := OpenFileStore(filepath.Join(t.TempDir(), "secrets.cs"), []byte(testPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Open(dir, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	if got := mode(dir); got != 0o700 {
+		t.Errorf("after Open: the vault directory has mode %04o, want 0700", got)
+	}
+	if got := mode(notes); got != 0o644 {
+		t.Errorf("a file in it has mode %04o, want 0644 (only the directory itself changes)", got)
+	}
+	if got := mode(sub); got != 0o755 {
+		t.Errorf("a directory in it has mode %04o, want 0755 (only the directory itself changes)", got)
+	}
+
+	// A new directory is made 0700, whatever the umask.
+	fresh := filepath.Join(t.TempDir(), "a", "vault")
+	if err := PrivateDir(fresh); err != nil {
+		t.Fatal(err)
+	}
+	if got := mode(fresh); got != 0o700 {
+		t.Errorf("a new vault directory has mode %04o, want 0700", got)
 	}
 }
