@@ -13,6 +13,8 @@ import (
 //	challenge  server → device  Nonce: a fresh random challenge
 //	hello      device → server  DeviceID, Signature over ConnectSigningBytes(Nonce, DeviceID)
 //	request    server → device  Request, Signature by the server over Request.SigningBytes()
+//	notice     server → device  Notice, Signature by the server over Notice.SigningBytes():
+//	                            a change to the account (a device added or removed)
 //	welcome    server → device  the device is authenticated and has every request that was
 //	                            pending when it connected (they come before welcome)
 //	answer     device → server  Answer, Signature by the device over Answer.SigningBytes()
@@ -25,6 +27,7 @@ type Frame struct {
 	DeviceID  string     `json:"device_id,omitempty"`
 	Signature []byte     `json:"signature,omitempty"`
 	Request   *Request   `json:"request,omitempty"`
+	Notice    *Notice    `json:"notice,omitempty"`
 	Answer    *Answer    `json:"answer,omitempty"`
 	RequestID string     `json:"request_id,omitempty"`
 	Status    Status     `json:"status,omitempty"`
@@ -41,6 +44,7 @@ const (
 	FrameResult    = "result"
 	FrameResolved  = "resolved"
 	FrameError     = "error"
+	FrameNotice    = "notice"
 )
 
 // MaxFrameSize bounds one websocket message; larger ones close the connection.
@@ -107,6 +111,10 @@ func DecodeFrame(data []byte) (Frame, error) {
 		if f.Error == nil {
 			return Frame{}, errors.New("error frame without error")
 		}
+	case FrameNotice:
+		if f.Notice == nil || len(f.Signature) == 0 {
+			return Frame{}, errors.New("notice frame needs notice and signature")
+		}
 	case FrameWelcome:
 	default:
 		return Frame{}, fmt.Errorf("unknown frame type %q", f.Type)
@@ -138,6 +146,12 @@ type ActivateResponse struct {
 	Issuer          string     `json:"issuer"`
 	Account         string     `json:"account"`
 	WebsocketURL    string     `json:"websocket_url"`
+	// Pending: the user already has a device, and this one joins only once
+	// one of those approves it. ApprovalNumber is the number to type there
+	// (the device shows it), until ApprovalExpiresAt.
+	Pending           bool      `json:"pending,omitempty"`
+	ApprovalNumber    string    `json:"approval_number,omitempty"`
+	ApprovalExpiresAt time.Time `json:"approval_expires_at,omitzero"`
 	// PollURL is the HTTPS long-poll fallback of the websocket, for
 	// networks whose proxies block websockets: POST a signed poll there,
 	// with a challenge from GET /v1/devices/challenge.

@@ -16,13 +16,34 @@ type Context struct {
 	UserAgent string `json:"user_agent"`
 }
 
+// RequestKind says what a user is asked to approve.
+type RequestKind string
+
+// The kinds of requests.
+const (
+	// KindSignIn: someone is signing in to Application as the user.
+	KindSignIn RequestKind = "sign_in"
+	// KindAddDevice: a new device wants to join the user's account; the
+	// number to match is shown on the new device and its enrollment page.
+	KindAddDevice RequestKind = "add_device"
+	// KindRemoveDevice: the user's last device is to be removed.
+	KindRemoveDevice RequestKind = "remove_device"
+)
+
 // Request is a sign-in request as the server signs it and the device shows
 // it. The number to match is deliberately not part of it: the user must read
 // it on the sign-in screen.
 type Request struct {
-	ID        string    `json:"id"`
-	User      string    `json:"user"`
-	Context   Context   `json:"context"`
+	ID   string `json:"id"`
+	User string `json:"user"`
+	// Application is the registered name of the application that asks (the
+	// relying party's name, set by the server's administrator), or
+	// "Countersign" for the server's own requests. Devices show it as the
+	// title: the caller's free text in Context.App is only a detail.
+	Application string `json:"application"`
+	// Kind is what the approval is for; empty means KindSignIn.
+	Kind    RequestKind `json:"kind,omitempty"`
+	Context Context     `json:"context"`
 	Nonce     string    `json:"nonce"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
@@ -90,7 +111,8 @@ func (a Answer) Validate() error {
 
 // Domain tags: a signature made for one purpose never verifies for another.
 const (
-	domainRequest = "countersign/v1/request"
+	domainRequest = "countersign/v2/request"
+	domainNotice  = "countersign/v1/notice"
 	domainAnswer  = "countersign/v1/answer"
 	domainConnect = "countersign/v1/connect"
 )
@@ -114,8 +136,23 @@ func unix(t time.Time) string { return fmt.Sprint(t.Unix()) }
 
 // SigningBytes returns the bytes the server signs for r.
 func (r Request) SigningBytes() []byte {
-	return signingBytes(domainRequest, r.ID, r.User, r.Context.App, r.Context.IP, r.Context.Location,
+	return signingBytes(domainRequest, r.ID, r.User, r.Application, string(r.Kind), r.Context.App, r.Context.IP, r.Context.Location,
 		r.Context.UserAgent, r.Nonce, unix(r.CreatedAt), unix(r.ExpiresAt))
+}
+
+// Notice tells a user's devices of a change to their account that they
+// did not necessarily make: a device added or removed. The server signs it.
+type Notice struct {
+	ID   int64     `json:"id"`
+	User string    `json:"user"`
+	Kind string    `json:"kind"` // device_added, device_pending, device_removed, device_rejected
+	Text string    `json:"text"` // what to show, e.g. "A new device, Pixel 9, was added to your account"
+	Time time.Time `json:"time"`
+}
+
+// SigningBytes returns the bytes the server signs for n.
+func (n Notice) SigningBytes() []byte {
+	return signingBytes(domainNotice, fmt.Sprint(n.ID), n.User, n.Kind, n.Text, unix(n.Time))
 }
 
 // SigningBytes returns the bytes the device signs for a.

@@ -42,6 +42,9 @@ type Event struct {
 	// State is the new connection state (EventState); Err why it changed.
 	State State
 	Err   error
+	// Notice is a change to the account, its server signature checked
+	// (EventNotice): a device added or removed. Show it to the user.
+	Notice push.Notice
 }
 
 // EventKind says what an Event is about.
@@ -53,6 +56,7 @@ const (
 	EventResolved
 	EventResult
 	EventState
+	EventNotice
 )
 
 // Client holds the websocket of one enrollment and reconnects it.
@@ -68,6 +72,8 @@ type Client struct {
 	conn    *websocket.Conn
 	polling bool                    // connected by HTTPS long-polling instead
 	seen    map[string]push.Request // requests shown and not yet resolved
+	// lastNotice is the id of the latest notice shown.
+	lastNotice int64
 }
 
 // errWebsocketRefused means an HTTP answer came back but no websocket: a
@@ -194,6 +200,18 @@ func (c *Client) handle(f push.Frame) {
 			kind = EventResult
 		}
 		c.onEvent(Event{Kind: kind, RequestID: f.RequestID, Status: f.Status})
+	case push.FrameNotice:
+		n := *f.Notice
+		if err := push.Verify(c.enr.ServerKey, n.SigningBytes(), f.Signature); err != nil {
+			return // never show a notice the server did not sign
+		}
+		c.mu.Lock()
+		dup := n.ID <= c.lastNotice
+		c.lastNotice = max(c.lastNotice, n.ID)
+		c.mu.Unlock()
+		if !dup {
+			c.onEvent(Event{Kind: EventNotice, Notice: n})
+		}
 	case push.FrameError:
 		if f.RequestID != "" {
 			c.onEvent(Event{Kind: EventResult, RequestID: f.RequestID, Err: f.Error})
@@ -295,9 +313,15 @@ func (c *Client) pollSession(ctx context.Context) (bool, error) {
 			"signature": ed25519.Sign(c.key, push.ConnectSigningBytes(ch.Nonce, c.enr.DeviceID))}
 		var resp struct {
 			Requests []push.Frame `json:"requests"`
+			Notices  []push.Frame `json:"notices"`
 		}
 		if err := c.post(ctx, "/v1/devices/poll", body, &resp); err != nil {
 			return connected, fmt.Errorf("polling: %w", err)
+		}
+		for _, f := range resp.Notices {
+			if f.Type == push.FrameNotice && f.Notice != nil {
+				c.handle(f)
+			}
 		}
 		live := map[string]bool{}
 		for _, f := range resp.Requests {

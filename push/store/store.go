@@ -147,6 +147,36 @@ var migrations = []string{
 		key   TEXT PRIMARY KEY,
 		value TEXT NOT NULL
 	);`,
+	// 3: a seed per device (revoking a device ends its codes), devices that
+	// wait for an approval from the user's other devices, enrollment tokens
+	// kept as hashes, webhook secrets sealed, sign-in requests that name
+	// their registered application and their purpose, notices to devices.
+	`ALTER TABLE devices ADD COLUMN sealed_seed BLOB;
+	ALTER TABLE devices ADD COLUMN kind TEXT NOT NULL DEFAULT 'app';
+	ALTER TABLE devices ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE devices ADD COLUMN last_step INTEGER NOT NULL DEFAULT -1;
+	ALTER TABLE devices ADD COLUMN notices_seen INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE activations ADD COLUMN approved_by TEXT NOT NULL DEFAULT '';
+	ALTER TABLE activations ADD COLUMN sealed_token BLOB;
+	ALTER TABLE relying_parties ADD COLUMN sealed_webhook_secret BLOB;
+	ALTER TABLE auth_requests ADD COLUMN kind TEXT NOT NULL DEFAULT 'sign_in';
+	ALTER TABLE auth_requests ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+	ALTER TABLE auth_requests ADD COLUMN application TEXT NOT NULL DEFAULT '';
+	CREATE INDEX auth_requests_user_rp ON auth_requests(user, rp, created);
+	CREATE TABLE notices (
+		id     INTEGER PRIMARY KEY AUTOINCREMENT,
+		user   TEXT NOT NULL REFERENCES users(name),
+		time   INTEGER NOT NULL,
+		kind   TEXT NOT NULL,
+		text   TEXT NOT NULL
+	);
+	CREATE INDEX notices_user ON notices(user, id);`,
+}
+
+// afterMigration are data changes that SQL alone cannot make, run in the
+// same transaction right after the migration of that version.
+var afterMigration = map[int]func(*sql.Tx) error{
+	3: hashActivationTokens,
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -205,6 +235,11 @@ func (s *Store) migrate() error {
 	for v := have + 1; v <= len(migrations); v++ {
 		if _, err := tx.Exec(migrations[v-1]); err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if f := afterMigration[v]; f != nil {
+			if err := f(tx); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
 		}
 		if _, err := tx.Exec(`INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, v, time.Now().Unix()); err != nil {
 			return err

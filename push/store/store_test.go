@@ -149,32 +149,126 @@ func TestDecideFirstWinsAndExpiry(t *testing.T) {
 	if ok, _ := s.Expire("r2", t0.Add(time.Minute)); !ok {
 		t.Fatal("Expire did not expire")
 	}
-	pendingNow, recent, run, latest, err := s.RequestCounts("ada", t0.Add(2*time.Minute), t0)
+	pendingNow, recent, run, latest, err := s.RequestCounts("ada", "payroll", t0.Add(2*time.Minute), t0)
 	if err != nil || pendingNow != 0 || recent != 2 || run != 1 || !latest.Equal(t0) {
 		t.Fatalf("counts pending=%d recent=%d unanswered=%d, %v", pendingNow, recent, run, err)
 	}
+	// Another application's counts are its own.
+	if p, r, u, _, err := s.RequestCounts("ada", "intranet", t0.Add(2*time.Minute), t0); err != nil || p != 0 || r != 0 || u != 0 {
+		t.Fatalf("another application's counts: %d %d %d, %v", p, r, u, err)
+	}
 }
 
-func TestOTPStepReplayAndFailures(t *testing.T) {
+func TestOTPStepReplayPerDeviceAndFailures(t *testing.T) {
 	s, _ := openTest(t)
-	if ok, _ := s.UseOTPStep("ada", 100); !ok {
+	for i, id := range []string{"phone", "laptop"} {
+		hash := []byte(fmt.Sprint("h", i))
+		s.AddActivation(Activation{CodeHash: hash, User: "ada", Token: id, Created: t0, Expires: t0.Add(time.Hour), ApprovedBy: "admin"})
+		if _, err := s.SpendActivation(hash, Device{ID: id, Name: id, PublicKey: []byte("pk"), SealedSeed: []byte("seed-" + id)}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, _ := s.UseDeviceOTPStep("phone", 100); !ok {
 		t.Fatal("first use refused")
 	}
 	for _, step := range []int64{100, 99} {
-		if ok, _ := s.UseOTPStep("ada", step); ok {
+		if ok, _ := s.UseDeviceOTPStep("phone", step); ok {
 			t.Fatalf("step %d accepted after 100", step)
 		}
+	}
+	// Each device has its own seed, so its own steps.
+	if ok, _ := s.UseDeviceOTPStep("laptop", 100); !ok {
+		t.Fatal("the laptop's step 100 refused after the phone's")
+	}
+	// A revoked device's codes are refused at once.
+	s.RevokeDevice("laptop", t0)
+	if ok, _ := s.UseDeviceOTPStep("laptop", 101); ok {
+		t.Fatal("a revoked device's code was accepted")
 	}
 	for want := 1; want <= 3; want++ {
 		if n, err := s.AddOTPFailure("ada", t0); err != nil || n != want {
 			t.Fatalf("failures %d, %v; want %d", n, err, want)
 		}
 	}
-	if ok, _ := s.UseOTPStep("ada", 101); !ok {
-		t.Fatal("step 101 refused")
+	if err := s.ResetOTPFailures("ada"); err != nil {
+		t.Fatal(err)
 	}
 	if n, _, _ := s.OTPFailures("ada"); n != 0 {
-		t.Fatalf("failures %d after a good code, want 0", n)
+		t.Fatalf("failures %d after a reset, want 0", n)
+	}
+}
+
+// TestSecondDeviceWaitsForApproval: a device joining a user who has an
+// active one is pending unless an administrator made the code; approval is
+// single-use; the last device is never revoked by RevokeUnlessLast; a
+// blocked user's code cannot be spent.
+func TestSecondDeviceWaitsForApproval(t *testing.T) {
+	s, _ := openTest(t)
+	add := func(hash, by string) {
+		if err := s.AddActivation(Activation{CodeHash: []byte(hash), User: "ada", Token: hash, Created: t0, Expires: t0.Add(time.Hour), ApprovedBy: by}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("first", "")
+	add("second", "")
+	add("third", "admin")
+	first, err := s.SpendActivation([]byte("first"), Device{ID: "first", Name: "phone", PublicKey: []byte("k")}, t0)
+	if err != nil || first.Pending || !first.Active() || first.Kind != KindApp {
+		t.Fatalf("first device: %+v %v", first, err)
+	}
+	second, err := s.SpendActivation([]byte("second"), Device{ID: "second", Name: "thief", PublicKey: []byte("k")}, t0)
+	if err != nil || !second.Pending || second.Active() {
+		t.Fatalf("second device without an administrator: %+v %v", second, err)
+	}
+	if stored, _ := s.Device("second"); !stored.Pending {
+		t.Fatalf("stored second device: %+v", stored)
+	}
+	third, err := s.SpendActivation([]byte("third"), Device{ID: "third", Name: "laptop", PublicKey: []byte("k")}, t0)
+	if err != nil || third.Pending {
+		t.Fatalf("device of an administrator's code: %+v %v", third, err)
+	}
+	if ok, err := s.ApproveDevice("second"); !ok || err != nil {
+		t.Fatalf("approve: %t %v", ok, err)
+	}
+	if ok, _ := s.ApproveDevice("second"); ok {
+		t.Fatal("approved twice")
+	}
+	for _, id := range []string{"second", "third"} {
+		if ok, err := s.RevokeUnlessLast(id, t0); !ok || err != nil {
+			t.Fatalf("revoking %s with others left: %t %v", id, ok, err)
+		}
+	}
+	if ok, err := s.RevokeUnlessLast("first", t0); ok || err != nil {
+		t.Fatalf("revoking the last device: %t %v", ok, err)
+	}
+	if d, _ := s.Device("first"); !d.Active() {
+		t.Fatal("the last device was revoked")
+	}
+	add("blocked", "admin")
+	s.SetBlocked("ada", true)
+	if _, err := s.SpendActivation([]byte("blocked"), Device{ID: "x", PublicKey: []byte("k")}, t0); !errors.Is(err, ErrUserBlocked) {
+		t.Fatalf("activation of a blocked user: %v", err)
+	}
+}
+
+// TestNoticesPerDevice: a device is given the notices made after it joined
+// and not given before.
+func TestNoticesPerDevice(t *testing.T) {
+	s, _ := openTest(t)
+	s.AddActivation(Activation{CodeHash: []byte("h"), User: "ada", Token: "t", Created: t0, Expires: t0.Add(time.Hour)})
+	s.AddNotice(Notice{User: "ada", Time: t0.Add(-time.Minute), Kind: "device_added", Text: "before"})
+	if _, err := s.SpendActivation([]byte("h"), Device{ID: "d", Name: "phone", PublicKey: []byte("k")}, t0); err != nil {
+		t.Fatal(err)
+	}
+	id1, _ := s.AddNotice(Notice{User: "ada", Time: t0, Kind: "device_added", Text: "one"})
+	id2, _ := s.AddNotice(Notice{User: "ada", Time: t0, Kind: "device_removed", Text: "two"})
+	got, err := s.UnseenNotices("d")
+	if err != nil || len(got) != 2 || got[0].ID != id1 || got[1].Text != "two" || got[1].Kind != "device_removed" {
+		t.Fatalf("unseen: %+v %v", got, err)
+	}
+	s.MarkNoticesSeen("d", id2)
+	if got, _ := s.UnseenNotices("d"); len(got) != 0 {
+		t.Fatalf("after marking seen: %+v", got)
 	}
 }
 
@@ -221,6 +315,8 @@ func TestUpgradeFromVersion1AndSettings(t *testing.T) {
 		migrations[0],
 		`INSERT INTO schema_migrations (version, applied) VALUES (1, 0)`,
 		`INSERT INTO users (name, sealed_seed, created) VALUES ('ada', x'00', 0)`,
+		`INSERT INTO activations (code_hash, user, token, created, expires) VALUES (x'01', 'ada', 'clear-token-of-schema-1', 0, 99999999999)`,
+		`INSERT INTO relying_parties (name, key_hash, webhook_secret, created) VALUES ('shop', x'02', 'clear-webhook-secret', 0)`,
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -231,8 +327,27 @@ func TestUpgradeFromVersion1AndSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := s.SchemaVersion(); v != 2 || len(migrations) != 2 {
-		t.Fatalf("schema version %d of %d migrations, want 2", v, len(migrations))
+	if v, _ := s.SchemaVersion(); v != 3 || len(migrations) != 3 {
+		t.Fatalf("schema version %d of %d migrations, want 3", v, len(migrations))
+	}
+	// The enrollment token stored in clear is now a hash, and still finds
+	// its activation; the webhook secret waits for the server to seal it.
+	var stored string
+	s.db.QueryRow(`SELECT token FROM activations`).Scan(&stored)
+	if stored == "clear-token-of-schema-1" || !strings.HasPrefix(stored, "sha256:") {
+		t.Fatalf("token after the upgrade: %q", stored)
+	}
+	if a, err := s.ActivationByToken("clear-token-of-schema-1"); err != nil || a.User != "ada" {
+		t.Fatalf("activation by its old token: %+v %v", a, err)
+	}
+	if rp, err := s.RelyingParty("shop"); err != nil || rp.ClearWebhookSecret != "clear-webhook-secret" {
+		t.Fatalf("relying party after the upgrade: %+v %v", rp, err)
+	}
+	if err := s.SealWebhookSecret("shop", []byte("sealed")); err != nil {
+		t.Fatal(err)
+	}
+	if rp, _ := s.RelyingParty("shop"); rp.ClearWebhookSecret != "" || string(rp.SealedWebhookSecret) != "sealed" {
+		t.Fatalf("relying party after sealing: %+v", rp)
 	}
 	if _, err := s.User("ada"); err != nil {
 		t.Fatalf("user lost in the upgrade: %v", err)
@@ -265,7 +380,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	}
 	s.Close()
 	_, err := Open(path)
-	if err == nil || !strings.Contains(err.Error(), "schema version 99, newer than this server's 2: update countersignd") {
+	if err == nil || !strings.Contains(err.Error(), "schema version 99, newer than this server's 3: update countersignd") {
 		t.Fatalf("newer schema: %v", err)
 	}
 }
@@ -287,7 +402,7 @@ func TestRevokedSince(t *testing.T) {
 	}
 	s.AddActivation(Activation{CodeHash: []byte("h3"), User: "ada", Token: "t3", Created: t0, Expires: t0.Add(time.Minute)})
 	s.AddActivation(Activation{CodeHash: []byte("h4"), User: "ada", Token: "t4", Created: t0.Add(time.Second), Expires: t0.Add(time.Minute)})
-	if a, err := s.OpenActivation("ada", t0.Add(2*time.Second)); err != nil || a.Token != "t4" {
+	if a, err := s.OpenActivation("ada", t0.Add(2*time.Second)); err != nil || string(a.CodeHash) != "h4" {
 		t.Fatalf("latest open activation: %+v %v", a, err)
 	}
 	if _, err := s.OpenActivation("ada", t0.Add(time.Minute)); !errors.Is(err, ErrNotFound) {
