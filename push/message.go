@@ -42,11 +42,11 @@ type Request struct {
 	// title: the caller's free text in Context.App is only a detail.
 	Application string `json:"application"`
 	// Kind is what the approval is for; empty means KindSignIn.
-	Kind    RequestKind `json:"kind,omitempty"`
-	Context Context     `json:"context"`
-	Nonce     string    `json:"nonce"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Kind      RequestKind `json:"kind,omitempty"`
+	Context   Context     `json:"context"`
+	Nonce     string      `json:"nonce"`
+	CreatedAt time.Time   `json:"created_at"`
+	ExpiresAt time.Time   `json:"expires_at"`
 }
 
 // Decision is the user's answer to a sign-in request.
