@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/countersign/countersign/push"
@@ -31,12 +34,19 @@ func startPushServer(t *testing.T, cfg server.Config) *pushServer {
 // the server's activation QR code.
 func activatedFixture(t *testing.T, cfg server.Config) (*fixture, *pushServer) {
 	t.Helper()
+	return activatedFixtureWithApp(t, cfg, nil)
+}
+
+// activatedFixtureWithApp is activatedFixture on the Fyne app a (nil: a
+// new test app).
+func activatedFixtureWithApp(t *testing.T, cfg server.Config, a fyne.App) (*fixture, *pushServer) {
+	t.Helper()
 	ps := startPushServer(t, cfg)
 	enr, err := ps.Enroll("ada")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixture(t, nil, Options{ScanScreen: func() ([]string, error) { return []string{enr.ActivationURI}, nil }, Now: time.Now})
+	f := newFixture(t, a, Options{ScanScreen: func() ([]string, error) { return []string{enr.ActivationURI}, nil }, Now: time.Now})
 	f.ui.showAdd()
 	f.ui.adding.scanScreen()
 	f.waitFor(t, func() bool { return strings.HasPrefix(f.ui.status.Text, "Activated ") })
@@ -202,5 +212,59 @@ func TestPushServerRestartsMidRequest(t *testing.T) {
 	events, _ := ps.Store().AuditEvents("ada")
 	if len(events) != 1 || events[0].Kind != "device_activated" {
 		t.Fatalf("audit %+v", events)
+	}
+}
+
+// notifyingApp is a test app that keeps the notifications it is asked to send.
+type notifyingApp struct {
+	fyne.App
+	mu   sync.Mutex
+	sent []fyne.Notification
+}
+
+func (a *notifyingApp) SendNotification(n *fyne.Notification) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sent = append(a.sent, *n)
+}
+
+func (a *notifyingApp) notifications() []fyne.Notification {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.sent)
+}
+
+// TestPushRequestTextIsCleaned: a sign-in request's context is whatever the
+// relying party wrote; the dialog and the notification show it without
+// control, bidi and invisible characters, which could disguise what the
+// user approves.
+func TestPushRequestTextIsCleaned(t *testing.T) {
+	a := &notifyingApp{App: test.NewTempApp(t)}
+	f, ps := activatedFixtureWithApp(t, server.Config{}, a)
+	raw := push.Context{App: "Payroll\x1b]0;pwned\x07", IP: "203.0.113.7\u200B", Location: "evil\u202Egpj", UserAgent: "Firefox\x1b[2J\r\n140"}
+	if _, err := ps.CreateRequest("payroll", push.AuthRequestBody{User: "ada", Context: raw}); err != nil {
+		t.Fatal(err)
+	}
+	d := requestDialogShown(t, f)
+	// The app got the text raw: what is shown below is the app's doing.
+	if got := d.req.request.Context; got != raw {
+		t.Fatalf("the app received the context %+v, want %+v as the relying party wrote it", got, raw)
+	}
+	got := labelsOf(topOverlay(t, f.ui))
+	want := []string{"Is this you signing in now?",
+		"Payroll]0;pwned", "Application",
+		"Countersign (ada)", "Account",
+		"203.0.113.7", "IP address",
+		"evilgpj", "Location",
+		d.req.request.CreatedAt.Local().Format("15:04:05, Mon 2 Jan"), "Time",
+		"Firefox[2J  140", "Browser",
+		"Type the number shown on the sign-in screen, then approve:",
+		"Sign-in request"} // the dialog's title
+	if !slices.Equal(got, want) {
+		t.Errorf("the dialog shows\n%q\nwant\n%q", got, want)
+	}
+	wantNote := []fyne.Notification{{Title: "Sign-in request", Content: "Countersign: Payroll]0;pwned wants to sign in as ada. Open Countersign to answer."}}
+	if got := a.notifications(); !slices.Equal(got, wantNote) {
+		t.Errorf("notifications %q, want %q", got, wantNote)
 	}
 }

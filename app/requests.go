@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
 	"github.com/countersign/countersign/vault"
@@ -86,14 +87,15 @@ func (u *UI) onPushEvent(accountID string, ev device.Event) {
 		}
 		u.push.pending = append(u.push.pending, pendingRequest{account: a, request: ev.Request})
 		u.app.SendNotification(fyne.NewNotification("Sign-in request",
-			fmt.Sprintf("%s: %s wants to sign in as %s. Open Countersign to answer.", a.Issuer, appName(ev.Request), a.Name)))
+			fmt.Sprintf("%s: %s wants to sign in as %s. Open Countersign to answer.",
+				textsafe.Clean(a.Issuer), appName(ev.Request), textsafe.Clean(a.Name))))
 		u.refreshTray()
 		u.showNextRequest()
 	case device.EventResolved, device.EventResult:
 		u.removeRequest(ev.RequestID)
 		switch {
 		case ev.Err != nil:
-			u.setStatus("The answer was refused: " + ev.Err.Error())
+			u.setStatus("The answer was refused: " + textsafe.Clean(ev.Err.Error()))
 		case ev.Kind == device.EventResult:
 			u.setStatus(resultSentence(ev.Status))
 		case ev.Status == push.StatusExpired:
@@ -101,7 +103,7 @@ func (u *UI) onPushEvent(accountID string, ev device.Event) {
 		case ev.Status == "":
 			u.setStatus("A sign-in request is no longer waiting (answered on another device, or expired).")
 		default:
-			u.setStatus("A sign-in request was answered on another device (" + string(ev.Status) + ").")
+			u.setStatus("A sign-in request was answered on another device (" + textsafe.Clean(string(ev.Status)) + ").")
 		}
 	}
 }
@@ -117,12 +119,13 @@ func resultSentence(s push.Status) string {
 	case push.StatusExpired:
 		return "Too late: the sign-in request had expired."
 	}
-	return "Sign-in " + string(s) + "."
+	return "Sign-in " + textsafe.Clean(string(s)) + "."
 }
 
+// appName is the application of a request as shown to the user, cleaned.
 func appName(r push.Request) string {
-	if r.Context.App != "" {
-		return r.Context.App
+	if app := textsafe.Clean(r.Context.App); app != "" {
+		return app
 	}
 	return "an application"
 }
@@ -170,7 +173,11 @@ func (u *UI) newRequestDialog(p pendingRequest) *requestDialog {
 	r := p.request
 	d.number = widget.NewEntry()
 	d.number.SetPlaceHolder("number shown on the sign-in screen")
+	// Every value comes from outside: the relying party wrote the context,
+	// the server the account's name. Control, bidi and invisible characters
+	// are removed so that none can disguise what the user approves.
 	detail := func(label, value string) fyne.CanvasObject {
+		value = textsafe.Clean(value)
 		if value == "" {
 			value = "unknown"
 		}
@@ -234,7 +241,7 @@ func (u *UI) answer(d *requestDialog, decision push.Decision) {
 // confirmFraud says what reporting fraud does before doing it.
 func (u *UI) confirmFraud(d *requestDialog) {
 	msg := widget.NewLabel("Report this sign-in as fraud?\n\nThe sign-in is denied, the attempt is recorded, and " +
-		d.req.account.Label() + "\nis blocked: no sign-in works until an administrator unblocks it.\n" +
+		textsafe.Clean(d.req.account.Label()) + "\nis blocked: no sign-in works until an administrator unblocks it.\n" +
 		"Do this if you did not try to sign in: someone may know your password.")
 	dialog.NewCustomConfirm("Report fraud", "Report fraud", "Go back", msg, func(ok bool) {
 		if ok {
