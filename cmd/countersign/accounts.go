@@ -24,7 +24,10 @@ func cmdAdd(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	if len(uris) == 0 && len(files) == 0 && !*screen {
-		return usageErrorf("add: give an otpauth:// URI, --scan FILE or --screen (see countersign add --help)")
+		return usageErrorf("add: give an otpauth:// URI, - (the URI on standard input), --scan FILE or --screen (see countersign add --help)")
+	}
+	if uris, err = c.stdinArgs(cmd.name, uris); err != nil {
+		return err
 	}
 
 	var keys []vault.Key
@@ -73,7 +76,7 @@ func cmdAdd(c *cli, cmd *command, args []string) error {
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	for _, a := range added {
-		fmt.Fprintf(tw, "added\t%s\t%s\n", a.ID, a.Label())
+		fmt.Fprintf(tw, "added\t%s\t%s\n", a.ID, label(a))
 	}
 	return tw.Flush()
 }
@@ -163,7 +166,7 @@ func cmdList(c *cli, cmd *command, args []string) error {
 		} else {
 			detail += fmt.Sprintf(" %ds", a.Period)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.ID, a.Label(), detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.ID, label(a), detail)
 	}
 	return tw.Flush()
 }
@@ -205,7 +208,7 @@ func cmdRename(c *cli, cmd *command, args []string) error {
 			return fmt.Errorf("renaming: %w", err)
 		}
 		a, _ = v.Account(id)
-		_, err := fmt.Fprintf(c.stdout, "renamed %s  %s\n", id, a.Label())
+		_, err := fmt.Fprintf(c.stdout, "renamed %s  %s\n", id, label(a))
 		return err
 	})
 }
@@ -225,7 +228,7 @@ func cmdDelete(c *cli, cmd *command, args []string) error {
 		if err := v.Delete(id); err != nil {
 			return fmt.Errorf("deleting: %w", err)
 		}
-		_, err := fmt.Fprintf(c.stdout, "deleted %s  %s\n", id, a.Label())
+		_, err := fmt.Fprintf(c.stdout, "deleted %s  %s\n", id, label(a))
 		return err
 	})
 }

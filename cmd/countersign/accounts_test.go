@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -205,7 +206,7 @@ func TestFileStorePassphrase(t *testing.T) {
 func TestAddUsage(t *testing.T) {
 	_, g := fileStore(t)
 	wantFail(t, runCS(t, args(g, []string{"add"})...), 2,
-		"add: give an otpauth:// URI, --scan FILE or --screen (see countersign add --help)")
+		"add: give an otpauth:// URI, - (the URI on standard input), --scan FILE or --screen (see countersign add --help)")
 	wantFail(t, runCS(t, args(g, []string{"list", "extra"})...), 2, `list: takes no arguments (got "extra")`)
 	wantFail(t, runCS(t, args(g, []string{"delete"})...), 2, "delete: give exactly one account ID (countersign list shows them)")
 	wantFail(t, runCS(t, args(g, []string{"rename", "x"})...), 2, "rename: give --issuer, --name or both")
@@ -253,4 +254,120 @@ func assertNoSecretsOnDisk(t *testing.T, dir string, seeds ...[]byte) {
 	if files == 0 {
 		t.Fatalf("no file in the vault %s: nothing was checked", dir)
 	}
+}
+
+// TestPassphraseFileModeWarning: a passphrase file that the group or others
+// may read or write still works, with one warning line on stderr that names
+// the file and the fix; a 0600 file gives none.
+func TestPassphraseFileModeWarning(t *testing.T) {
+	dir, g := fileStore(t)
+	pass := g[5]
+	addOK(t, []string{"Example (alice)"}, args(g, []string{"add", aliceURI})...)
+	warning := func(mode string) string {
+		return "countersign: warning: the passphrase file " + pass + " can be read or written by other users (mode " + mode + "); run chmod 600 " + pass + "\n"
+	}
+	for _, c := range []struct {
+		mode os.FileMode
+		env  bool // COUNTERSIGN_PASSPHRASE_FILE instead of --passphrase-file
+		want string
+	}{
+		{0o644, false, warning("0644")},
+		{0o640, false, warning("0640")},
+		{0o620, true, warning("0620")},
+		{0o602, false, warning("0602")},
+		{0o660, true, warning("0660")},
+		{0o600, false, ""},
+		{0o400, true, ""},
+	} {
+		if err := os.Chmod(pass, c.mode); err != nil {
+			t.Fatal(err)
+		}
+		var r result
+		if c.env {
+			r = runEnv(t, []string{"COUNTERSIGN_PASSPHRASE_FILE=" + pass}, "--vault", dir, "--store", "file", "code", "--at", "59")
+		} else {
+			r = runCS(t, args(g, []string{"code", "--at", "59"})...)
+		}
+		if r.code != 0 || r.stdout != "Example (alice)  94287082  1s\n" || r.stderr != c.want {
+			t.Errorf("passphrase file mode %04o (env %v): exit %d, stdout %q, stderr %q, want stderr %q", c.mode, c.env, r.code, r.stdout, r.stderr, c.want)
+		}
+	}
+	// A command that reads the file twice (the store, then the backup's
+	// passphrase) warns once.
+	os.Chmod(pass, 0o644)
+	backup := filepath.Join(t.TempDir(), "backup.json")
+	r := runCS(t, args(g, []string{"export", "--to", "countersign", backup})...)
+	if r.code != 0 || r.stdout != "exported 1 accounts to "+backup+" (countersign)\n" || r.stderr != warning("0644") {
+		t.Errorf("export: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestVaultDirectoryMadePrivate: an existing vault directory that others
+// may read (0755) is made 0700 when a command opens it, by either store.
+func TestVaultDirectoryMadePrivate(t *testing.T) {
+	dir, g := fileStore(t)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := ok(t, args(g, []string{"list"})...); got != "" {
+		t.Fatalf("list: %q", got)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != 0o700 {
+		t.Errorf("the vault directory has mode %04o after list, want 0700", got)
+	}
+	secrets, err := os.Stat(filepath.Join(dir, "secrets.cs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := secrets.Mode().Perm(); got != 0o600 {
+		t.Errorf("secrets.cs has mode %04o, want 0600", got)
+	}
+}
+
+// TestAccountTextIsCleaned: an account's issuer and name come from outside
+// (here a URI; a QR code or an imported file alike): the tables show them
+// without control, bidi and invisible characters; JSON keeps them, escaped.
+func TestAccountTextIsCleaned(t *testing.T) {
+	_, g := fileStore(t)
+	// Issuer "Evil\u202Egpj", name "al\x1b]0;pwned\x07ice\u200B".
+	uri := "otpauth://totp/Evil%E2%80%AEgpj:al%1B%5D0%3Bpwned%07ice%E2%80%8B?secret=" + rfcSHA1 + "&issuer=Evil%E2%80%AEgpj&digits=8"
+	list := filepath.Join(t.TempDir(), "uris.txt")
+	if err := os.WriteFile(list, []byte(uri+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ok(t, args(g, []string{"import", "--from", "otpauth", list, "--dry-run"})...), "would add\tEvilgpj (al]0;pwnedice)\n"; got != want {
+		t.Errorf("import --dry-run:\n got %q\nwant %q", got, want)
+	}
+	id := addOK(t, []string{"Evilgpj (al]0;pwnedice)"}, args(g, []string{"add", uri})...)[0]
+	if got, want := ok(t, args(g, []string{"list"})...), id+"  Evilgpj (al]0;pwnedice)  totp SHA1 8 digits 30s\n"; got != want {
+		t.Errorf("list:\n got %q\nwant %q", got, want)
+	}
+	if got, want := ok(t, args(g, []string{"code", "--at", "59"})...), "Evilgpj (al]0;pwnedice)  94287082  1s\n"; got != want {
+		t.Errorf("code:\n got %q\nwant %q", got, want)
+	}
+	out := ok(t, args(g, []string{"list", "--json"})...)
+	if want := `"issuer": "Evil\u202egpj",` + "\n" + `    "name": "al\u001b]0;pwned\u0007ice\u200b",`; !strings.Contains(out, want) {
+		t.Errorf("list --json:\n%s\nwant it to hold\n%s", out, want)
+	}
+	var accounts []accountJSON
+	if err := json.Unmarshal([]byte(out), &accounts); err != nil {
+		t.Fatal(err)
+	}
+	if len(accounts) != 1 || accounts[0].Issuer != "Evil\u202Egpj" || accounts[0].Name != "al\x1b]0;pwned\x07ice\u200B" {
+		t.Errorf("list --json decodes to %+v, want the raw issuer and name", accounts)
+	}
+	if got, want := ok(t, args(g, []string{"rename", id, "--issuer", "Good\u202E"})...), "renamed "+id+"  Good (al]0;pwnedice)\n"; got != want {
+		t.Errorf("rename:\n got %q\nwant %q", got, want)
+	}
+	if got, want := ok(t, args(g, []string{"delete", id})...), "deleted "+id+"  Good (al]0;pwnedice)\n"; got != want {
+		t.Errorf("delete:\n got %q\nwant %q", got, want)
+	}
+	// The one line of an error is cleaned too: it may quote a server or a file.
+	missing := filepath.Join(t.TempDir(), "no\x1b[2Jpass")
+	wantFail(t, runCS(t, "--vault", t.TempDir(), "--store", "file", "--passphrase-file", missing, "list"), 1,
+		"reading the passphrase file: open "+strings.ReplaceAll(missing, "\x1b", "")+": no such file or directory")
 }

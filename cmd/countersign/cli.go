@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/countersign/countersign/internal/textsafe"
 )
 
 // command is one subcommand of countersign.
@@ -23,10 +25,10 @@ var commands = []*command{
 		summary: "print one code from an otpauth URI (no vault, like oathtool), or the current codes of the vault's accounts",
 		run:     cmdCode},
 	{name: "scan", usage: "scan FILE...",
-		summary: "print the text of every QR code in image files (PNG, JPEG, GIF, WebP), one per line",
+		summary: "print the text of every QR code in image files (PNG, JPEG, GIF, WebP), one per line, without control or invisible characters",
 		run:     cmdScan},
-	{name: "add", usage: "add URI... | --scan FILE | --screen",
-		summary: "add accounts from otpauth:// or otpauth-migration:// URIs, QR images or the screen; refuses duplicates",
+	{name: "add", usage: "add URI... | --scan FILE | --screen\nadd - < FILE   (the URI from standard input: no secret in the process list)",
+		summary: "add accounts from otpauth:// or otpauth-migration:// URIs, QR images or the screen; refuses duplicates. With - it reads one URI from standard input (e.g. countersign add - < uri.txt), which keeps the secret out of argv, where other users can see it",
 		run:     cmdAdd},
 	{name: "list", usage: "list [--json]",
 		summary: "list the accounts (never their secrets)",
@@ -43,8 +45,8 @@ var commands = []*command{
 	{name: "export", usage: "export --to FORMAT FILE [--passphrase-file F]",
 		summary: "export every account: an encrypted countersign backup, aegis or aegis-encrypted, google (QR images in a directory) or otpauth (one URI per line: not encrypted)",
 		run:     cmdExport},
-	{name: "activate", usage: "activate URI [--device-name NAME]",
-		summary: "activate a push account from a countersign://activate URI (the enrollment QR code's text)",
+	{name: "activate", usage: "activate URI [--device-name NAME]\nactivate - [--device-name NAME] < FILE   (the URI from standard input)",
+		summary: "activate a push account from a countersign://activate URI (the enrollment QR code's text). With - it reads the URI from standard input (e.g. countersign activate - < uri.txt), which keeps the one-time code out of argv, where other users can see it",
 		run:     cmdActivate},
 	{name: "requests", usage: "requests [--wait D] [--json]",
 		summary: "list the pending sign-in requests of the push accounts, waiting up to D for one",
@@ -83,6 +85,8 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	g      globals
+
+	warnedPassFile bool // the passphrase file's mode was warned about
 }
 
 // usageError is a mistake on the command line; it exits with status 2.
@@ -102,7 +106,9 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(stderr, "countersign: "+oneLine(err.Error()))
+	// The reason may quote a server's answer or a file's content: cleaned,
+	// it cannot rewrite the terminal.
+	fmt.Fprintln(stderr, "countersign: "+textsafe.Clean(oneLine(err.Error())))
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return 2
@@ -233,4 +239,11 @@ func (s *stringsFlag) String() string { return strings.Join(*s, ",") }
 func (s *stringsFlag) Set(v string) error {
 	*s = append(*s, v)
 	return nil
+}
+
+// label is how an account or a key is shown on a terminal: its issuer and
+// name come from outside (a URI, a QR code, an imported file, a server's
+// activation), so control, bidi and invisible characters are removed.
+func label(p interface{ Label() string }) string {
+	return textsafe.Clean(p.Label())
 }

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf16"
 
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/vault"
 )
 
@@ -117,7 +119,7 @@ func cmdCode(c *cli, cmd *command, args []string) error {
 		if !ends[i].IsZero() {
 			left = strconv.Itoa(int(math.Ceil(ends[i].Sub(t).Seconds()))) + "s"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Label(), out[i].Code, left)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", label(a), out[i].Code, left)
 	}
 	return tw.Flush()
 }
@@ -140,11 +142,42 @@ func codeFromURI(c *cli, uri string, t time.Time) error {
 }
 
 // writeJSON prints v as indented JSON followed by a newline.
+//
+// JSON keeps the text from outside (an account's issuer and name, a sign-in
+// request's fields) as it is: a script gets what the server or the file
+// said, and decoding gives it back exactly. What could harm a terminal is
+// escaped, not removed: encoding/json already writes C0 controls as \u00XX,
+// and jsonSafe writes the rest (DEL, C1 controls, bidi and invisible format
+// characters, which it leaves raw) as \uXXXX too, so the bytes printed are
+// harmless on a terminal and the JSON still decodes to the raw text.
 func writeJSON(c *cli, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("writing JSON: %w", err)
 	}
-	_, err = fmt.Fprintln(c.stdout, string(b))
+	_, err = fmt.Fprintln(c.stdout, jsonSafe(b))
 	return err
+}
+
+// jsonSafe escapes, as \uXXXX, every character of the JSON text b that
+// textsafe would remove. Outside strings JSON has only ASCII punctuation,
+// digits, letters and the indentation's spaces and newlines (kept); inside
+// strings encoding/json has escaped every character below U+0020, so each
+// character escaped here is inside a string, where \uXXXX means itself.
+func jsonSafe(b []byte) string {
+	var out strings.Builder
+	out.Grow(len(b))
+	for _, r := range string(b) {
+		if r == '\n' || r == ' ' || textsafe.IsClean(string(r)) {
+			out.WriteRune(r)
+			continue
+		}
+		if r > 0xFFFF {
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&out, "\\u%04x\\u%04x", r1, r2)
+			continue
+		}
+		fmt.Fprintf(&out, "\\u%04x", r)
+	}
+	return out.String()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,8 +67,22 @@ func baseEnv() []string {
 // runEnv runs the binary with extra environment variables (later ones win).
 func runEnv(t *testing.T, env []string, args ...string) result {
 	t.Helper()
+	return runInput(t, env, nil, args...)
+}
+
+// runStdin runs the binary with stdin as its standard input (a pipe).
+func runStdin(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	return runInput(t, nil, strings.NewReader(stdin), args...)
+}
+
+// runInput runs the binary with extra environment variables and stdin as
+// its standard input (nil: /dev/null).
+func runInput(t *testing.T, env []string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(countersignBinary(t), args...)
 	cmd.Env = append(baseEnv(), env...)
+	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/countersign/countersign/app"
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
 	"github.com/countersign/countersign/vault"
@@ -26,7 +27,10 @@ func cmdActivate(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usageErrorf("activate: give one countersign://activate URI (see countersign activate --help)")
+		return usageErrorf("activate: give one countersign://activate URI, or - to read it from standard input (see countersign activate --help)")
+	}
+	if pos, err = c.stdinArgs(cmd.name, pos); err != nil {
+		return err
 	}
 	if *name == "" {
 		host, _ := os.Hostname()
@@ -43,7 +47,7 @@ func cmdActivate(c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return fmt.Errorf("activating: %w", err)
 	}
-	fmt.Fprintf(c.stdout, "activated\t%s\t%s\n", a.ID, a.Label())
+	fmt.Fprintf(c.stdout, "activated\t%s\t%s\n", a.ID, label(a))
 	return nil
 }
 
@@ -202,9 +206,14 @@ func cmdRequests(c *cli, cmd *command, args []string) error {
 		fmt.Fprintln(c.stdout, "no pending sign-in request")
 		return nil
 	}
+	// Every field comes from the server (the account's label too, from the
+	// activation): control, bidi and invisible characters are removed so that
+	// none can rewrite the terminal or disguise what is shown. JSON keeps
+	// the server's text, escaped (see writeJSON).
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	for _, r := range reqs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\texpires %s\n", r.ID, r.Account, r.App, r.IP, r.Location, r.ExpiresAt.Local().Format(time.TimeOnly))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\texpires %s\n", textsafe.Clean(r.ID), textsafe.Clean(r.Account), textsafe.Clean(r.App),
+			textsafe.Clean(r.IP), textsafe.Clean(r.Location), r.ExpiresAt.Local().Format(time.TimeOnly))
 	}
 	return tw.Flush()
 }
@@ -280,7 +289,7 @@ func (s *pushSession) report(ctx context.Context, c *cli, id string, decision pu
 			if ev.Err != nil {
 				return fmt.Errorf("the server refused the answer: %w", ev.Err)
 			}
-			fmt.Fprintf(c.stdout, "%s\t%s\t%s\n", id, a.Label(), ev.Status)
+			fmt.Fprintf(c.stdout, "%s\t%s\t%s\n", textsafe.Clean(id), label(a), textsafe.Clean(string(ev.Status)))
 			want := map[push.Decision]push.Status{push.Approve: push.StatusApproved, push.Deny: push.StatusDenied, push.Fraud: push.StatusFraud}[decision]
 			if ev.Status != want {
 				if decision == push.Approve && ev.Status == push.StatusDenied {

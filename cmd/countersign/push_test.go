@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/server"
@@ -117,4 +118,42 @@ func TestPushCommandsWithoutPushAccount(t *testing.T) {
 	wantFail(t, runCS(t, args(vaultFlags, []string{"requests"})...), 1, "the vault has no push account; add one with countersign activate URI")
 	wantFail(t, runCS(t, args(vaultFlags, []string{"activate", "countersign://activate?v=1"})...), 1,
 		"activating: activation code: url: is missing")
+}
+
+// TestRequestsTextIsCleaned: a sign-in request's context is whatever the
+// relying party wrote. The requests table shows it without control, bidi
+// and invisible characters; JSON keeps it, escaped.
+func TestRequestsTextIsCleaned(t *testing.T) {
+	srv := startServer(t)
+	_, g := fileStore(t)
+	enr, err := srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok(t, args(g, []string{"activate", enr.ActivationURI})...)
+	raw := push.Context{App: "Payroll\x1b]0;pwned\x07", IP: "203.0.113.7\u200B", Location: "evil\u202Egpj", UserAgent: "Firefox\x1b[2J 140"}
+	st, err := srv.CreateRequest("payroll", push.AuthRequestBody{User: "ada", Context: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// JSON: the server's text as it is (which also shows that it reached
+	// the client raw), escaped so that printing it is harmless.
+	out := ok(t, args(g, []string{"requests", "--json"})...)
+	for _, want := range []string{`"app": "Payroll\u001b]0;pwned\u0007",`, `"ip": "203.0.113.7\u200b",`,
+		`"location": "evil\u202egpj",`, `"user_agent": "Firefox\u001b[2J 140",`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("requests --json does not hold %s:\n%s", want, out)
+		}
+	}
+	var reqs []requestJSON
+	if err := json.Unmarshal([]byte(out), &reqs); err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 1 || reqs[0].App != raw.App || reqs[0].IP != raw.IP || reqs[0].Location != raw.Location || reqs[0].UserAgent != raw.UserAgent {
+		t.Fatalf("requests --json decodes to %+v, want the context %+v", reqs, raw)
+	}
+	want := st.ID + "  Countersign (ada)  Payroll]0;pwned  203.0.113.7  evilgpj  expires " + st.ExpiresAt.Local().Format(time.TimeOnly) + "\n"
+	if got := ok(t, args(g, []string{"requests"})...); got != want {
+		t.Errorf("requests:\n got %q\nwant %q", got, want)
+	}
 }

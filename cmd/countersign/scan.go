@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/scanner"
 )
 
@@ -26,8 +27,11 @@ func cmdScan(c *cli, cmd *command, args []string) error {
 			}
 			continue
 		}
+		// The text is the QR code's, anything its maker chose: without
+		// control characters it cannot rewrite the terminal, and without
+		// line breaks it stays one line. (otpauth URIs have none of them.)
 		for _, t := range texts {
-			fmt.Fprintln(c.stdout, t)
+			fmt.Fprintln(c.stdout, textsafe.Clean(t))
 		}
 	}
 	return firstErr

@@ -53,6 +53,13 @@ func TestScan(t *testing.T) {
 		t.Errorf("scan of a missing file: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	wantFail(t, runCS(t, "scan"), 2, "scan: give one or more image files (PNG, JPEG, GIF, WebP)")
+
+	// A QR code's text is anyone's: control, bidi and invisible characters
+	// are removed, line breaks become spaces (one code, one line).
+	evil := qrPNG(t, "evil\u202Egpj\x1b]0;pwned\x07\nnext\u200Bline")
+	if got, want := ok(t, "scan", evil), "evilgpj]0;pwned nextline\n"; got != want {
+		t.Errorf("scan of a QR code with control characters: %q, want %q", got, want)
+	}
 }
 
 func TestAddScan(t *testing.T) {

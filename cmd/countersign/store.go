@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"golang.org/x/term"
 
@@ -63,7 +64,7 @@ func (c *cli) openStore(dir string) (vault.SecretStore, error) {
 		}
 		return s, nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := vault.PrivateDir(dir); err != nil {
 		return nil, fmt.Errorf("creating the vault directory: %w", err)
 	}
 	path := filepath.Join(dir, secretsFileName)
@@ -86,6 +87,7 @@ func (c *cli) passphrase(path string) ([]byte, error) {
 		file = os.Getenv("COUNTERSIGN_PASSPHRASE_FILE")
 	}
 	if file != "" {
+		c.warnIfShared(file)
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, fmt.Errorf("reading the passphrase file: %w", err)
@@ -119,6 +121,23 @@ func (c *cli) passphrase(path string) ([]byte, error) {
 		}
 	}
 	return pass, nil
+}
+
+// warnIfShared warns, once, on standard error when the passphrase file can
+// be read or written by the group or others: anyone who reads it can
+// decrypt the vault's secrets. The file still works. Only regular files are
+// checked (a terminal or a pipe given as the file has no mode to fix).
+func (c *cli) warnIfShared(file string) {
+	if c.warnedPassFile || runtime.GOOS == "windows" {
+		return
+	}
+	fi, err := os.Stat(file)
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 == 0 {
+		return // a read error is reported by the caller
+	}
+	c.warnedPassFile = true
+	fmt.Fprintf(c.stderr, "countersign: warning: the passphrase file %s can be read or written by other users (mode %04o); run chmod 600 %s\n",
+		file, fi.Mode().Perm(), file)
 }
 
 // prompt asks for a line on the terminal without echoing it.

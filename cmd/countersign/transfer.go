@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/countersign/countersign/internal/qr"
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 	"github.com/countersign/countersign/vault/transfer"
@@ -57,21 +58,21 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 		if dup, ok, err := v.Duplicate(k); err != nil {
 			return err
 		} else if ok {
-			fmt.Fprintf(c.stdout, "duplicate\t%s\talready in the vault as %s\n", k.Label(), dup.Label())
+			fmt.Fprintf(c.stdout, "duplicate\t%s\talready in the vault as %s\n", label(k), label(dup))
 			continue
 		}
 		if slices.ContainsFunc(fresh, func(f vault.Key) bool { return f.Type == k.Type && bytes.Equal(f.Secret, k.Secret) }) {
-			fmt.Fprintf(c.stdout, "duplicate\t%s\tappears twice in the file\n", k.Label())
+			fmt.Fprintf(c.stdout, "duplicate\t%s\tappears twice in the file\n", label(k))
 			continue
 		}
 		fresh = append(fresh, k)
 	}
 	for _, s := range result.Skipped {
-		fmt.Fprintf(c.stdout, "not kept\t%s\t%s\n", s.Label, s.Reason)
+		fmt.Fprintf(c.stdout, "not kept\t%s\t%s\n", textsafe.Clean(s.Label), textsafe.Clean(s.Reason))
 	}
 	if *dryRun {
 		for _, k := range fresh {
-			fmt.Fprintf(c.stdout, "would add\t%s\n", k.Label())
+			fmt.Fprintf(c.stdout, "would add\t%s\n", label(k))
 		}
 		return nil
 	}
@@ -81,7 +82,7 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 	}
 	if !*yes && c.stdin != nil && term.IsTerminal(int(c.stdin.Fd())) {
 		for _, k := range fresh {
-			fmt.Fprintf(c.stdout, "will add\t%s\n", k.Label())
+			fmt.Fprintf(c.stdout, "will add\t%s\n", label(k))
 		}
 		fmt.Fprintf(c.stderr, "Add these %d account(s)? [y/N] ", len(fresh))
 		answer, _ := bufio.NewReader(c.stdin).ReadString('\n')
@@ -95,7 +96,7 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 		return fmt.Errorf("importing: %w; nothing was imported", err)
 	}
 	for _, a := range added {
-		fmt.Fprintf(c.stdout, "added\t%s\t%s\n", a.ID, a.Label())
+		fmt.Fprintf(c.stdout, "added\t%s\t%s\n", a.ID, label(a))
 	}
 	return nil
 }
