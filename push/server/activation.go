@@ -4,9 +4,12 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/store"
 )
@@ -17,7 +20,7 @@ func (s *Server) handleActivate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	resp, err := s.Activate(body)
+	resp, err := s.activate(body, store.KindApp, browserContext(r))
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -25,50 +28,113 @@ func (s *Server) handleActivate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// browserContext describes where an HTTP call comes from, for a request
+// that asks the user to approve it.
+func browserContext(r *http.Request) push.Context {
+	ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+	return push.Context{IP: ip, UserAgent: textsafe.Truncate(textsafe.Clean(r.UserAgent()), maxContextField)}
+}
+
 // Activate spends an activation code: the device's public key is bound to
-// the code's user, and the device receives its id, the TOTP parameters and
-// the server's key.
+// the code's user, and the device receives its id, its own TOTP seed and
+// the server's key. A device joining a user who already has one is pending
+// until one of those approves it (see activate).
 func (s *Server) Activate(body push.ActivateRequest) (push.ActivateResponse, error) {
+	return s.activate(body, store.KindApp, push.Context{})
+}
+
+// activated is a spent activation: the new device and its seed.
+type activated struct {
+	device store.Device
+	seed   []byte
+	// approval is the add_device request of a pending device.
+	approval store.AuthRequest
+}
+
+// spend spends an activation code for a new device of kind, with a seed of
+// its own. When the user already has an active device and no administrator
+// made the code, the device is pending, and an add_device request (number
+// matching) goes to the user's devices; from says where the new device is.
+func (s *Server) spend(code string, d store.Device, from push.Context) (activated, error) {
+	d.ID = randomID()
+	seed, sealed, err := s.newDeviceSeed(d.ID)
+	if err != nil {
+		return activated{}, err
+	}
+	d.SealedSeed = sealed
+	hash := sha256.Sum256([]byte(code))
+	d, err = s.store.SpendActivation(hash[:], d, s.cfg.Now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		err = errorf("activation_not_found", "this activation code is not known; ask for a new one")
+	case errors.Is(err, store.ErrActivationUsed):
+		err = errorf("activation_used", "this activation code was already used; ask for a new one")
+	case errors.Is(err, store.ErrActivationExpired):
+		err = errorf("activation_expired", "this activation code has expired; ask for a new one")
+	case errors.Is(err, store.ErrUserBlocked):
+		err = errorf("user_blocked", "this account is blocked; ask your administrator")
+	}
+	if err != nil {
+		clear(seed)
+		return activated{}, err
+	}
+	out := activated{device: d, seed: seed}
+	if d.Pending {
+		from.App = "New device: " + d.Name
+		out.approval, err = s.newRequest(d.User, "", countersignApp, push.KindAddDevice, d.ID, from)
+		if err != nil {
+			clear(seed)
+			return activated{}, err
+		}
+		s.audit(store.AuditDevicePending, d.User, map[string]string{"device": d.ID, "name": d.Name, "kind": d.Kind, "request": out.approval.ID})
+		s.log.Info("device waits for approval", "user", d.User, "device", d.ID, "request", out.approval.ID)
+		s.notify(d.User, "device_pending", fmt.Sprintf("A new device, %q, asks to join your account. Approve it only if you are adding it now.", d.Name))
+	} else {
+		s.deviceJoined(d)
+	}
+	s.hub.notifyEnrollment(d.User)
+	return out, nil
+}
+
+// deviceJoined records and announces a device that can now sign in.
+func (s *Server) deviceJoined(d store.Device) {
+	s.audit(store.AuditDeviceActivated, d.User, map[string]string{"device": d.ID, "name": d.Name, "kind": d.Kind})
+	s.log.Info("device activated", "user", d.User, "device", d.ID)
+	s.notify(d.User, "device_added", fmt.Sprintf("A new device, %q, was added to your account. If this was not you, report it to your administrator.", d.Name))
+}
+
+// deviceName cleans the name a device gives itself.
+func deviceName(name string) string {
+	name = strings.TrimSpace(textsafe.Truncate(textsafe.Clean(name), 128))
+	if name == "" {
+		return "device"
+	}
+	return name
+}
+
+func (s *Server) activate(body push.ActivateRequest, kind string, from push.Context) (push.ActivateResponse, error) {
 	if len(body.DevicePublicKey) != ed25519.PublicKeySize {
 		return push.ActivateResponse{}, errorf("bad_request", "device_public_key must be a %d-byte Ed25519 key", ed25519.PublicKeySize)
 	}
-	name := strings.TrimSpace(body.DeviceName)
-	if name == "" || len(name) > 128 {
-		name = "device"
-	}
-	hash := sha256.Sum256([]byte(body.Code))
-	d, err := s.store.SpendActivation(hash[:], store.Device{ID: randomID(), Name: name, PublicKey: body.DevicePublicKey}, s.cfg.Now())
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return push.ActivateResponse{}, errorf("activation_not_found", "this activation code is not known; ask for a new one")
-	case errors.Is(err, store.ErrActivationUsed):
-		return push.ActivateResponse{}, errorf("activation_used", "this activation code was already used; ask for a new one")
-	case errors.Is(err, store.ErrActivationExpired):
-		return push.ActivateResponse{}, errorf("activation_expired", "this activation code has expired; ask for a new one")
-	case err != nil:
-		return push.ActivateResponse{}, err
-	}
-	u, err := s.store.User(d.User)
+	a, err := s.spend(body.Code, store.Device{Name: deviceName(body.DeviceName), Kind: kind, PublicKey: body.DevicePublicKey}, from)
 	if err != nil {
 		return push.ActivateResponse{}, err
 	}
-	seed, err := s.keys.openSeed(u.Name, u.SealedSeed)
-	if err != nil {
-		return push.ActivateResponse{}, err
-	}
-	defer clear(seed)
-	s.store.Audit(store.AuditEvent{Time: s.cfg.Now(), Kind: "device_activated", User: d.User, Detail: map[string]string{"device": d.ID, "name": d.Name}})
-	s.log.Info("device activated", "user", d.User, "device", d.ID)
-	s.hub.notifyEnrollment(d.User)
+	defer clear(a.seed)
 	ws := strings.Replace(strings.Replace(s.cfg.PublicURL, "https://", "wss://", 1), "http://", "ws://", 1)
-	return push.ActivateResponse{
-		DeviceID:        d.ID,
+	resp := push.ActivateResponse{
+		DeviceID:        a.device.ID,
 		ServerPublicKey: s.PublicKey(),
 		Fingerprint:     push.Fingerprint(s.PublicKey()),
-		TOTP:            push.TOTPParams{Secret: seedEncoding.EncodeToString(seed), Algorithm: "SHA1", Digits: 6, Period: 30},
+		TOTP:            push.TOTPParams{Secret: seedEncoding.EncodeToString(a.seed), Algorithm: "SHA1", Digits: 6, Period: 30},
 		Issuer:          s.cfg.Issuer,
-		Account:         d.User,
+		Account:         a.device.User,
 		WebsocketURL:    ws + "/v1/devices/connect",
 		PollURL:         s.cfg.PublicURL + "/v1/devices/poll",
-	}, nil
+		Pending:         a.device.Pending,
+	}
+	if a.device.Pending {
+		resp.ApprovalNumber, resp.ApprovalExpiresAt = a.approval.Number, a.approval.ExpiresAt
+	}
+	return resp, nil
 }

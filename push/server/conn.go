@@ -89,7 +89,7 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	dc, err := s.authenticate(ctx, conn)
 	if err != nil {
-		s.log.Warn("device refused", "remote", r.RemoteAddr, "err", err)
+		s.logRefused("device refused", "remote", r.RemoteAddr, "err", err)
 		writeFrame(ctx, conn, push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "unauthorized", Message: err.Error()}})
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		return
@@ -107,6 +107,9 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, p := range pending {
 		dc.send(s.requestFrame(p.Request))
+	}
+	for _, n := range s.unseenNoticeFrames(dc.device.ID) {
+		dc.send(n)
 	}
 	dc.send(push.Frame{Type: push.FrameWelcome})
 	err = s.readLoop(ctx, dc)
@@ -141,6 +144,9 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*devic
 		return nil, errors.New("expected a hello frame")
 	}
 	d, err := s.store.Device(f.DeviceID)
+	if err == nil && d.Pending && d.Revoked.IsZero() {
+		return nil, errors.New("this device waits for an approval from one of your other devices")
+	}
 	if err != nil || !d.Active() {
 		return nil, errors.New("unknown or revoked device")
 	}

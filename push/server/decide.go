@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/ed25519"
 	"crypto/subtle"
+	"fmt"
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/store"
@@ -24,7 +25,7 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 		return "", errorf("device_revoked", "this device is not (or no longer) enrolled")
 	}
 	if err := push.Verify(d.PublicKey, a.SigningBytes(), sig); err != nil {
-		s.log.Warn("answer with a bad signature", "device", deviceID, "request", a.RequestID)
+		s.logRefused("answer with a bad signature", "device", deviceID, "request", a.RequestID)
 		return "", errorf("bad_signature", "the answer's signature does not verify")
 	}
 	if err := a.Validate(); err != nil {
@@ -36,6 +37,9 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 	}
 	if subtle.ConstantTimeCompare([]byte(a.Nonce), []byte(req.Nonce)) != 1 {
 		return "", errorf("bad_nonce", "the answer is not for this request")
+	}
+	if req.Kind == push.KindRemoveDevice && req.Subject != deviceID {
+		return "", errorf("forbidden", "only the device being removed can approve its removal")
 	}
 	status, reason := push.StatusDenied, string(a.Reason)
 	switch a.Decision {
@@ -74,27 +78,72 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 		return req.Status, nil
 	}
 	s.unschedule(req.ID)
-	s.log.Info("sign-in decided", "id", req.ID, "user", req.User, "status", req.Status, "reason", req.Reason, "device", deviceID)
+	s.log.Info("request decided", "id", req.ID, "user", req.User, "kind", req.Kind, "status", req.Status, "reason", req.Reason, "device", deviceID)
 	if status == push.StatusFraud {
 		s.reportFraud(req, deviceID)
 	}
+	s.applyDecision(req, deviceID)
 	s.hub.resolved(req, deviceID)
 	return req.Status, nil
 }
 
+// applyDecision carries out what an approval of the server's own requests
+// was for: a pending device joins (or, denied, is turned away), or the last
+// device is removed.
+func (s *Server) applyDecision(req store.AuthRequest, deciderID string) {
+	switch req.Kind {
+	case push.KindAddDevice:
+		d, err := s.store.Device(req.Subject)
+		if err != nil {
+			s.log.Error("the device of an add_device request", "request", req.ID, "err", err)
+			return
+		}
+		if req.Status == push.StatusApproved {
+			if ok, err := s.store.ApproveDevice(d.ID); err != nil || !ok {
+				s.log.Error("approving a device", "device", d.ID, "approved", ok, "err", err)
+				return
+			}
+			s.audit(store.AuditDeviceApproved, d.User, map[string]string{"device": d.ID, "name": d.Name, "by_device": deciderID, "request": req.ID})
+			s.deviceJoined(d)
+			s.hub.notifyEnrollment(d.User)
+			return
+		}
+		s.rejectDevice(d, req)
+	case push.KindRemoveDevice:
+		if req.Status != push.StatusApproved {
+			return
+		}
+		if err := s.revokeDevice(req.Subject, "its own approval"); err != nil {
+			s.log.Error("removing an approved device", "device", req.Subject, "err", err)
+		}
+	}
+}
+
+// rejectDevice turns away a pending device whose request was denied,
+// reported as fraud, or expired.
+func (s *Server) rejectDevice(d store.Device, req store.AuthRequest) {
+	if !d.Pending || !d.Revoked.IsZero() {
+		return
+	}
+	if err := s.store.RevokeDevice(d.ID, s.cfg.Now()); err != nil {
+		s.log.Error("turning away a pending device", "device", d.ID, "err", err)
+		return
+	}
+	s.audit(store.AuditDeviceRejected, d.User, map[string]string{"device": d.ID, "name": d.Name, "request": req.ID, "status": string(req.Status)})
+	s.notify(d.User, "device_rejected", fmt.Sprintf("The new device %q was not added to your account (%s).", d.Name, req.Status))
+	s.hub.notifyEnrollment(d.User)
+}
+
 // reportFraud records a fraud report and blocks the user (unless configured not to).
 func (s *Server) reportFraud(req store.AuthRequest, deviceID string) {
-	now := s.cfg.Now()
-	s.store.Audit(store.AuditEvent{Time: now, Kind: "fraud", User: req.User, Detail: map[string]string{
-		"request": req.ID, "rp": req.RP, "device": deviceID, "app": req.Context.App, "ip": req.Context.IP,
-	}})
+	s.audit(store.AuditFraud, req.User, map[string]string{
+		"request": req.ID, "rp": req.RP, "kind": string(req.Kind), "device": deviceID, "app": req.Context.App, "ip": req.Context.IP,
+	})
 	s.log.Warn("fraud reported", "user", req.User, "request", req.ID, "rp", req.RP, "ip", req.Context.IP)
 	if s.cfg.KeepUnblockedOnFraud {
 		return
 	}
-	if err := s.store.SetBlocked(req.User, true); err != nil {
+	if err := s.block(req.User, "fraud reported", map[string]string{"request": req.ID}); err != nil {
 		s.log.Error("blocking after fraud", "user", req.User, "err", err)
-		return
 	}
-	s.store.Audit(store.AuditEvent{Time: now, Kind: "blocked", User: req.User, Detail: map[string]string{"reason": "fraud reported", "request": req.ID}})
 }

@@ -76,13 +76,35 @@ func newHub(s *Server) *hub {
 	return &hub{s: s, byUser: map[string]map[*deviceConn]struct{}{}, waiters: map[string]map[chan struct{}]struct{}{}, enrolls: map[string]map[chan struct{}]struct{}{}, pollers: map[string]map[chan struct{}]struct{}{}}
 }
 
+// add registers a connected device. A device has one live connection: an
+// older one of the same device is closed (a copied key, or a connection
+// that died without the server noticing, cannot pile up connections).
 func (h *hub) add(c *deviceConn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.byUser[c.device.User] == nil {
 		h.byUser[c.device.User] = map[*deviceConn]struct{}{}
 	}
+	for old := range h.byUser[c.device.User] {
+		if old.device.ID == c.device.ID {
+			old.cancel()
+			delete(h.byUser[c.device.User], old)
+		}
+	}
 	h.byUser[c.device.User][c] = struct{}{}
+}
+
+// sendToUserDevices queues f for every connected device of user and
+// returns their ids.
+func (h *hub) sendToUserDevices(user string, f push.Frame) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var ids []string
+	for c := range h.byUser[user] {
+		c.send(f)
+		ids = append(ids, c.device.ID)
+	}
+	return ids
 }
 
 func (h *hub) remove(c *deviceConn) {

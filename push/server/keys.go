@@ -72,8 +72,16 @@ func loadOrCreate(path string, size int) ([]byte, error) {
 	return b, f.Close()
 }
 
-// sealSeed encrypts a TOTP seed for the database, bound to its user.
-func (k keys) sealSeed(user string, seed []byte) ([]byte, error) {
+// Associated data of sealed values: a value sealed for one purpose and
+// owner never opens as another (a device's seed as another device's, say).
+func deviceSeedAD(deviceID string) string { return "device:" + deviceID }
+func webhookAD(rp string) string          { return "webhook:" + rp }
+func enrollTokenAD(user string) string    { return "enroll-token:" + user }
+func activationAD(token string) string    { return "activation:" + token }
+
+// sealSeed encrypts a secret for the database, bound to ad (see the *AD
+// functions; a user's name for the former shared seeds).
+func (k keys) sealSeed(ad string, seed []byte) ([]byte, error) {
 	aead, err := chacha20poly1305.NewX(k.seal)
 	if err != nil {
 		return nil, err
@@ -82,11 +90,11 @@ func (k keys) sealSeed(user string, seed []byte) ([]byte, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	return aead.Seal(nonce, nonce, seed, []byte(user)), nil
+	return aead.Seal(nonce, nonce, seed, []byte(ad)), nil
 }
 
-// openSeed decrypts a sealed seed of user.
-func (k keys) openSeed(user string, sealed []byte) ([]byte, error) {
+// openSeed decrypts a secret sealed for ad.
+func (k keys) openSeed(ad string, sealed []byte) ([]byte, error) {
 	aead, err := chacha20poly1305.NewX(k.seal)
 	if err != nil {
 		return nil, err
@@ -94,9 +102,9 @@ func (k keys) openSeed(user string, sealed []byte) ([]byte, error) {
 	if len(sealed) < aead.NonceSize() {
 		return nil, errors.New("sealed seed is truncated")
 	}
-	seed, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(user))
+	seed, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(ad))
 	if err != nil {
-		return nil, fmt.Errorf("the seed of %s does not open with %s: was the key file replaced?", user, sealKeyFile)
+		return nil, fmt.Errorf("the sealed secret of %s does not open with %s: was the key file replaced?", ad, sealKeyFile)
 	}
 	return seed, nil
 }

@@ -157,6 +157,8 @@ type PollRequest struct {
 // PollResponse lists the pending requests, each signed by the server.
 type PollResponse struct {
 	Requests []push.Frame `json:"requests"`
+	// Notices are the signed notices the device was not given yet.
+	Notices []push.Frame `json:"notices,omitempty"`
 }
 
 // AnswerRequest is the body of POST /v1/devices/answer.
@@ -223,7 +225,7 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.polls.setGiven(d.ID, pendingIDs(pending), s.cfg.Now())
-	resp := PollResponse{Requests: []push.Frame{}}
+	resp := PollResponse{Requests: []push.Frame{}, Notices: s.unseenNoticeFrames(d.ID)}
 	for _, p := range pending {
 		resp.Requests = append(resp.Requests, s.requestFrame(p.Request))
 	}

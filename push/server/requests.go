@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/store"
 )
@@ -40,10 +42,36 @@ func (s *Server) handleCreateRequest(w http.ResponseWriter, r *http.Request, rp 
 	writeJSON(w, http.StatusCreated, state)
 }
 
+// countersignApp is the application name of the server's own requests
+// (approving a new device, removing the last one).
+const countersignApp = "Countersign"
+
+// maxContextField bounds each context field of a request, in bytes.
+const maxContextField = 512
+
+// cleanContext makes the caller's context safe to sign and show: control,
+// bidi and invisible characters removed, each field cut at a character
+// boundary (a cut inside a character would make the signature unverifiable
+// on the device, and the request would wait unseen).
+func cleanContext(c push.Context) push.Context {
+	for _, f := range []*string{&c.App, &c.IP, &c.Location, &c.UserAgent} {
+		*f = textsafe.Truncate(textsafe.Clean(*f), maxContextField)
+	}
+	return c
+}
+
 // CreateRequest makes a sign-in request for body.User on behalf of relying
 // party rp, pushes it to the user's devices and returns its state, with the
-// number to show on the sign-in screen.
+// number to show on the sign-in screen. The devices show rp's registered
+// name; the caller's context.app is only a detail.
 func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthRequestState, error) {
+	return s.createRequest(rp, rp, body, true)
+}
+
+// createRequest is CreateRequest with the name the devices show
+// (application) and whether a user without a device is sent an enrollment
+// link (never by the demo page).
+func (s *Server) createRequest(rp, application string, body push.AuthRequestBody, offerEnrollment bool) (push.AuthRequestState, error) {
 	u, err := s.activeUser(body.User)
 	if err != nil {
 		return push.AuthRequestState{}, err
@@ -60,39 +88,47 @@ func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthR
 			"%s has no device and does not require a second factor (countersignd user add --require-mfa=false); enroll them to protect the account", body.User)
 	}
 	if !hasActive(devices) {
-		enrollURL, err := s.enrollURL(body.User)
-		if err != nil {
+		ae := errorf("enrollment_required", "%s has no active device; send them to enroll_url to add one", body.User)
+		if !offerEnrollment {
+			ae.Message = fmt.Sprintf("%s has no active device; an administrator can enroll one (countersignd enroll %s)", body.User, body.User)
+			return push.AuthRequestState{}, ae
+		}
+		if ae.EnrollURL, err = s.enrollURL(body.User); err != nil {
 			return push.AuthRequestState{}, err
 		}
-		ae := errorf("enrollment_required", "%s has no active device; send them to enroll_url to add one", body.User)
-		ae.EnrollURL = enrollURL
 		return push.AuthRequestState{}, ae
 	}
-	now := s.cfg.Now()
-	if err := s.checkFatigue(body.User, now); err != nil {
+	if err := s.checkFatigue(body.User, rp, s.cfg.Now()); err != nil {
 		return push.AuthRequestState{}, err
 	}
-	for _, f := range []*string{&body.Context.App, &body.Context.IP, &body.Context.Location, &body.Context.UserAgent} {
-		if len(*f) > 512 {
-			*f = (*f)[:512]
-		}
+	req, err := s.newRequest(body.User, rp, application, push.KindSignIn, "", body.Context)
+	if err != nil {
+		return push.AuthRequestState{}, err
 	}
+	return stateOf(req), nil
+}
+
+// newRequest stores a pending request, pushes it, signed, to the user's
+// devices and schedules its expiry.
+func (s *Server) newRequest(user, rp, application string, kind push.RequestKind, subject string, ctx push.Context) (store.AuthRequest, error) {
+	now := s.cfg.Now().Truncate(time.Second)
 	req := store.AuthRequest{
 		Request: push.Request{
-			ID: randomID(), User: body.User, Context: body.Context, Nonce: randomToken(32),
-			CreatedAt: now.Truncate(time.Second), ExpiresAt: now.Truncate(time.Second).Add(s.cfg.RequestTTL),
+			ID: randomID(), User: user, Application: application, Kind: kind, Context: cleanContext(ctx), Nonce: randomToken(32),
+			CreatedAt: now, ExpiresAt: now.Add(s.cfg.RequestTTL),
 		},
-		RP:     rp,
-		Number: s.randomNumber(),
-		Status: push.StatusPending,
+		RP:      rp,
+		Subject: subject,
+		Number:  s.randomNumber(),
+		Status:  push.StatusPending,
 	}
 	if err := s.store.AddAuthRequest(req); err != nil {
-		return push.AuthRequestState{}, err
+		return req, err
 	}
-	s.log.Info("sign-in request", "id", req.ID, "user", req.User, "rp", rp, "app", req.Context.App)
+	s.log.Info("request pushed", "id", req.ID, "user", req.User, "rp", rp, "kind", kind)
 	s.hub.sendToUser(req.User, s.requestFrame(req.Request), "")
 	s.schedule(req.ID, req.ExpiresAt, func() { s.expire(req.ID) })
-	return stateOf(req), nil
+	return req, nil
 }
 
 // enrollURL returns the enrollment page of the user's open activation
@@ -101,11 +137,15 @@ func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthR
 func (s *Server) enrollURL(user string) (string, error) {
 	now := s.cfg.Now()
 	if a, err := s.store.OpenActivation(user, now); err == nil && now.Before(a.Expires.Add(-time.Minute)) {
-		return s.cfg.PublicURL + "/enroll/" + a.Token, nil
+		token, err := s.keys.openSeed(enrollTokenAD(user), a.SealedToken)
+		if err != nil {
+			return "", err
+		}
+		return s.cfg.PublicURL + "/enroll/" + string(token), nil
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", err
 	}
-	e, err := s.Enroll(user)
+	e, err := s.enroll(user, "")
 	if err != nil {
 		return "", err
 	}
@@ -191,6 +231,7 @@ func (s *Server) expire(id string) {
 	if err != nil {
 		return
 	}
-	s.log.Info("sign-in request expired", "id", id, "user", req.User)
+	s.log.Info("request expired", "id", id, "user", req.User, "kind", req.Kind)
+	s.applyDecision(req, "")
 	s.hub.resolved(req, "")
 }

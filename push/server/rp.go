@@ -71,7 +71,7 @@ func (s *Server) withRP(h func(w http.ResponseWriter, r *http.Request, rp store.
 			return
 		}
 		if !ok {
-			s.log.Warn("unknown API key", "remote", r.RemoteAddr)
+			s.logRefused("unknown API key", "remote", r.RemoteAddr)
 			s.writeError(w, errorf("unauthorized", "the API key is not valid (countersignd rp add NAME makes one)"))
 			return
 		}

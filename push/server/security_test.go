@@ -17,16 +17,22 @@ import (
 	"github.com/coder/websocket"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
 )
 
-// post sends a JSON body without an API key and decodes the answer.
+// post sends a JSON body without an API key, as the server's own pages
+// do from a browser (with their Origin), and decodes the answer.
 func (e *env) post(path string, body any, out any) int {
 	e.t.Helper()
 	b, _ := json.Marshal(body)
-	resp, err := http.Post("http://"+e.addr+path, "application/json", bytes.NewReader(b))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+e.addr+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", "http://"+e.addr)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -206,8 +212,9 @@ func TestFraudWithoutBlocking(t *testing.T) {
 		t.Fatal("blocked although KeepUnblockedOnFraud")
 	}
 	events, _ := e.srv.Store().AuditEvents("ada")
-	if len(events) != 2 || events[1].Kind != "fraud" || events[1].Detail["request"] != r.ID || events[1].Detail["device"] != p.act.DeviceID {
-		t.Fatalf("audit %+v", events)
+	last := events[len(events)-1]
+	if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated,fraud" || last.Detail["request"] != r.ID || last.Detail["device"] != p.act.DeviceID {
+		t.Fatalf("audit %s %+v", got, last)
 	}
 	e.signIn("ada")
 }
@@ -286,6 +293,7 @@ func TestRelyingPartyBadInput(t *testing.T) {
 	e := newEnv(t, Config{})
 	req, _ := http.NewRequest("POST", "http://"+e.addr+"/v1/auth-requests", strings.NewReader(`{"user":`))
 	req.Header.Set("Authorization", "Bearer "+e.apiKey)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -321,47 +329,71 @@ func TestRelyingPartyBadInput(t *testing.T) {
 	}
 }
 
-// TestEnrollmentOtherAppAndRenewRules: the otpauth:// QR holds the same
-// seed the app receives; an open enrollment cannot be renewed.
+// TestEnrollmentOtherAppAndRenewRules: another authenticator app spends
+// the enrollment for a device of its own, with a seed of its own shown once
+// as an otpauth:// QR code; its codes confirm the enrollment; an open
+// enrollment cannot be renewed.
 func TestEnrollmentOtherAppAndRenewRules(t *testing.T) {
 	e := newEnv(t, Config{})
 	enr, _ := e.srv.Enroll("ada")
 	token := enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:]
-	resp, err := http.Get("http://" + e.addr + "/enroll/" + token + "/otpauth.png")
-	if err != nil {
-		t.Fatal(err)
+	qrText := func() (string, int) {
+		resp, err := http.Get("http://" + e.addr + "/enroll/" + token + "/otpauth.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return "", resp.StatusCode
+		}
+		img, err := png.Decode(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
+		res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.GetText(), http.StatusOK
 	}
-	img, err := png.Decode(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := e.srv.OTPAuthURI("ada")
-	if res.GetText() != want || !strings.HasPrefix(want, "otpauth://totp/Countersign:ada?") {
-		t.Fatalf("otpauth QR %q, want %q", res.GetText(), want)
+	// Nothing to show before the other app is chosen: no seed exists yet.
+	if _, code := qrText(); code != http.StatusGone {
+		t.Fatalf("otpauth QR before choosing another app: %d", code)
 	}
 	var ae apiErr
 	if code := e.post("/v1/enrollments/"+token+"/renew", nil, &ae); code != http.StatusConflict || ae.Error.Code != "not_expired" {
 		t.Fatalf("renew while open: %d %+v", code, ae)
 	}
-	act, _ := push.ParseActivationURI(enr.ActivationURI)
-	a, err := device.Activate(context.Background(), http.DefaultClient, act, "laptop")
+	var st EnrollmentStatus
+	if code := e.post("/v1/enrollments/"+token+"/otpauth", nil, &st); code != http.StatusOK || st.Status != "activated" || st.Kind != "otp" {
+		t.Fatalf("choosing another app: %d %+v", code, st)
+	}
+	uri, code := qrText()
+	if code != http.StatusOK || !strings.HasPrefix(uri, "otpauth://totp/Countersign:ada?") {
+		t.Fatalf("otpauth QR %q (%d)", uri, code)
+	}
+	key, err := otp.NewKeyFromURL(uri)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(want, "secret="+a.TOTP.Secret+"&") {
-		t.Fatal("the otpauth QR and the app hold different seeds")
+	// The code is spent: no app can activate with it any more.
+	act, _ := push.ParseActivationURI(enr.ActivationURI)
+	if _, err := device.Activate(context.Background(), http.DefaultClient, act, "laptop"); err == nil || !strings.Contains(err.Error(), "activation_used") {
+		t.Fatalf("activating the spent code: %v", err)
 	}
-	// Used: the seed is no longer shown, and no new code is offered.
-	resp, _ = http.Get("http://" + e.addr + "/enroll/" + token + "/otpauth.png")
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusGone {
-		t.Fatalf("otpauth QR after activation: %d", resp.StatusCode)
+	var valid push.OTPVerifyResult
+	if code := e.post("/v1/enrollments/"+token+"/confirm", map[string]string{"code": "000000"}, &valid); code != http.StatusOK || valid.Valid {
+		t.Fatalf("confirm with a wrong code: %d %+v", code, valid)
+	}
+	good, _ := totp.GenerateCode(key.Secret(), e.clock.Now())
+	if code := e.post("/v1/enrollments/"+token+"/confirm", map[string]string{"code": good}, &valid); code != http.StatusOK || !valid.Valid {
+		t.Fatalf("confirm with the app's code: %d %+v", code, valid)
+	}
+	// Shown for the life of an activation code, then never again.
+	e.clock.Add(11 * time.Minute)
+	if _, code := qrText(); code != http.StatusGone {
+		t.Fatalf("otpauth QR later: %d", code)
 	}
 	if code := e.post("/v1/enrollments/"+token+"/renew", nil, &ae); code != http.StatusConflict || ae.Error.Code != "not_expired" {
 		t.Fatalf("renew after activation: %d %+v", code, ae)
@@ -371,11 +403,13 @@ func TestEnrollmentOtherAppAndRenewRules(t *testing.T) {
 	}
 }
 
-// TestDemoPage: the demo is its own relying party; without Demo it is not served.
+// TestDemoPage: the demo is its own relying party; it never hands out an
+// enrollment link; without Demo it is not served.
 func TestDemoPage(t *testing.T) {
 	e := newEnv(t, Config{Demo: true})
 	var ae apiErr
-	if code := e.post("/demo/sign-in", map[string]string{"user": "ada"}, &ae); code != http.StatusConflict || ae.Error.Code != "enrollment_required" || !strings.HasPrefix(ae.Error.EnrollURL, "http://"+e.addr+"/enroll/") {
+	if code := e.post("/demo/sign-in", map[string]string{"user": "ada"}, &ae); code != http.StatusConflict || ae.Error.Code != "enrollment_required" || ae.Error.EnrollURL != "" ||
+		ae.Error.Message != "ada has no active device; an administrator can enroll one (countersignd enroll ada)" {
 		t.Fatalf("demo without a device: %d %+v", code, ae)
 	}
 	p := e.activate("ada", "laptop")
@@ -384,7 +418,7 @@ func TestDemoPage(t *testing.T) {
 		t.Fatalf("demo sign-in: %d %+v", code, st)
 	}
 	r := p.request(t)
-	if r.Context.App != "Countersign demo" || r.Context.IP != "127.0.0.1" {
+	if r.Application != "Countersign demo" || r.Context.App != "" || r.Context.IP != "127.0.0.1" {
 		t.Fatalf("demo request %+v", r)
 	}
 	got := make(chan push.AuthRequestState, 1)
@@ -493,6 +527,7 @@ func TestPollWaitsForAChange(t *testing.T) {
 // not forever.
 func TestRenewWindow(t *testing.T) {
 	e := newEnv(t, Config{})
+	e.activate("ada", "phone") // renewing needs an existing device to approve
 	enr, _ := e.srv.Enroll("ada")
 	token := enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:]
 	e.clock.Add(renewWindow + time.Second)

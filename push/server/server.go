@@ -110,6 +110,10 @@ type Server struct {
 	polls challenges
 	// selfSessions are the self-service sign-ins.
 	selfSessions sessions
+	// attempts counts wrong codes per client address on pages without a key.
+	attempts attemptLimiter
+	// refusedLog rate-limits the log lines of refused attempts (edge.go).
+	refusedLog refusedLog
 
 	timersMu   sync.Mutex
 	timers     map[string]*time.Timer
@@ -144,6 +148,10 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 		cfg.PublicURL = u
 	}
 	s := &Server{cfg: cfg, store: st, keys: k, log: cfg.Logger, timers: map[string]*time.Timer{}}
+	if err := s.migrateSecrets(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("moving to per-device seeds: %w", err)
+	}
 	s.hub = newHub(s)
 	var ctx context.Context
 	ctx, s.stopPinger = context.WithCancel(context.Background())

@@ -40,7 +40,13 @@ func (s *Server) notifyWebhook(req store.AuthRequest) {
 	if err != nil {
 		return
 	}
-	mac := hmac.New(sha256.New, []byte(rp.WebhookSecret))
+	secret, err := s.keys.openSeed(webhookAD(rp.Name), rp.SealedWebhookSecret)
+	if err != nil {
+		s.log.Error("opening a webhook secret", "rp", rp.Name, "err", err)
+		return
+	}
+	mac := hmac.New(sha256.New, secret)
+	clear(secret)
 	mac.Write(body)
 	signature := "sha256=" + hex.EncodeToString(mac.Sum(nil))
 	go func() {

@@ -1,0 +1,259 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/countersign/countersign/internal/qr"
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/store"
+)
+
+// The enrollment page: /enroll/{token} shows an activation QR code for the
+// Countersign app (or, on request, a plain otpauth:// code for another
+// authenticator app), follows the activation live, shows the number to
+// approve on an existing device when the user has one, and asks for a code
+// to confirm.
+
+// EnrollmentStatus is what the enrollment page polls.
+type EnrollmentStatus struct {
+	User string `json:"user"`
+	// Status is pending (waiting for a device), approval_pending (a device
+	// used the code and waits for an approval from an existing one; Number
+	// is to be typed there), activated, rejected (the approval was denied
+	// or expired, or the device was removed since) or expired.
+	Status    string    `json:"status"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Number    string    `json:"number,omitempty"`
+	// Kind is the kind of the device that used the code (app or otp).
+	Kind string `json:"kind,omitempty"`
+}
+
+func (s *Server) enrollment(token string) (store.Activation, EnrollmentStatus, error) {
+	a, err := s.store.ActivationByToken(token)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, EnrollmentStatus{}, errorf("not_found", "this enrollment link is not known; ask your administrator for a new one")
+	}
+	if err != nil {
+		return a, EnrollmentStatus{}, err
+	}
+	st := EnrollmentStatus{User: a.User, Status: "pending", ExpiresAt: a.Expires}
+	switch {
+	case !a.Used.IsZero():
+		d, err := s.store.Device(a.DeviceID)
+		if err != nil {
+			return a, st, err
+		}
+		st.Kind = d.Kind
+		switch {
+		case !d.Revoked.IsZero():
+			st.Status = "rejected"
+		case d.Pending:
+			st.Status = "approval_pending"
+			req, err := s.store.PendingRequestAbout(d.ID, s.cfg.Now())
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return a, st, err
+			}
+			if err == nil {
+				st.Number, st.ExpiresAt = req.Number, req.ExpiresAt
+			}
+		default:
+			st.Status = "activated"
+		}
+	case !s.cfg.Now().Before(a.Expires):
+		st.Status = "expired"
+	}
+	return a, st, nil
+}
+
+func (s *Server) handleEnrollmentStatus(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	a, st, err := s.enrollment(token)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if st.Status == "pending" || st.Status == "approval_pending" {
+		if d, err := time.ParseDuration(r.URL.Query().Get("wait")); err == nil && d > 0 {
+			ch := s.hub.waitForEnrollment(a.User)
+			timer := time.NewTimer(min(d, maxWait, time.Until(st.ExpiresAt)+time.Second))
+			select {
+			case <-ch:
+			case <-timer.C:
+			case <-r.Context().Done():
+			}
+			timer.Stop()
+			s.hub.stopWaitingEnrollment(a.User, ch)
+			if _, st, err = s.enrollment(token); err != nil {
+				s.writeError(w, err)
+				return
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// qrPNG answers with text drawn as a QR code image.
+func qrPNG(w http.ResponseWriter, text string) {
+	data, err := qr.PNG(text, 320)
+	if err != nil {
+		http.Error(w, "cannot draw the QR code", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(data)
+}
+
+func (s *Server) handleEnrollQR(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	a, st, err := s.enrollment(token)
+	if err != nil || st.Status != "pending" {
+		http.Error(w, "this activation code is no longer valid", http.StatusGone)
+		return
+	}
+	uri, err := s.keys.openSeed(activationAD(token), a.SealedURI)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	qrPNG(w, string(uri))
+}
+
+// handleEnrollOTPAuth spends the enrollment's code for another
+// authenticator app: a device of kind otp, with a seed of its own, which
+// the page then shows as an otpauth:// QR code (handleEnrollOTPAuthQR).
+func (s *Server) handleEnrollOTPAuth(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	a, st, err := s.enrollment(token)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if st.Status != "pending" {
+		s.writeError(w, errorf("activation_used", "this enrollment link was already used (%s); ask for a new one", st.Status))
+		return
+	}
+	code, err := s.keys.openSeed(activationAD(token), a.SealedURI)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	act, err := push.ParseActivationURI(string(code))
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	spent, err := s.spend(act.Code, store.Device{Name: "authenticator app", Kind: store.KindOTP, PublicKey: []byte{}}, browserContext(r))
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	defer clear(spent.seed)
+	sealed, err := s.keys.sealSeed(activationAD(token), []byte(s.otpauthURI(a.User, spent.seed)))
+	if err == nil {
+		err = s.store.SetActivationURI(token, sealed)
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	_, st, err = s.enrollment(token)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// handleEnrollOTPAuthQR shows the otpauth:// QR code of the authenticator
+// app that spent this enrollment, for as long as an activation code lives.
+func (s *Server) handleEnrollOTPAuthQR(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	a, st, err := s.enrollment(token)
+	if err != nil || st.Kind != store.KindOTP || st.Status == "rejected" || s.cfg.Now().Sub(a.Used) > s.cfg.ActivationTTL {
+		http.Error(w, "this code is no longer shown; ask for a new enrollment link", http.StatusGone)
+		return
+	}
+	uri, err := s.keys.openSeed(activationAD(token), a.SealedURI)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	defer clear(uri)
+	qrPNG(w, string(uri))
+}
+
+// handleEnrollmentConfirm checks a code of the device that used this
+// enrollment: {"valid": true} once it is active and its code is right.
+func (s *Server) handleEnrollmentConfirm(w http.ResponseWriter, r *http.Request) {
+	a, st, err := s.enrollment(r.PathValue("token"))
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	var body struct {
+		Code string `json:"code"`
+	}
+	if err := decodeBody(w, r, &body); err != nil {
+		s.writeError(w, err)
+		return
+	}
+	switch st.Status {
+	case "expired":
+		s.writeError(w, errorf("activation_expired", "this enrollment has expired; ask for a new one"))
+		return
+	case "pending", "approval_pending":
+		s.writeError(w, errorf("not_activated", "no device is activated with this link yet"))
+		return
+	case "rejected":
+		s.writeError(w, errorf("device_revoked", "the device of this link was turned away or removed"))
+		return
+	}
+	_, err = s.verifyUnauthenticated(clientIP(r), a.User, a.DeviceID, body.Code)
+	if errors.Is(err, errWrongCode) {
+		writeJSON(w, http.StatusOK, push.OTPVerifyResult{Valid: false})
+		return
+	}
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, push.OTPVerifyResult{Valid: true})
+}
+
+// renewWindow is how long after its creation an expired enrollment link
+// still offers a new code: an old link found later in a mailbox or a
+// browser history cannot enroll a stranger's device.
+const renewWindow = 24 * time.Hour
+
+// handleEnrollmentRenew offers a new code for an expired link, only to a
+// user who has a device already: the device that uses the new code waits
+// for an approval from it. A user without one asks the application or an
+// administrator again, who know who they are.
+func (s *Server) handleEnrollmentRenew(w http.ResponseWriter, r *http.Request) {
+	a, st, err := s.enrollment(r.PathValue("token"))
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if st.Status != "expired" {
+		s.writeError(w, errorf("not_expired", "this enrollment is %s; a new code is offered once it expires", st.Status))
+		return
+	}
+	devices, err := s.store.Devices(a.User)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if !hasActive(devices) || s.cfg.Now().Sub(a.Created) > renewWindow {
+		s.writeError(w, errorf("enrollment_closed", "this enrollment link can no longer be renewed; sign in to the application again, or ask your administrator, for a new one"))
+		return
+	}
+	e, err := s.enroll(a.User, "")
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"enroll_url": e.EnrollURL})
+}
