@@ -88,7 +88,7 @@ func (s *Server) spend(code string, d store.Device, from push.Context) (activate
 		}
 		s.audit(store.AuditDevicePending, d.User, map[string]string{"device": d.ID, "name": d.Name, "kind": d.Kind, "request": out.approval.ID})
 		s.log.Info("device waits for approval", "user", d.User, "device", d.ID, "request", out.approval.ID)
-		s.notify(d.User, "device_pending", fmt.Sprintf("A new device, %q, asks to join your account. Approve it only if you are adding it now.", d.Name))
+		s.notify(d.User, d.ID, "device_pending", fmt.Sprintf("A new device, %q, asks to join your account. Approve it only if you are adding it now.", d.Name))
 	} else {
 		s.deviceJoined(d)
 	}
@@ -100,7 +100,7 @@ func (s *Server) spend(code string, d store.Device, from push.Context) (activate
 func (s *Server) deviceJoined(d store.Device) {
 	s.audit(store.AuditDeviceActivated, d.User, map[string]string{"device": d.ID, "name": d.Name, "kind": d.Kind})
 	s.log.Info("device activated", "user", d.User, "device", d.ID)
-	s.notify(d.User, "device_added", fmt.Sprintf("A new device, %q, was added to your account. If this was not you, report it to your administrator.", d.Name))
+	s.notify(d.User, d.ID, "device_added", fmt.Sprintf("A new device, %q, was added to your account. If this was not you, report it to your administrator.", d.Name))
 }
 
 // deviceName cleans the name a device gives itself.

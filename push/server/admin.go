@@ -197,6 +197,7 @@ func (s *Server) RevokeDevice(id string) error {
 	return s.revokeDevice(id, "admin")
 }
 
+// revokeDevice revokes a device and does what follows (deviceGone).
 func (s *Server) revokeDevice(id, by string) error {
 	d, err := s.store.Device(id)
 	if err != nil {
@@ -213,14 +214,21 @@ func (s *Server) revokeDevice(id, by string) error {
 }
 
 // deviceGone does what follows a revocation: the device is disconnected,
-// its sessions end, and the user's devices and the audit log are told.
+// its sessions end, and the user's devices and the audit log are told. (A
+// device that approved its own removal is disconnected by its read loop,
+// after it is told the result.)
 func (s *Server) deviceGone(d store.Device, by string) {
-	s.hub.disconnectDevice(d.ID)
+	if by != byOwnApproval {
+		s.hub.disconnectDevice(d.ID)
+	}
 	s.selfSessions.endDevice(d.ID)
 	s.log.Info("device revoked", "device", d.ID, "user", d.User, "by", by)
 	s.audit(store.AuditDeviceRevoked, d.User, map[string]string{"device": d.ID, "name": d.Name, "by": by})
-	s.notify(d.User, "device_removed", fmt.Sprintf("The device %q was removed from your account (by %s). If this was not you, contact your administrator.", d.Name, by))
+	s.notify(d.User, d.ID, "device_removed", fmt.Sprintf("The device %q was removed from your account (by %s). If this was not you, contact your administrator.", d.Name, by))
 }
+
+// byOwnApproval is who removed a device that approved its own removal.
+const byOwnApproval = "its own approval"
 
 // migrateSecrets brings data written before schema 3 to today's model:
 // each device of a user gets its own copy of the user's former shared seed

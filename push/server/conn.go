@@ -58,6 +58,20 @@ func (c *deviceConn) send(f push.Frame) {
 	go c.drain()
 }
 
+// flush waits (a write timeout at most) until the queued frames are written.
+func (c *deviceConn) flush() {
+	deadline := time.Now().Add(writeTimeout)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		done := len(c.queue) == 0 && !c.writing
+		c.mu.Unlock()
+		if done || c.ctx.Err() != nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // drain writes queued frames in order until the queue is empty.
 func (c *deviceConn) drain() {
 	for {
@@ -119,13 +133,19 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("device sent an oversized frame", "device", dc.device.ID)
 	case errors.Is(err, errPolicy):
 		conn.Close(websocket.StatusPolicyViolation, err.Error())
+	case errors.Is(err, errRemoved):
+		dc.flush()
+		conn.Close(websocket.StatusNormalClosure, "removed")
 	default:
 		conn.Close(websocket.StatusNormalClosure, "")
 	}
 	s.log.Info("device disconnected", "device", dc.device.ID, "reason", err)
 }
 
-var errPolicy = errors.New("policy violation")
+var (
+	errPolicy  = errors.New("policy violation")
+	errRemoved = errors.New("the device was removed")
+)
 
 // authenticate sends a fresh challenge and checks the device's signed hello.
 func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*deviceConn, error) {
@@ -196,5 +216,8 @@ func (s *Server) readLoop(ctx context.Context, dc *deviceConn) error {
 			continue
 		}
 		dc.send(push.Frame{Type: push.FrameResult, RequestID: f.Answer.RequestID, Status: status})
+		if d, err := s.store.Device(dc.device.ID); err != nil || !d.Active() {
+			return errRemoved // it approved its own removal: told, then closed
+		}
 	}
 }

@@ -113,7 +113,7 @@ func (s *Server) applyDecision(req store.AuthRequest, deciderID string) {
 		if req.Status != push.StatusApproved {
 			return
 		}
-		if err := s.revokeDevice(req.Subject, "its own approval"); err != nil {
+		if err := s.revokeDevice(req.Subject, byOwnApproval); err != nil {
 			s.log.Error("removing an approved device", "device", req.Subject, "err", err)
 		}
 	}
@@ -130,7 +130,7 @@ func (s *Server) rejectDevice(d store.Device, req store.AuthRequest) {
 		return
 	}
 	s.audit(store.AuditDeviceRejected, d.User, map[string]string{"device": d.ID, "name": d.Name, "request": req.ID, "status": string(req.Status)})
-	s.notify(d.User, "device_rejected", fmt.Sprintf("The new device %q was not added to your account (%s).", d.Name, req.Status))
+	s.notify(d.User, d.ID, "device_rejected", fmt.Sprintf("The new device %q was not added to your account (%s).", d.Name, req.Status))
 	s.hub.notifyEnrollment(d.User)
 }
 

@@ -94,13 +94,16 @@ func (h *hub) add(c *deviceConn) {
 	h.byUser[c.device.User][c] = struct{}{}
 }
 
-// sendToUserDevices queues f for every connected device of user and
-// returns their ids.
-func (h *hub) sendToUserDevices(user string, f push.Frame) []string {
+// sendToUserDevices queues f for every connected device of user but
+// skipDevice, and returns their ids.
+func (h *hub) sendToUserDevices(user string, f push.Frame, skipDevice string) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var ids []string
 	for c := range h.byUser[user] {
+		if c.device.ID == skipDevice {
+			continue
+		}
 		c.send(f)
 		ids = append(ids, c.device.ID)
 	}

@@ -9,8 +9,9 @@ import (
 
 // notify tells every device of user of a change to their account, now if
 // connected, else when it next connects, and signs it so that no one else
-// can make a device show one. The audit log records the change itself.
-func (s *Server) notify(user, kind, text string) {
+// can make a device show one; the device the change is about (about) is
+// not told of itself. The audit log records the change itself.
+func (s *Server) notify(user, about, kind, text string) {
 	n := store.Notice{User: user, Time: s.cfg.Now(), Kind: kind, Text: text}
 	id, err := s.store.AddNotice(n)
 	if err != nil {
@@ -18,8 +19,11 @@ func (s *Server) notify(user, kind, text string) {
 		return
 	}
 	n.ID = id
+	if err := s.store.MarkNoticesSeen(about, id); err != nil {
+		s.log.Error("recording a notice as given", "device", about, "err", err)
+	}
 	f := s.noticeFrame(n)
-	for _, deviceID := range s.hub.sendToUserDevices(user, f) {
+	for _, deviceID := range s.hub.sendToUserDevices(user, f, about) {
 		if err := s.store.MarkNoticesSeen(deviceID, id); err != nil {
 			s.log.Error("recording a notice as given", "device", deviceID, "err", err)
 		}

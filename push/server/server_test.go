@@ -156,6 +156,8 @@ type phone struct {
 	client *device.Client
 	events chan device.Event
 	cancel context.CancelFunc
+	// notices are the notices that await passed over, for notice().
+	notices []push.Notice
 }
 
 func (e *env) activate(user, name string) *phone {
@@ -195,6 +197,9 @@ func (p *phone) await(t *testing.T, ok func(device.Event) bool) device.Event {
 		case ev := <-p.events:
 			if ok(ev) {
 				return ev
+			}
+			if ev.Kind == device.EventNotice {
+				p.notices = append(p.notices, ev.Notice)
 			}
 		case <-timeout:
 			t.Fatal("the expected event did not arrive within 10 s")
