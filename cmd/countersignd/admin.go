@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push/server"
 	"github.com/countersign/countersign/push/store"
 )
@@ -209,8 +210,12 @@ func cmdRPAdd(args []string, stdout io.Writer) error {
 
 // deviceJSON is one device in devices --json.
 type deviceJSON struct {
-	ID      string    `json:"id"`
-	Name    string    `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Kind is app (the Countersign app) or otp (another authenticator app).
+	Kind string `json:"kind"`
+	// State is active, pending (waits for an approval) or revoked.
+	State   string    `json:"state"`
 	Active  bool      `json:"active"`
 	Created time.Time `json:"created"`
 	Revoked time.Time `json:"revoked,omitzero"`
@@ -237,9 +242,12 @@ func cmdDevices(args []string, stdout io.Writer) error {
 	}
 	out := make([]deviceJSON, 0, len(devices))
 	for _, d := range devices {
-		dj := deviceJSON{ID: d.ID, Name: d.Name, Active: d.Active(), Created: d.Created.UTC()}
-		if !d.Active() {
-			dj.Revoked = d.Revoked.UTC()
+		dj := deviceJSON{ID: d.ID, Name: d.Name, Kind: d.Kind, State: "active", Active: d.Active(), Created: d.Created.UTC()}
+		switch {
+		case !d.Revoked.IsZero():
+			dj.State, dj.Revoked = "revoked", d.Revoked.UTC()
+		case d.Pending:
+			dj.State = "pending"
 		}
 		out = append(out, dj)
 	}
@@ -251,13 +259,16 @@ func cmdDevices(args []string, stdout io.Writer) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tSTATUS")
+	fmt.Fprintln(tw, "ID\tNAME\tKIND\tCREATED\tSTATUS")
 	for _, d := range out {
-		status := "active"
-		if !d.Active {
+		status := d.State
+		switch d.State {
+		case "revoked":
 			status = "revoked " + d.Revoked.Format(time.RFC3339)
+		case "pending":
+			status = "waits for approval (countersignd device approve " + d.ID + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.ID, d.Name, d.Created.Format(time.RFC3339), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.ID, textsafe.Clean(d.Name), d.Kind, d.Created.Format(time.RFC3339), status)
 	}
 	return tw.Flush()
 }
@@ -279,6 +290,27 @@ func cmdDeviceRevoke(args []string, stdout io.Writer) error {
 		}
 		return fmt.Errorf("revoking: %w", err)
 	}
-	fmt.Fprintf(stdout, "revoked device %s: it can no longer connect or answer\n", pos[0])
+	fmt.Fprintf(stdout, "revoked device %s: it can no longer connect, answer or sign in with its codes; the user's other devices are told\n", pos[0])
+	return nil
+}
+
+func cmdDeviceApprove(args []string, stdout io.Writer) error {
+	fs, data := newFlags("device approve")
+	pos, err := parse(fs, args, 1, "a device id: countersignd device approve ID (countersignd devices NAME lists the pending ones)")
+	if err != nil {
+		return err
+	}
+	srv, err := openAdmin(*data, true, "")
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if err := srv.ApproveDevice(pos[0]); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("approving: %w (countersignd devices NAME lists the ids)", err)
+		}
+		return fmt.Errorf("approving: %w", err)
+	}
+	fmt.Fprintf(stdout, "approved device %s: it can now sign in; the user's other devices are told\n", pos[0])
 	return nil
 }

@@ -9,7 +9,7 @@
 //	countersignd enroll NAME [--json]
 //	countersignd rp add NAME [--webhook URL]
 //	countersignd devices NAME [--json]
-//	countersignd device revoke ID
+//	countersignd device revoke ID | device approve ID
 //
 // Every command takes --data DIR (default: the working directory); the
 // admin commands work while serve runs on the same data. Errors print one
@@ -42,6 +42,7 @@ const usage = `usage:
   countersignd rp add NAME [--webhook URL]
   countersignd devices NAME [--json]
   countersignd device revoke ID
+  countersignd device approve ID          (a device that waits for an approval)
 Every command takes --data DIR (default: the working directory).
 `
 
@@ -113,10 +114,13 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	case "devices":
 		return cmdDevices(rest, stdout)
 	case "device":
-		if len(rest) == 0 || rest[0] != "revoke" {
-			return usagef("device needs a subcommand: device revoke ID")
+		if len(rest) > 0 && rest[0] == "revoke" {
+			return cmdDeviceRevoke(rest[1:], stdout)
 		}
-		return cmdDeviceRevoke(rest[1:], stdout)
+		if len(rest) > 0 && rest[0] == "approve" {
+			return cmdDeviceApprove(rest[1:], stdout)
+		}
+		return usagef("device needs a subcommand: device revoke ID or device approve ID")
 	}
 	return usagef("unknown command %q (countersignd help lists the commands)", cmd)
 }

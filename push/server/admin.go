@@ -76,7 +76,7 @@ func (s *Server) SetBlocked(name string, blocked bool) error {
 // activations until an administrator unblocks them.
 func (s *Server) block(user, reason string, detail map[string]string) error {
 	if err := s.store.SetBlocked(user, true); err != nil {
-		return fmt.Errorf("blocking %s: %w", user, err)
+		return err // names the user already
 	}
 	s.selfSessions.endUser(user)
 	s.log.Warn("user blocked", "user", user, "reason", reason)
@@ -312,4 +312,36 @@ func (s *Server) newDeviceSeed(deviceID string) (seed, sealed []byte, err error)
 	}
 	sealed, err = s.keys.sealSeed(deviceSeedAD(deviceID), seed)
 	return seed, sealed, err
+}
+
+// ApproveDevice lets a pending device join, as an administrator would who
+// has checked who holds it: its approval request is closed as approved.
+func (s *Server) ApproveDevice(id string) error {
+	d, err := s.store.Device(id)
+	if err != nil {
+		return err
+	}
+	if !d.Pending || !d.Revoked.IsZero() {
+		return errorf("not_pending", "device %s does not wait for an approval", id)
+	}
+	ok, err := s.store.ApproveDevice(id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errorf("not_pending", "device %s does not wait for an approval", id)
+	}
+	now := s.cfg.Now()
+	if req, err := s.store.PendingRequestAbout(id, now); err == nil {
+		if won, err := s.store.Decide(req.ID, push.StatusApproved, "approved by an administrator", "admin", now); err == nil && won {
+			s.unschedule(req.ID)
+			if req, err = s.store.AuthRequest(req.ID); err == nil {
+				s.hub.resolved(req, "")
+			}
+		}
+	}
+	s.audit(store.AuditDeviceApproved, d.User, map[string]string{"device": d.ID, "name": d.Name, "by": "admin"})
+	s.deviceJoined(d)
+	s.hub.notifyEnrollment(d.User)
+	return nil
 }
