@@ -547,7 +547,7 @@ func TestRenewWindow(t *testing.T) {
 // TestOpenAPIListsTheErrorCodes: every error code the relying-party API can
 // answer is in the OpenAPI document.
 func TestOpenAPIListsTheErrorCodes(t *testing.T) {
-	for _, code := range []string{"unauthorized", "bad_request", "too_large", "user_not_found", "user_blocked",
+	for _, code := range []string{"unauthorized", "bad_request", "unsupported_media", "too_large", "user_not_found", "user_blocked",
 		"enrollment_required", "mfa_not_required", "too_many_pending", "rate_limited", "backoff", "otp_throttled", "not_found", "internal"} {
 		if !bytes.Contains(openAPI, []byte(code)) {
 			t.Errorf("openapi.yaml does not list %s", code)
