@@ -1,13 +1,13 @@
 // Package servertest runs a real Countersign server for tests: its real
-// SQLite file and keys in a temporary directory, its HTTP handler on a
-// loopback port, and a restart on the same port and data.
+// SQLite file and keys in a temporary directory, its real http.Server (the
+// timeouts and the per-address connection limit of countersignd serve) on
+// a loopback port, and a restart on the same port and data.
 package servertest
 
 import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -20,16 +20,24 @@ type Server struct {
 	// URL is the server's base URL, http://127.0.0.1:PORT.
 	URL string
 	// Addr is its host:port.
-	Addr string
-	t    testing.TB
-	dir  string
-	cfg  server.Config
-	ts   *httptest.Server
+	Addr     string
+	t        testing.TB
+	dir      string
+	cfg      server.Config
+	timeouts server.HTTPTimeouts
+	ts       *httptest.Server
 }
 
 // Start opens a server with cfg (PublicURL and, unless set, Logger are
-// filled in) and serves it until the test ends.
+// filled in) and serves it until the test ends, with the default timeouts.
 func Start(t testing.TB, cfg server.Config) *Server {
+	t.Helper()
+	return StartWithTimeouts(t, cfg, server.HTTPTimeouts{})
+}
+
+// StartWithTimeouts is Start with the http.Server's timeouts (zero fields
+// take the defaults): tests of slow clients make them short.
+func StartWithTimeouts(t testing.TB, cfg server.Config, timeouts server.HTTPTimeouts) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,7 +47,7 @@ func Start(t testing.TB, cfg server.Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{URL: cfg.PublicURL, Addr: ln.Addr().String(), t: t, dir: t.TempDir(), cfg: cfg}
+	s := &Server{URL: cfg.PublicURL, Addr: ln.Addr().String(), t: t, dir: t.TempDir(), cfg: cfg, timeouts: timeouts}
 	s.serve(ln)
 	t.Cleanup(s.Stop)
 	return s
@@ -51,7 +59,7 @@ func (s *Server) serve(ln net.Listener) {
 		s.t.Fatal(err)
 	}
 	s.Server = srv
-	s.ts = &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv.Handler()}}
+	s.ts = &httptest.Server{Listener: srv.LimitListener(ln), Config: srv.HTTPServer(s.timeouts)}
 	s.ts.Start()
 }
 
