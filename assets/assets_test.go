@@ -3,9 +3,12 @@ package assets
 import (
 	"bytes"
 	"image/png"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func TestIconIsA512PNGWithTransparentCorners(t *testing.T) {
@@ -33,5 +36,82 @@ func TestFyneAppTomlNamesTheIcon(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("FyneApp.toml has no %s", want)
 		}
+	}
+}
+
+// TestPagesHaveNoInlineScriptOrStyle parses every page of the server: no
+// inline script, event handler, javascript: URL or style, so that the
+// server's Content-Security-Policy (script-src 'self'; style-src 'self')
+// can forbid them; every script and style sheet is a file of web/static,
+// and every file there is used by a page.
+func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
+	pages, err := fs.Glob(Web, "web/*.html")
+	if err != nil || len(pages) != 3 {
+		t.Fatalf("pages %v %v, want demo, enroll and self-service", pages, err)
+	}
+	used := map[string]bool{}
+	for _, page := range pages {
+		data, err := fs.ReadFile(Web, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := html.Parse(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		scripts := 0
+		for n := range doc.Descendants() {
+			if n.Type != html.ElementNode {
+				continue
+			}
+			attr := map[string]string{}
+			for _, a := range n.Attr {
+				attr[a.Key] = a.Val
+				switch {
+				case strings.HasPrefix(a.Key, "on"):
+					t.Errorf("%s: <%s %s=...>: an inline event handler", page, n.Data, a.Key)
+				case a.Key == "style":
+					t.Errorf("%s: <%s style=...>: an inline style", page, n.Data)
+				case strings.HasPrefix(strings.ToLower(strings.TrimSpace(a.Val)), "javascript:"):
+					t.Errorf("%s: <%s %s=%q>: a javascript: URL", page, n.Data, a.Key, a.Val)
+				}
+			}
+			static := func(ref string) {
+				if !strings.HasPrefix(ref, "/static/") {
+					t.Errorf("%s: <%s> loads %q, not a file of /static/", page, n.Data, ref)
+					return
+				}
+				if _, err := fs.Stat(Web, "web"+ref); err != nil {
+					t.Errorf("%s: <%s> loads %s, which is not embedded: %v", page, n.Data, ref, err)
+				}
+				used["web"+ref] = true
+			}
+			switch n.Data {
+			case "script":
+				scripts++
+				if n.FirstChild != nil {
+					t.Errorf("%s: an inline script: %.60q", page, n.FirstChild.Data)
+				}
+				static(attr["src"])
+			case "style":
+				t.Errorf("%s: an inline <style>", page)
+			case "link":
+				if attr["rel"] == "stylesheet" {
+					static(attr["href"])
+				}
+			}
+		}
+		if scripts != 1 {
+			t.Errorf("%s has %d scripts, want its own one", page, scripts)
+		}
+	}
+	files, _ := fs.Glob(Web, "web/static/*")
+	for _, f := range files {
+		if !used[f] {
+			t.Errorf("%s is used by no page", f)
+		}
+	}
+	if len(files) != 6 {
+		t.Errorf("static files %v, want a script and a style sheet per page", files)
 	}
 }
