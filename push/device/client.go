@@ -80,6 +80,22 @@ type Client struct {
 // proxy on the way does not pass websockets.
 var errWebsocketRefused = errors.New("the websocket was refused")
 
+// ErrPendingApproval is why a device that waits for an approval from one
+// of the user's other devices is not connected: the server refuses its
+// hello until then. The client keeps trying, and connects once approved.
+var ErrPendingApproval = errors.New("this device waits for an approval from one of your other devices")
+
+// pendingAttempts caps the backoff while the device waits for approval
+// (2 to 4 s): the user is approving it on another device right now, and
+// the new one should connect within seconds of it.
+const pendingAttempts = 2
+
+// isPendingApproval tells the server's refusal of a device that waits for
+// an approval: the code approval_pending, or the message the server sends.
+func isPendingApproval(e *push.ErrorBody) bool {
+	return e.Code == "approval_pending" || strings.Contains(e.Message, "waits for an approval")
+}
+
 // pollClient is the HTTP client of the long-poll fallback.
 var pollClient = &http.Client{Timeout: 45 * time.Second}
 
@@ -94,6 +110,9 @@ func NewClient(enr Enrollment, key ed25519.PrivateKey, onEvent func(Event)) *Cli
 // Run connects and stays connected until ctx ends, reconnecting with
 // exponential backoff and jitter. Pending requests arrive again on every
 // connection, before the Connected event; the client reports each once.
+// A device that waits for an approval is refused (EventState Disconnected
+// with ErrPendingApproval) and tries again every few seconds until it is
+// approved.
 func (c *Client) Run(ctx context.Context) {
 	for attempt := 0; ; attempt++ {
 		c.onEvent(Event{Kind: EventState, State: Connecting})
@@ -109,10 +128,14 @@ func (c *Client) Run(ctx context.Context) {
 		if connected {
 			attempt = 0
 		}
+		n := attempt
+		if errors.Is(err, ErrPendingApproval) {
+			n = min(n, pendingAttempts)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(backoff(attempt, func(d time.Duration) time.Duration { return rand.N(d + 1) })):
+		case <-time.After(backoff(n, func(d time.Duration) time.Duration { return rand.N(d + 1) })):
 		}
 	}
 }
@@ -148,6 +171,9 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 		}
 		switch f.Type {
 		case push.FrameError:
+			if isPendingApproval(f.Error) {
+				return false, ErrPendingApproval
+			}
 			return false, fmt.Errorf("the server refused this device: %w (activate it again)", f.Error)
 		case push.FrameWelcome:
 			welcomed = true

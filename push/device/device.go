@@ -36,6 +36,14 @@ type Activated struct {
 	Enrollment
 	PrivateKey ed25519.PrivateKey
 	TOTP       push.TOTPParams
+	// Pending: the user already has a device, and this one joins only once
+	// one of those approves it, with ApprovalNumber typed there, before
+	// ApprovalExpiresAt. Until then the server refuses its connection
+	// (the client keeps trying: see ErrPendingApproval) and its codes.
+	// Denied or expired, the device is revoked.
+	Pending           bool
+	ApprovalNumber    string
+	ApprovalExpiresAt time.Time
 }
 
 // maxResponse bounds the server's answers.
@@ -83,10 +91,16 @@ func Activate(ctx context.Context, client *http.Client, act push.Activation, dev
 	if ar.DeviceID == "" || ar.TOTP.Secret == "" {
 		return Activated{}, errors.New("the server's answer lacks the device id or the seed")
 	}
+	if ar.Pending && ar.ApprovalNumber == "" {
+		return Activated{}, errors.New("the server says this device waits for an approval but gave no number to type: ask for a new activation code")
+	}
 	return Activated{
-		Enrollment: Enrollment{DeviceID: ar.DeviceID, ServerKey: ar.ServerPublicKey, WebsocketURL: ar.WebsocketURL, Issuer: ar.Issuer, Account: ar.Account},
-		PrivateKey: priv,
-		TOTP:       ar.TOTP,
+		Enrollment:        Enrollment{DeviceID: ar.DeviceID, ServerKey: ar.ServerPublicKey, WebsocketURL: ar.WebsocketURL, Issuer: ar.Issuer, Account: ar.Account},
+		PrivateKey:        priv,
+		TOTP:              ar.TOTP,
+		Pending:           ar.Pending,
+		ApprovalNumber:    ar.ApprovalNumber,
+		ApprovalExpiresAt: ar.ApprovalExpiresAt,
 	}, nil
 }
 
