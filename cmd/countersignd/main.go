@@ -34,6 +34,7 @@ func main() {
 const usage = `usage:
   countersignd serve [--addr HOST:PORT] [--data DIR] [--public-url URL] [--tls-cert FILE --tls-key FILE]
                      [--insecure-allow-http] [--demo] [--number-digits N] [--issuer NAME] [--block-on-fraud=true]
+                     [--max-conns-per-ip N]
   countersignd user add NAME [--require-mfa=true]
   countersignd user list [--json]
   countersignd user block NAME

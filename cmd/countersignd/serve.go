@@ -9,11 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -40,6 +40,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	issuer := fs.String("issuer", "Countersign", "name of the service in authenticator apps")
 	blockOnFraud := fs.Bool("block-on-fraud", true, "block users who report a sign-in as fraud")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines")
+	maxConns := fs.Int("max-conns-per-ip", server.DefaultMaxConnsPerIP, "most connections one client address may hold open; 0: no limit (behind a reverse proxy, whose address every connection comes from)")
 	if _, err := parse(fs, args, 0, ""); err != nil {
 		return err
 	}
@@ -59,6 +60,8 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return fmt.Errorf("refusing plain HTTP on %s, which is not a loopback address: give --tls-cert and --tls-key (or --insecure-allow-http behind a TLS proxy)", *addr)
 	case *digits < 1 || *digits > 6:
 		return usagef("--number-digits %d: use 1 to 6 (2 by default, 6 for NIST SP 800-63B-4)", *digits)
+	case *maxConns < 0:
+		return usagef("--max-conns-per-ip %d: give a number of connections (%d by default), or 0 for no limit", *maxConns, server.DefaultMaxConnsPerIP)
 	}
 	var tlsConfig *tls.Config
 	if useTLS {
@@ -105,6 +108,10 @@ func cmdServe(args []string, stderr io.Writer) error {
 		KeepUnblockedOnFraud: !*blockOnFraud,
 		Demo:                 *demo,
 		Logger:               logger,
+		// Browsers are told to keep to HTTPS (HSTS) when they reach the
+		// server over it: served with TLS here, or by a TLS proxy.
+		TLS:           useTLS || strings.HasPrefix(pub, "https://"),
+		MaxConnsPerIP: connLimit(*maxConns),
 	})
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", dir, err)
@@ -122,20 +129,19 @@ func cmdServe(args []string, stderr io.Writer) error {
 	// long-polls at once and closes device websockets.
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		TLSConfig:         tlsConfig,
-		BaseContext:       func(net.Listener) context.Context { return base },
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
-	}
+	// The timeouts, the long-polls' deadlines and the error log are the
+	// server package's (the same as in tests); connections over the limit
+	// per address are closed before TLS or HTTP.
+	hs := srv.HTTPServer(server.HTTPTimeouts{})
+	hs.TLSConfig = tlsConfig
+	hs.BaseContext = func(net.Listener) context.Context { return base }
+	limited := srv.LimitListener(ln)
 	errc := make(chan error, 1)
 	go func() {
 		if useTLS {
-			errc <- hs.ServeTLS(ln, "", "")
+			errc <- hs.ServeTLS(limited, "", "")
 		} else {
-			errc <- hs.Serve(ln)
+			errc <- hs.Serve(limited)
 		}
 	}()
 	logger.Info("serving", "addr", ln.Addr().String(), "public_url", pub, "tls", useTLS, "demo", *demo, "data", dir)
@@ -160,6 +166,15 @@ func cmdServe(args []string, stderr io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// connLimit turns --max-conns-per-ip (0: no limit) into
+// Config.MaxConnsPerIP (0: the default; negative: no limit).
+func connLimit(flagValue int) int {
+	if flagValue == 0 {
+		return -1
+	}
+	return flagValue
 }
 
 // resolvePublicURL checks --public-url, or derives it from the address
