@@ -219,6 +219,9 @@ func apiCall(key, method, url string, body, out any, want int) error {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		return err
