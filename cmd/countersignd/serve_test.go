@@ -354,7 +354,7 @@ func TestServeWithAdminCommandsBeside(t *testing.T) {
 			t.Errorf("the log holds the %s", name)
 		}
 	}
-	for _, want := range []string{"msg=\"device activated\"", "msg=\"sign-in decided\"", "msg=\"shutting down\""} {
+	for _, want := range []string{"msg=\"device activated\"", "msg=\"request decided\"", "msg=\"shutting down\""} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the log lacks %s:\n%s", want, logs)
 		}
