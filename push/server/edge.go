@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/countersign/countersign/assets"
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
 )
 
@@ -103,6 +104,9 @@ func pathUnder(path, dir string) bool {
 // public one (an internal host name, a proxy that keeps its own Host), so
 // checking Host there would break them and protect nothing. The device
 // websocket's Origin is checked by websocket.Accept.
+//
+// Behind a reverse proxy, the proxy must pass the browser's Host on (nginx:
+// proxy_set_header Host $host), or the pages answer 403.
 func browserFacing(path string) bool {
 	if path == "/" {
 		return true
@@ -171,7 +175,7 @@ func (s *Server) sameSite(w http.ResponseWriter, r *http.Request, public origin)
 	default:
 		return true
 	}
-	s.logRefused("request refused: foreign host or origin", "remote", remoteIP(r), "why", why, "host", r.Host, "origin", from, "path", r.URL.Path)
+	s.logRefused("request refused: foreign host or origin", "remote", remoteIP(r), "why", why, "host", outside(r.Host), "origin", outside(from), "path", outside(r.URL.Path))
 	if why == "host" {
 		s.writeError(w, errorf("forbidden_origin", "this page is served at %s only: open it there", s.cfg.PublicURL))
 	} else {
@@ -196,7 +200,7 @@ func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request) bool {
 	if err != nil {
 		var ne net.Error
 		if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			s.logRefused("request refused: body too slow", "remote", remoteIP(r), "path", r.URL.Path)
+			s.logRefused("request refused: body too slow", "remote", remoteIP(r), "path", outside(r.URL.Path))
 			s.writeError(w, errorf("bad_request", "the body did not arrive in time; send the whole request at once"))
 		} else {
 			s.writeError(w, errorf("bad_request", "the body could not be read; send the request again"))
@@ -205,6 +209,12 @@ func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request) bool {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	return true
+}
+
+// outside makes a client's header or path fit for a log line: cleaned
+// (textsafe) and cut to 200 bytes, as a header may hold up to a megabyte.
+func outside(s string) string {
+	return textsafe.Truncate(textsafe.Clean(s), 200)
 }
 
 func remoteIP(r *http.Request) string {
