@@ -211,7 +211,8 @@ func (u *UI) addText(text string) (string, int) {
 
 // activate runs an activation off the UI goroutine and reports on it.
 func (u *UI) activate(uri string) {
-	a, err := ActivateAccount(u.push.ctx, u.vault, uri, deviceName())
+	res, err := ActivateAccount(u.push.ctx, u.vault, uri, deviceName())
+	a := res.Account
 	u.do(func() {
 		if err != nil {
 			u.setStatus("Activation failed: " + err.Error())
@@ -224,9 +225,30 @@ func (u *UI) activate(uri string) {
 			u.adding.dialog.Hide()
 		}
 		u.accountsAdded()
+		if res.Pending {
+			u.showApprovalWait(res)
+			u.setStatus("Activated " + a.Label() + ": it waits for approval on your other device.")
+		} else {
+			u.setStatus("Activated " + a.Label() + ": sign-in requests will appear here.")
+		}
 		u.startPush()
-		u.setStatus("Activated " + a.Label() + ": sign-in requests will appear here.")
 	})
+}
+
+// showApprovalWait tells the user of a device that waits for an approval
+// what to do on their other device, the number to type in large; the
+// dialog closes by itself once the device is approved or turned away.
+func (u *UI) showApprovalWait(res Activation) {
+	msg := widget.NewLabel(res.ApprovalMessage())
+	msg.Wrapping = fyne.TextWrapWord
+	number := widget.NewLabelWithStyle(res.ApprovalNumber, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
+	number.SizeName = theme.SizeNameHeadingText
+	hint := widget.NewLabel("This closes by itself once the device is approved.")
+	hint.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom("Waiting for approval", "Close", container.NewVBox(msg, number, hint), u.win)
+	u.push.approvals[res.Account.ID] = d
+	d.Resize(fyne.NewSize(380, 0))
+	d.Show()
 }
 
 // addManual adds the key typed in the form, or shows what is wrong.

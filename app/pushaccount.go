@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
 	"github.com/countersign/countersign/vault"
@@ -15,22 +16,41 @@ import (
 // activationClient is the HTTP client of activations: bounded in time.
 var activationClient = &http.Client{Timeout: 20 * time.Second}
 
+// Activation is an activated push account.
+type Activation struct {
+	Account vault.Account
+	// Pending: the user has another device, which must approve this one,
+	// with ApprovalNumber typed there, before ApprovalExpiresAt. Until
+	// then the server refuses this device's connection and codes.
+	Pending           bool
+	ApprovalNumber    string // cleaned
+	ApprovalExpiresAt time.Time
+}
+
+// ApprovalMessage tells the user of a pending device what to do, e.g.
+// "This device waits for approval: on your other device, approve the
+// request and type 42 (until 14:05)."; the time is local.
+func (a Activation) ApprovalMessage() string {
+	return fmt.Sprintf("This device waits for approval: on your other device, approve the request and type %s (until %s).",
+		a.ApprovalNumber, a.ApprovalExpiresAt.Local().Format("15:04"))
+}
+
 // ActivateAccount activates this device with a Countersign activation URI
 // (countersign://activate?...) and stores the new push account: its TOTP
 // key, its server's key, and the device key in the secret store. It is used
 // by the GUI and by `countersign activate`.
-func ActivateAccount(ctx context.Context, v *vault.Vault, uri, deviceName string) (vault.Account, error) {
+func ActivateAccount(ctx context.Context, v *vault.Vault, uri, deviceName string) (Activation, error) {
 	act, err := push.ParseActivationURI(uri)
 	if err != nil {
-		return vault.Account{}, err
+		return Activation{}, err
 	}
 	a, err := device.Activate(ctx, activationClient, act, deviceName)
 	if err != nil {
-		return vault.Account{}, err
+		return Activation{}, err
 	}
 	secret, err := vault.DecodeSecret(a.TOTP.Secret)
 	if err != nil {
-		return vault.Account{}, fmt.Errorf("the server sent a bad seed: %w", err)
+		return Activation{}, fmt.Errorf("the server sent a bad seed: %w", err)
 	}
 	issuer := a.Issuer
 	if issuer == "" {
@@ -42,9 +62,9 @@ func ActivateAccount(ctx context.Context, v *vault.Vault, uri, deviceName string
 	}, Secret: secret}
 	acc, err := v.AddPush(k, vault.PushInfo{DeviceID: a.DeviceID, ServerKey: a.ServerKey, WebsocketURL: a.WebsocketURL}, a.PrivateKey)
 	if err != nil {
-		return vault.Account{}, fmt.Errorf("the server activated this device but it could not be saved: %w; ask for a new activation code", err)
+		return Activation{}, fmt.Errorf("the server activated this device but it could not be saved: %w; ask for a new activation code", err)
 	}
-	return acc, nil
+	return Activation{Account: acc, Pending: a.Pending, ApprovalNumber: textsafe.Clean(a.ApprovalNumber), ApprovalExpiresAt: a.ApprovalExpiresAt}, nil
 }
 
 // NewPushClient returns the websocket client of a push account; onEvent

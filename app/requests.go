@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -29,6 +30,18 @@ type pushState struct {
 	states  map[string]device.State   // by account id
 	pending []pendingRequest          // in arrival order
 	dialog  *requestDialog            // the request on screen, if any
+	// answered holds the kind of each request answered here, until the
+	// server's verdict on it arrives.
+	answered map[string]push.RequestKind
+	// waits are the accounts whose device waits for an approval from one
+	// of the user's other devices (the server refuses it until then).
+	waits map[string]bool
+	// refused are the accounts whose device the server refused (revoked,
+	// or turned away), by their error.
+	refused map[string]bool
+	// approvals are the "waiting for approval" dialogs, by account id:
+	// each closes by itself when its device is approved or turned away.
+	approvals map[string]dialog.Dialog
 }
 
 // pendingRequest is a sign-in request and the account it is for.
@@ -39,7 +52,8 @@ type pendingRequest struct {
 
 func newPushState() *pushState {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &pushState{ctx: ctx, cancel: cancel, clients: map[string]*device.Client{}, states: map[string]device.State{}}
+	return &pushState{ctx: ctx, cancel: cancel, clients: map[string]*device.Client{}, states: map[string]device.State{},
+		answered: map[string]push.RequestKind{}, waits: map[string]bool{}, refused: map[string]bool{}, approvals: map[string]dialog.Dialog{}}
 }
 
 // startPush connects every push account that is not connected yet.
@@ -63,10 +77,14 @@ func (u *UI) startPush() {
 
 // connectionLabel says how a push account is connected, for its row.
 func (u *UI) connectionLabel(id string) string {
-	switch u.push.states[id] {
-	case device.Connected:
+	switch {
+	case u.push.states[id] == device.Connected:
 		return "push: connected"
-	case device.Connecting:
+	case u.push.waits[id]:
+		return "push: waits for approval on your other device"
+	case u.push.refused[id]:
+		return "push: refused by its server (revoked?); activate it again"
+	case u.push.states[id] == device.Connecting:
 		return "push: connecting…"
 	}
 	return "push: offline (codes still work)"
@@ -76,39 +94,125 @@ func (u *UI) connectionLabel(id string) string {
 func (u *UI) onPushEvent(accountID string, ev device.Event) {
 	switch ev.Kind {
 	case device.EventState:
-		if u.push.states[accountID] != ev.State {
-			u.push.states[accountID] = ev.State
-			u.list.Refresh()
-		}
+		u.onPushState(accountID, ev)
 	case device.EventRequest:
 		a, ok := u.vault.Account(accountID)
 		if !ok {
 			return
 		}
 		u.push.pending = append(u.push.pending, pendingRequest{account: a, request: ev.Request})
-		u.app.SendNotification(fyne.NewNotification("Sign-in request",
-			fmt.Sprintf("%s: %s wants to sign in as %s. Open Countersign to answer.",
-				textsafe.Clean(a.Issuer), appName(ev.Request), textsafe.Clean(a.Name))))
+		u.app.SendNotification(requestNotification(a, ev.Request))
 		u.refreshTray()
 		u.showNextRequest()
 	case device.EventResolved, device.EventResult:
+		noun := "sign-in request"
+		if i := slices.IndexFunc(u.push.pending, func(p pendingRequest) bool { return p.request.ID == ev.RequestID }); i >= 0 {
+			noun = DescribeRequest(u.push.pending[i].request).noun
+		}
+		kind, answeredHere := u.push.answered[ev.RequestID]
+		delete(u.push.answered, ev.RequestID)
 		u.removeRequest(ev.RequestID)
 		switch {
 		case ev.Err != nil:
 			u.setStatus("The answer was refused: " + textsafe.Clean(ev.Err.Error()))
+		case ev.Kind == device.EventResult && answeredHere:
+			u.setStatus(resultSentence(kind, ev.Status))
 		case ev.Kind == device.EventResult:
-			u.setStatus(resultSentence(ev.Status))
+			u.setStatus(resultSentence(push.KindSignIn, ev.Status))
 		case ev.Status == push.StatusExpired:
-			u.setStatus("A sign-in request expired without an answer.")
+			u.setStatus("A " + noun + " expired without an answer.")
 		case ev.Status == "":
-			u.setStatus("A sign-in request is no longer waiting (answered on another device, or expired).")
+			u.setStatus("A " + noun + " is no longer waiting (answered on another device, or expired).")
 		default:
-			u.setStatus("A sign-in request was answered on another device (" + textsafe.Clean(string(ev.Status)) + ").")
+			u.setStatus("A " + noun + " was answered on another device (" + textsafe.Clean(string(ev.Status)) + ").")
 		}
+	case device.EventNotice:
+		// A device was added to or removed from the account: the user is
+		// told even when the window is hidden, as this may not be their doing.
+		text := textsafe.Clean(ev.Notice.Text)
+		u.app.SendNotification(fyne.NewNotification(noticeTitle, text))
+		u.setStatus(text)
 	}
 }
 
-func resultSentence(s push.Status) string {
+// noticeTitle is the title of the notifications of notices.
+const noticeTitle = "Countersign: your account changed"
+
+// onPushState follows the connection of a push account: its row, and the
+// "waiting for approval" dialog of a device that waits for one.
+func (u *UI) onPushState(accountID string, ev device.Event) {
+	var refused *push.ErrorBody
+	waits := u.push.waits[accountID]
+	switch {
+	case ev.State == device.Connected:
+		waits = false
+	case errors.Is(ev.Err, device.ErrPendingApproval):
+		waits = true
+	case errors.As(ev.Err, &refused):
+		waits = false // turned away (or revoked): no approval to wait for
+	}
+	wasRefused := u.push.refused[accountID]
+	isRefused := wasRefused
+	if ev.State == device.Connected || refused != nil || waits {
+		isRefused = refused != nil
+	}
+	if u.push.states[accountID] != ev.State || u.push.waits[accountID] != waits || wasRefused != isRefused {
+		u.push.states[accountID] = ev.State
+		u.push.waits[accountID] = waits
+		u.push.refused[accountID] = isRefused
+		u.list.Refresh()
+	}
+	d, waiting := u.push.approvals[accountID]
+	if !waiting {
+		return
+	}
+	label := "This device"
+	if a, ok := u.vault.Account(accountID); ok {
+		label = textsafe.Clean(a.Label())
+	}
+	switch {
+	case ev.State == device.Connected:
+		delete(u.push.approvals, accountID)
+		d.Hide()
+		u.setStatus("Approved: " + label + " joined your account; sign-in requests will appear here.")
+	case refused != nil:
+		// Denied, or the approval expired: the server revoked the device.
+		delete(u.push.approvals, accountID)
+		d.Hide()
+		u.setStatus(label + " was not approved (denied, or the request expired): delete it, and scan a new activation code to try again.")
+	}
+}
+
+// requestNotification is the desktop notification of a new request.
+func requestNotification(a vault.Account, r push.Request) *fyne.Notification {
+	t := DescribeRequest(r)
+	if t.Kind != push.KindSignIn {
+		return fyne.NewNotification(t.Title, fmt.Sprintf("%s: %s. Open Countersign to answer.", textsafe.Clean(a.Label()), t.short))
+	}
+	body := fmt.Sprintf("%s: %s wants to sign in as %s. Open Countersign to answer.",
+		textsafe.Clean(a.Issuer), t.Application, textsafe.Clean(a.Name))
+	if t.Detail != "" {
+		body += "\nDetail: " + t.Detail
+	}
+	return fyne.NewNotification(t.Title, body)
+}
+
+// resultSentence tells the server's verdict on an answer given here.
+func resultSentence(kind push.RequestKind, s push.Status) string {
+	switch {
+	case kind == push.KindAddDevice && s == push.StatusApproved:
+		return "New device approved: it joins your account."
+	case kind == push.KindAddDevice && s == push.StatusDenied:
+		return "The new device was turned away."
+	case kind == push.KindRemoveDevice && s == push.StatusApproved:
+		return "This device was removed from your account: its codes and sign-in requests stop."
+	case kind == push.KindRemoveDevice && s == push.StatusDenied:
+		return "This device stays on your account."
+	case kind != push.KindSignIn && s == push.StatusFraud:
+		return "Reported as fraud: the request is denied and the account is blocked until an administrator unblocks it."
+	case kind != push.KindSignIn && s == push.StatusExpired:
+		return "Too late: the request had expired."
+	}
 	switch s {
 	case push.StatusApproved:
 		return "Sign-in approved."
@@ -122,12 +226,99 @@ func resultSentence(s push.Status) string {
 	return "Sign-in " + textsafe.Clean(string(s)) + "."
 }
 
-// appName is the application of a request as shown to the user, cleaned.
-func appName(r push.Request) string {
-	if app := textsafe.Clean(r.Context.App); app != "" {
-		return app
+// RequestText is what a request asks of the user, in words: every part
+// that comes from outside is cleaned (textsafe.Clean). The dialog, the
+// notification and `countersign requests` say the same.
+type RequestText struct {
+	// Kind is the request's kind, KindSignIn when the server gave none.
+	Kind push.RequestKind
+	// Title is the dialog's and the notification's title.
+	Title string
+	// Question says plainly what is asked.
+	Question string
+	// Application is the registered name of the application that asks
+	// ("Countersign" for the server's own requests), or "unknown".
+	Application string
+	// Detail is the caller's own words (push.Context.App), if any: a
+	// detail only, never the application.
+	Detail string
+	// Device is the name of the device added or removed (add_device,
+	// remove_device).
+	Device string
+	// NumberFrom says where the number to type is shown.
+	NumberFrom string
+	// noNumber explains an approval without a number.
+	noNumber string
+	// short is the question in a clause, for notifications.
+	short string
+	// noun names the request in a sentence.
+	noun string
+	// fraud is the first and last line of the fraud confirmation.
+	fraudQuestion, fraudWhen string
+}
+
+// Prefixes of the server's context text of its own requests.
+const (
+	newDevicePrefix    = "New device: "
+	removeDevicePrefix = "Remove this device: "
+)
+
+// DescribeRequest says what r asks, cleaned.
+func DescribeRequest(r push.Request) RequestText {
+	t := RequestText{Kind: r.Kind, Application: textsafe.Clean(r.Application), Detail: textsafe.Clean(r.Context.App)}
+	if t.Kind == "" {
+		t.Kind = push.KindSignIn
 	}
-	return "an application"
+	if strings.TrimSpace(t.Application) == "" {
+		t.Application = "unknown"
+	}
+	named := func(prefix string) string {
+		name := strings.TrimSpace(strings.TrimPrefix(t.Detail, prefix))
+		if name == "" {
+			return "unnamed"
+		}
+		return name
+	}
+	switch t.Kind {
+	case push.KindSignIn:
+		t.Title = "Sign-in request"
+		t.Question = "Is this you signing in to " + t.Application + " now?"
+		t.NumberFrom = "the sign-in screen"
+		t.noNumber = "Type the number shown on the sign-in screen first. If you see no sign-in screen, deny."
+		t.noun = "sign-in request"
+		t.fraudQuestion, t.fraudWhen = "Report this sign-in as fraud?", "Do this if you did not try to sign in: someone may know your password."
+	case push.KindAddDevice:
+		name := named(newDevicePrefix)
+		t.Device = name
+		t.Title = "Add a new device?"
+		t.Question = "A new device, " + name + ", asks to join your account. Approve only if you are adding it now, and type the number it shows."
+		t.short = "a new device, " + name + ", asks to join your account"
+		t.NumberFrom = "the new device"
+		t.noNumber = "Type the number shown on the new device first. If you are not adding a device, deny."
+		t.noun = "request to add a new device"
+		t.fraudQuestion, t.fraudWhen = "Report this new device as fraud?", "Do this if you are not adding a device: someone may have one of your codes."
+	case push.KindRemoveDevice:
+		name := named(removeDevicePrefix)
+		t.Device = name
+		t.Title = "Remove this device?"
+		t.Question = "This device, " + name + ", is to be removed from your account: it is your last one, so it must approve its own removal. " +
+			"Approve only if you are removing it now, and type the number shown where you asked for it."
+		t.short = "this device, " + name + ", is to be removed from your account"
+		t.NumberFrom = "the page where you asked for the removal"
+		t.noNumber = "Type the number shown where you asked for the removal first. If you did not ask for it, deny."
+		t.noun = "request to remove this device"
+		t.fraudQuestion, t.fraudWhen = "Report this removal as fraud?", "Do this if you did not ask for it: someone may have one of your codes."
+	default:
+		t.Title = "Approval request"
+		t.Question = t.Application + " asks for an approval of a kind this version of Countersign does not know (" +
+			textsafe.Clean(string(t.Kind)) + "). Deny it unless you know what it is."
+		t.short = t.Application + " asks for an approval"
+		t.NumberFrom = "the screen that asked for it"
+		t.noNumber = "Type the number shown on the screen that asked for it first. If you see none, deny."
+		t.noun = "request"
+		t.fraudQuestion, t.fraudWhen = "Report this request as fraud?", "Do this if you did not ask for it."
+	}
+	return t
 }
 
 // removeRequest forgets a request and closes its dialog if it is shown.
@@ -160,6 +351,7 @@ func (u *UI) showNextRequest() {
 // requestDialog asks the user about one sign-in request.
 type requestDialog struct {
 	req     pendingRequest
+	text    RequestText
 	dialog  *dialog.CustomDialog
 	number  *widget.Entry
 	problem *errorLabel
@@ -169,10 +361,10 @@ type requestDialog struct {
 }
 
 func (u *UI) newRequestDialog(p pendingRequest) *requestDialog {
-	d := &requestDialog{req: p, problem: newErrorLabel()}
+	d := &requestDialog{req: p, text: DescribeRequest(p.request), problem: newErrorLabel()}
 	r := p.request
 	d.number = widget.NewEntry()
-	d.number.SetPlaceHolder("number shown on the sign-in screen")
+	d.number.SetPlaceHolder("number shown on " + d.text.NumberFrom)
 	// Every value comes from outside: the relying party wrote the context,
 	// the server the account's name. Control, bidi and invisible characters
 	// are removed so that none can disguise what the user approves.
@@ -191,19 +383,25 @@ func (u *UI) newRequestDialog(p pendingRequest) *requestDialog {
 	d.fraud = widget.NewButtonWithIcon("Report fraud", theme.WarningIcon(), func() { u.confirmFraud(d) })
 	d.fraud.Importance = widget.DangerImportance
 	d.number.OnSubmitted = func(string) { u.answer(d, push.Approve) }
-	content := container.NewVBox(
-		widget.NewLabelWithStyle("Is this you signing in now?", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		detail("Application", appName(r)),
+	question := widget.NewLabelWithStyle(d.text.Question, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	question.Wrapping = fyne.TextWrapWord
+	content := container.NewVBox(question, detail("Application", d.text.Application))
+	if d.text.Detail != "" {
+		content.Add(detail("Detail", d.text.Detail))
+	}
+	for _, o := range []fyne.CanvasObject{
 		detail("Account", p.account.Label()),
 		detail("IP address", r.Context.IP),
 		detail("Location", r.Context.Location),
 		detail("Time", r.CreatedAt.Local().Format("15:04:05, Mon 2 Jan")),
 		detail("Browser", r.Context.UserAgent),
-		widget.NewLabel("Type the number shown on the sign-in screen, then approve:"),
+		widget.NewLabel("Type the number shown on " + d.text.NumberFrom + ", then approve:"),
 		d.number,
 		d.problem,
-	)
-	d.dialog = dialog.NewCustomWithoutButtons("Sign-in request", content, u.win)
+	} {
+		content.Add(o)
+	}
+	d.dialog = dialog.NewCustomWithoutButtons(d.text.Title, content, u.win)
 	d.dialog.SetButtons([]fyne.CanvasObject{d.fraud, d.deny, d.approve})
 	return d
 }
@@ -215,7 +413,7 @@ func (u *UI) answer(d *requestDialog, decision push.Decision) {
 	switch decision {
 	case push.Approve:
 		if number == "" {
-			d.problem.show("Type the number shown on the sign-in screen first. If you see no sign-in screen, deny.")
+			d.problem.show(d.text.noNumber)
 			return
 		}
 	case push.Deny:
@@ -234,15 +432,15 @@ func (u *UI) answer(d *requestDialog, decision push.Decision) {
 		d.problem.show("The answer was not sent: " + err.Error())
 		return
 	}
+	u.push.answered[d.req.request.ID] = d.text.Kind
 	u.setStatus("Answer sent; waiting for the server…")
 	u.removeRequest(d.req.request.ID)
 }
 
 // confirmFraud says what reporting fraud does before doing it.
 func (u *UI) confirmFraud(d *requestDialog) {
-	msg := widget.NewLabel("Report this sign-in as fraud?\n\nThe sign-in is denied, the attempt is recorded, and " +
-		textsafe.Clean(d.req.account.Label()) + "\nis blocked: no sign-in works until an administrator unblocks it.\n" +
-		"Do this if you did not try to sign in: someone may know your password.")
+	msg := widget.NewLabel(d.text.fraudQuestion + "\n\nIt is denied, the attempt is recorded, and " +
+		textsafe.Clean(d.req.account.Label()) + "\nis blocked: no sign-in works until an administrator unblocks it.\n" + d.text.fraudWhen)
 	dialog.NewCustomConfirm("Report fraud", "Report fraud", "Go back", msg, func(ok bool) {
 		if ok {
 			u.answer(d, push.Fraud)

@@ -101,8 +101,34 @@ func SelfServiceActivationURI(t testing.TB, srv *servertest.Server, user, code s
 	return texts[0]
 }
 
+// Approval is a change that waits for an approval on a device: the number
+// to type there.
+type Approval struct {
+	Status    string    `json:"status"`
+	RequestID string    `json:"request_id"`
+	Number    string    `json:"number"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// SelfServiceRemove asks, through self-service (signed in with a code of
+// the device), to remove a user's last device: the server answers that the
+// device itself must approve, with the number it returns.
+func SelfServiceRemove(t testing.TB, srv *servertest.Server, user, code, deviceID string) Approval {
+	t.Helper()
+	var signedIn struct {
+		Token string `json:"token"`
+	}
+	post(t, srv, "/v1/self-service/sign-in", "", push.OTPVerifyBody{User: user, Code: code}, &signedIn)
+	var a Approval
+	post(t, srv, "/v1/self-service/devices/"+deviceID+"/revoke", signedIn.Token, nil, &a)
+	if a.Status != "approval_pending" || a.Number == "" {
+		t.Fatalf("removing the last device: %+v", a)
+	}
+	return a
+}
+
 // post calls a self-service endpoint as its pages do (JSON, Origin: the
-// server) and decodes the answer into out; anything but 200 fails t.
+// server) and decodes the answer into out; anything but 200 or 202 fails t.
 func post(t testing.TB, srv *servertest.Server, path, token string, body, out any) {
 	t.Helper()
 	data, _ := json.Marshal(body)
@@ -121,7 +147,7 @@ func post(t testing.TB, srv *servertest.Server, path, token string, body, out an
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("POST %s: HTTP %d %s", path, resp.StatusCode, answer)
 	}
 	if err := json.Unmarshal(answer, out); err != nil {
