@@ -43,24 +43,32 @@ func cmdActivate(c *cli, cmd *command, args []string) error {
 	defer v.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	a, err := app.ActivateAccount(ctx, v, pos[0], *name)
+	res, err := app.ActivateAccount(ctx, v, pos[0], *name)
 	if err != nil {
 		return fmt.Errorf("activating: %w", err)
 	}
-	fmt.Fprintf(c.stdout, "activated\t%s\t%s\n", a.ID, label(a))
+	fmt.Fprintf(c.stdout, "activated\t%s\t%s\n", res.Account.ID, label(res.Account))
+	if res.Pending {
+		fmt.Fprintln(c.stdout, res.ApprovalMessage())
+	}
 	return nil
 }
 
 // requestJSON is one pending sign-in request as `requests --json` prints it.
 type requestJSON struct {
-	ID        string    `json:"id"`
-	User      string    `json:"user"`
-	App       string    `json:"app"`
-	IP        string    `json:"ip"`
-	Location  string    `json:"location"`
-	UserAgent string    `json:"user_agent"`
-	Account   string    `json:"account"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ID   string `json:"id"`
+	User string `json:"user"`
+	// Application is the registered name of the application that asks,
+	// Kind what for (sign_in, add_device, remove_device); App is the
+	// caller's own detail (the context's app).
+	Application string           `json:"application"`
+	Kind        push.RequestKind `json:"kind"`
+	App         string           `json:"app"`
+	IP          string           `json:"ip"`
+	Location    string           `json:"location"`
+	UserAgent   string           `json:"user_agent"`
+	Account     string           `json:"account"`
+	ExpiresAt   time.Time        `json:"expires_at"`
 }
 
 // pushSession connects every push account of the vault and collects their
@@ -120,15 +128,21 @@ func (s *pushSession) waitConnected(ctx context.Context) error {
 	for {
 		s.mu.Lock()
 		all := len(s.connected) == len(s.clients) && !slices.Contains(mapsValues(s.connected), false)
-		var firstErr error
+		var firstErr, waits error
 		for id, err := range s.errs {
 			if !s.connected[id] {
-				firstErr = fmt.Errorf("%s: %w", s.accounts[id].Label(), err)
+				firstErr = fmt.Errorf("%s: %w", label(s.accounts[id]), err)
+				if errors.Is(err, device.ErrPendingApproval) {
+					waits = firstErr
+				}
 			}
 		}
 		s.mu.Unlock()
 		if all {
 			return nil
+		}
+		if waits != nil {
+			return waits // it will not connect before the user approves it elsewhere
 		}
 		select {
 		case <-ctx.Done():
@@ -154,19 +168,48 @@ func (s *pushSession) pending() []requestJSON {
 	var out []requestJSON
 	for id, client := range s.clients {
 		for _, r := range client.Pending() {
-			out = append(out, requestJSON{ID: r.ID, User: r.User, App: r.Context.App, IP: r.Context.IP, Location: r.Context.Location,
-				UserAgent: r.Context.UserAgent, Account: s.accounts[id].Label(), ExpiresAt: r.ExpiresAt.UTC()})
+			out = append(out, requestJSONOf(r, s.accounts[id]))
 		}
 	}
 	slices.SortFunc(out, func(a, b requestJSON) int { return a.ExpiresAt.Compare(b.ExpiresAt) })
 	return out
 }
 
+// requestJSONOf is r of account a as `requests --json` prints it: the
+// server's text as it is (writeJSON escapes it).
+func requestJSONOf(r push.Request, a vault.Account) requestJSON {
+	kind := r.Kind
+	if kind == "" {
+		kind = push.KindSignIn
+	}
+	return requestJSON{ID: r.ID, User: r.User, Application: r.Application, Kind: kind, App: r.Context.App, IP: r.Context.IP,
+		Location: r.Context.Location, UserAgent: r.Context.UserAgent, Account: a.Label(), ExpiresAt: r.ExpiresAt.UTC()}
+}
+
+// requestLine is one request as the requests table shows it: ID, account,
+// application, IP, location, expiry, then what is asked (the detail of a
+// sign-in; the question of the server's own requests). Every field comes
+// from the server (the account's label too, from the activation): control,
+// bidi and invisible characters are removed so that none can rewrite the
+// terminal or disguise what is shown.
+func requestLine(r requestJSON) string {
+	t := app.DescribeRequest(push.Request{Application: r.Application, Kind: r.Kind, Context: push.Context{App: r.App}})
+	what := t.Question
+	if t.Kind == push.KindSignIn {
+		what = ""
+		if t.Detail != "" {
+			what = "Detail: " + t.Detail
+		}
+	}
+	return strings.TrimRight(fmt.Sprintf("%s\t%s\t%s\t%s\t%s\texpires %s\t%s", textsafe.Clean(r.ID), textsafe.Clean(r.Account), t.Application,
+		textsafe.Clean(r.IP), textsafe.Clean(r.Location), r.ExpiresAt.Local().Format(time.TimeOnly), what), "\t")
+}
+
 // cmdRequests prints the pending sign-in requests, waiting up to --wait for one.
 func cmdRequests(c *cli, cmd *command, args []string) error {
 	fs := c.flags(cmd)
 	wait := fs.Duration("wait", 0, "wait up to `D` (e.g. 30s) for a request when none is pending")
-	asJSON := fs.Bool("json", false, "print JSON: an array of objects with id, user, app, ip, location, user_agent, account, expires_at")
+	asJSON := fs.Bool("json", false, "print JSON: an array of objects with id, user, application, kind, app, ip, location, user_agent, account, expires_at")
 	if _, err := c.parse(fs, cmd, args); err != nil {
 		return err
 	}
@@ -195,8 +238,14 @@ func cmdRequests(c *cli, cmd *command, args []string) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	reqs := s.pending()
-	if *asJSON {
+	return printRequests(c, s.pending(), *asJSON)
+}
+
+// printRequests prints pending requests as a table, cleaned (see
+// requestLine), or as JSON, which keeps the server's text, escaped (see
+// writeJSON).
+func printRequests(c *cli, reqs []requestJSON, asJSON bool) error {
+	if asJSON {
 		if reqs == nil {
 			reqs = []requestJSON{}
 		}
@@ -206,14 +255,9 @@ func cmdRequests(c *cli, cmd *command, args []string) error {
 		fmt.Fprintln(c.stdout, "no pending sign-in request")
 		return nil
 	}
-	// Every field comes from the server (the account's label too, from the
-	// activation): control, bidi and invisible characters are removed so that
-	// none can rewrite the terminal or disguise what is shown. JSON keeps
-	// the server's text, escaped (see writeJSON).
 	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	for _, r := range reqs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\texpires %s\n", textsafe.Clean(r.ID), textsafe.Clean(r.Account), textsafe.Clean(r.App),
-			textsafe.Clean(r.IP), textsafe.Clean(r.Location), r.ExpiresAt.Local().Format(time.TimeOnly))
+		fmt.Fprintln(tw, requestLine(r))
 	}
 	return tw.Flush()
 }
@@ -234,7 +278,7 @@ func answerCommand(c *cli, cmd *command, args []string, decision push.Decision) 
 	fs := c.flags(cmd)
 	number := new(string)
 	if decision == push.Approve {
-		number = fs.String("number", "", "the `N`umber shown on the sign-in screen (required)")
+		number = fs.String("number", "", "the `N`umber shown on the sign-in screen, or on the new device for a device's approval (required)")
 	}
 	pos, err := c.parse(fs, cmd, args)
 	if err != nil {
@@ -273,27 +317,36 @@ func answerCommand(c *cli, cmd *command, args []string, decision push.Decision) 
 			if err := client.Answer(ctx, r, decision, reason, strings.TrimSpace(*number)); err != nil {
 				return fmt.Errorf("answering: %w", err)
 			}
-			return s.report(ctx, c, id, decision, s.accounts[accountID])
+			return s.report(ctx, c, r, decision, s.accounts[accountID])
 		}
 	}
 	return fmt.Errorf("no pending sign-in request %q: it may have expired or been answered elsewhere (countersign requests lists them)", id)
 }
 
-// report waits for the server's verdict on request id and prints it.
-func (s *pushSession) report(ctx context.Context, c *cli, id string, decision push.Decision, a vault.Account) error {
+// report waits for the server's verdict on request r and prints it: ID,
+// account, status, and for the server's own requests what it did.
+func (s *pushSession) report(ctx context.Context, c *cli, r push.Request, decision push.Decision, a vault.Account) error {
+	t := app.DescribeRequest(r)
 	for {
 		s.mu.Lock()
-		ev, ok := s.results[id]
+		ev, ok := s.results[r.ID]
 		s.mu.Unlock()
 		if ok {
 			if ev.Err != nil {
 				return fmt.Errorf("the server refused the answer: %w", ev.Err)
 			}
-			fmt.Fprintf(c.stdout, "%s\t%s\t%s\n", textsafe.Clean(id), label(a), textsafe.Clean(string(ev.Status)))
+			line := fmt.Sprintf("%s\t%s\t%s", textsafe.Clean(r.ID), label(a), textsafe.Clean(string(ev.Status)))
+			if what := outcome(t, ev.Status, a); what != "" {
+				line += "\t" + what
+			}
+			fmt.Fprintln(c.stdout, line)
 			want := map[push.Decision]push.Status{push.Approve: push.StatusApproved, push.Deny: push.StatusDenied, push.Fraud: push.StatusFraud}[decision]
 			if ev.Status != want {
 				if decision == push.Approve && ev.Status == push.StatusDenied {
-					return errors.New("the request was denied: the number did not match the sign-in screen")
+					if t.Kind == push.KindSignIn {
+						return errors.New("the request was denied: the number did not match the sign-in screen")
+					}
+					return fmt.Errorf("the request was denied: the number did not match the one shown on %s", t.NumberFrom)
 				}
 				return fmt.Errorf("the request ended %s, not %s", ev.Status, want)
 			}
@@ -305,4 +358,20 @@ func (s *pushSession) report(ctx context.Context, c *cli, id string, decision pu
 		case <-s.changed:
 		}
 	}
+}
+
+// outcome says what a decided request of the server's own did, for
+// account a of this device ("" for a sign-in).
+func outcome(t app.RequestText, status push.Status, a vault.Account) string {
+	switch {
+	case t.Kind == push.KindAddDevice && status == push.StatusApproved:
+		return "the new device, " + t.Device + ", joins your account"
+	case t.Kind == push.KindAddDevice:
+		return "the new device, " + t.Device + ", was turned away"
+	case t.Kind == push.KindRemoveDevice && status == push.StatusApproved:
+		return "this device was removed from your account; countersign delete " + a.ID + " deletes its account here"
+	case t.Kind == push.KindRemoveDevice:
+		return "this device stays on your account"
+	}
+	return ""
 }

@@ -1,14 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/countersign/countersign/internal/pushtest"
 	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/device"
 	"github.com/countersign/countersign/push/server"
 	"github.com/countersign/countersign/push/server/servertest"
+	"github.com/countersign/countersign/vault"
 )
 
 // startServer runs a real Countersign server on a loopback port, with a
@@ -63,8 +69,15 @@ func TestPushCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(ok(t, args(vaultFlags, []string{"requests", "--json"})...)), &reqs); err != nil {
 		t.Fatal(err)
 	}
-	if len(reqs) != 1 || reqs[0].ID != st.ID || reqs[0].User != "ada" || reqs[0].App != "Payroll" || reqs[0].IP != "203.0.113.7" || !reqs[0].ExpiresAt.Equal(st.ExpiresAt) {
+	if len(reqs) != 1 || reqs[0].ID != st.ID || reqs[0].User != "ada" || reqs[0].Application != "payroll" || reqs[0].Kind != push.KindSignIn ||
+		reqs[0].App != "Payroll" || reqs[0].IP != "203.0.113.7" || !reqs[0].ExpiresAt.Equal(st.ExpiresAt) {
 		t.Fatalf("requests: %+v", reqs)
+	}
+	// The table: the application is the relying party's registered name;
+	// the caller's own words are a detail, last.
+	if got, want := ok(t, args(vaultFlags, []string{"requests"})...),
+		st.ID+"  Countersign (ada)  payroll  203.0.113.7  Lyon, FR  expires "+st.ExpiresAt.Local().Format(time.TimeOnly)+"  Detail: Payroll\n"; got != want {
+		t.Fatalf("requests:\n got %q\nwant %q", got, want)
 	}
 	wantFail(t, runCS(t, args(vaultFlags, []string{"approve", st.ID})...), 2,
 		"approve: --number N is required: type the number shown on the sign-in screen")
@@ -120,40 +133,153 @@ func TestPushCommandsWithoutPushAccount(t *testing.T) {
 		"activating: activation code: url: is missing")
 }
 
-// TestRequestsTextIsCleaned: a sign-in request's context is whatever the
-// relying party wrote. The requests table shows it without control, bidi
-// and invisible characters; JSON keeps it, escaped.
+// TestRequestsTextIsCleaned: a request's application, context and account
+// come from outside. The requests table and the answer's output show them
+// without control, bidi and invisible characters; JSON keeps them,
+// escaped. The server cleans the context too, so the command's own
+// cleaning is proven with a raw request handed to its printing directly;
+// end to end, the text arrives cleaned.
 func TestRequestsTextIsCleaned(t *testing.T) {
+	t.Run("raw request", func(t *testing.T) {
+		acc := vault.Account{ID: "acc1", Params: vault.Params{Issuer: "Pay\x1b[8mroll", Name: "ada\u202E"}}
+		expires := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+		raw := push.Request{ID: "r1\x1b[2K", User: "ada", Application: "payroll\x1b[31m\u202E", Nonce: "n",
+			Context:   push.Context{App: "Payroll\x1b]0;pwned\x07", IP: "203.0.113.7\u200B", Location: "evil\u202Egpj", UserAgent: "Firefox\x1b[2J 140"},
+			ExpiresAt: expires}
+		var out bytes.Buffer
+		c := &cli{stdout: &out}
+		if err := printRequests(c, []requestJSON{requestJSONOf(raw, acc)}, false); err != nil {
+			t.Fatal(err)
+		}
+		want := "r1[2K  Pay[8mroll (ada)  payroll[31m  203.0.113.7  evilgpj  expires " + expires.Local().Format(time.TimeOnly) + "  Detail: Payroll]0;pwned\n"
+		if got := out.String(); got != want {
+			t.Errorf("requests:\n got %q\nwant %q", got, want)
+		}
+		out.Reset()
+		if err := printRequests(c, []requestJSON{requestJSONOf(raw, acc)}, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`"id": "r1\u001b[2K",`, `"application": "payroll\u001b[31m\u202e",`, `"kind": "sign_in",`, `"app": "Payroll\u001b]0;pwned\u0007",`,
+			`"ip": "203.0.113.7\u200b",`, `"location": "evil\u202egpj",`, `"user_agent": "Firefox\u001b[2J 140",`, `"account": "Pay\u001b[8mroll (ada\u202e)",`} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("requests --json does not hold %s:\n%s", want, out.String())
+			}
+		}
+		// A device's name in the server's own requests, in the table and
+		// in the answer's output.
+		add := raw
+		add.ID, add.Application, add.Kind, add.Context = "r2", "Countersign", push.KindAddDevice, push.Context{App: "New device: Pix\u202Eel\x1b[8m"}
+		out.Reset()
+		if err := printRequests(c, []requestJSON{requestJSONOf(add, acc)}, false); err != nil {
+			t.Fatal(err)
+		}
+		want = "r2  Pay[8mroll (ada)  Countersign      expires " + expires.Local().Format(time.TimeOnly) +
+			"  A new device, Pixel[8m, asks to join your account. Approve only if you are adding it now, and type the number it shows.\n"
+		if got := out.String(); got != want {
+			t.Errorf("requests:\n got %q\nwant %q", got, want)
+		}
+		out.Reset()
+		s := &pushSession{results: map[string]device.Event{
+			"r2":   {Kind: device.EventResult, RequestID: "r2", Status: push.StatusApproved},
+			raw.ID: {Kind: device.EventResult, RequestID: raw.ID, Status: "fraud\x1b[1A"},
+		}, changed: make(chan struct{}, 1)}
+		if err := s.report(context.Background(), c, add, push.Approve, acc); err != nil {
+			t.Fatal(err)
+		}
+		if want := "r2\tPay[8mroll (ada)\tapproved\tthe new device, Pixel[8m, joins your account\n"; out.String() != want {
+			t.Errorf("approve printed %q, want %q", out.String(), want)
+		}
+		out.Reset()
+		err := s.report(context.Background(), c, raw, push.Approve, acc)
+		if want := "r1[2K\tPay[8mroll (ada)\tfraud[1A\n"; out.String() != want {
+			t.Errorf("approve printed %q, want %q", out.String(), want)
+		}
+		if err == nil || err.Error() != "the request ended fraud\x1b[1A, not approved" {
+			t.Errorf("approve: %v", err) // main cleans errors as it prints them
+		}
+	})
+	t.Run("end to end", func(t *testing.T) {
+		srv := startServer(t)
+		_, g := fileStore(t)
+		enr, err := srv.Enroll("ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok(t, args(g, []string{"activate", enr.ActivationURI})...)
+		raw := push.Context{App: "Payroll\x1b]0;pwned\x07", IP: "203.0.113.7\u200B", Location: "evil\u202Egpj", UserAgent: "Firefox\x1b[2J 140"}
+		st, err := srv.CreateRequest("payroll", push.AuthRequestBody{User: "ada", Context: raw})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := ok(t, args(g, []string{"requests", "--json"})...)
+		var reqs []requestJSON
+		if err := json.Unmarshal([]byte(out), &reqs); err != nil {
+			t.Fatal(err)
+		}
+		if len(reqs) != 1 || reqs[0].Application != "payroll" || reqs[0].App != "Payroll]0;pwned" || reqs[0].IP != "203.0.113.7" ||
+			reqs[0].Location != "evilgpj" || reqs[0].UserAgent != "Firefox[2J 140" {
+			t.Fatalf("requests --json: %s", out)
+		}
+		want := st.ID + "  Countersign (ada)  payroll  203.0.113.7  evilgpj  expires " + st.ExpiresAt.Local().Format(time.TimeOnly) + "  Detail: Payroll]0;pwned\n"
+		if got := ok(t, args(g, []string{"requests"})...); got != want {
+			t.Errorf("requests:\n got %q\nwant %q", got, want)
+		}
+	})
+}
+
+// TestActivatePendingThenApprovedFromTheCLI: a second device, added
+// through the user's self-service page, waits for an approval: activate
+// says what to type on the other device; there, requests and approve show
+// and take the request plainly; then the new device connects.
+func TestActivatePendingThenApprovedFromTheCLI(t *testing.T) {
 	srv := startServer(t)
-	_, g := fileStore(t)
+	_, first := fileStore(t)
 	enr, err := srv.Enroll("ada")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ok(t, args(g, []string{"activate", enr.ActivationURI})...)
-	raw := push.Context{App: "Payroll\x1b]0;pwned\x07", IP: "203.0.113.7\u200B", Location: "evil\u202Egpj", UserAgent: "Firefox\x1b[2J 140"}
-	st, err := srv.CreateRequest("payroll", push.AuthRequestBody{User: "ada", Context: raw})
+	ok(t, args(first, []string{"activate", "--device-name", "laptop", enr.ActivationURI})...)
+	var codes []struct {
+		Code string `json:"code"`
+	}
+	if err := json.Unmarshal([]byte(ok(t, args(first, []string{"code", "--json"})...)), &codes); err != nil || len(codes) != 1 {
+		t.Fatalf("code --json: %v %v", codes, err)
+	}
+	uri := pushtest.SelfServiceActivationURI(t, srv, "ada", codes[0].Code)
+
+	_, second := fileStore(t)
+	activated := ok(t, args(second, []string{"activate", "--device-name", "phone", uri})...)
+	// It waits: its own requests say so at once.
+	wantFail(t, runCS(t, args(second, []string{"requests"})...), 1,
+		"connecting: Countersign (ada): this device waits for an approval from one of your other devices")
+
+	var reqs []requestJSON
+	if err := json.Unmarshal([]byte(ok(t, args(first, []string{"requests", "--json"})...)), &reqs); err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 1 || reqs[0].Application != "Countersign" || reqs[0].Kind != push.KindAddDevice || reqs[0].App != "New device: phone" {
+		t.Fatalf("requests --json: %+v", reqs)
+	}
+	r := reqs[0]
+	stored, err := srv.Store().AuthRequest(r.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// JSON: the server's text as it is (which also shows that it reached
-	// the client raw), escaped so that printing it is harmless.
-	out := ok(t, args(g, []string{"requests", "--json"})...)
-	for _, want := range []string{`"app": "Payroll\u001b]0;pwned\u0007",`, `"ip": "203.0.113.7\u200b",`,
-		`"location": "evil\u202egpj",`, `"user_agent": "Firefox\u001b[2J 140",`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("requests --json does not hold %s:\n%s", want, out)
-		}
+	line := regexp.MustCompile(`^activated\t([0-9a-f]+)\tCountersign \(ada\)\n`).FindString(activated)
+	if want := line + "This device waits for approval: on your other device, approve the request and type " + stored.Number +
+		" (until " + r.ExpiresAt.Local().Format("15:04") + ").\n"; line == "" || activated != want {
+		t.Fatalf("activate printed\n%q\nwant\n%q", activated, want)
 	}
-	var reqs []requestJSON
-	if err := json.Unmarshal([]byte(out), &reqs); err != nil {
-		t.Fatal(err)
+	want := r.ID + "  Countersign (ada)  Countersign  127.0.0.1    expires " + r.ExpiresAt.Local().Format(time.TimeOnly) +
+		"  A new device, phone, asks to join your account. Approve only if you are adding it now, and type the number it shows.\n"
+	if got := ok(t, args(first, []string{"requests"})...); got != want {
+		t.Fatalf("requests:\n got %q\nwant %q", got, want)
 	}
-	if len(reqs) != 1 || reqs[0].App != raw.App || reqs[0].IP != raw.IP || reqs[0].Location != raw.Location || reqs[0].UserAgent != raw.UserAgent {
-		t.Fatalf("requests --json decodes to %+v, want the context %+v", reqs, raw)
+	if got := ok(t, args(first, []string{"approve", r.ID, "--number", stored.Number})...); got != r.ID+"\tCountersign (ada)\tapproved\tthe new device, phone, joins your account\n" {
+		t.Fatalf("approve printed %q", got)
 	}
-	want := st.ID + "  Countersign (ada)  Payroll]0;pwned  203.0.113.7  evilgpj  expires " + st.ExpiresAt.Local().Format(time.TimeOnly) + "\n"
-	if got := ok(t, args(g, []string{"requests"})...); got != want {
-		t.Errorf("requests:\n got %q\nwant %q", got, want)
+	// The new device connects now.
+	if got := ok(t, args(second, []string{"requests", "--json"})...); got != "[]\n" {
+		t.Fatalf("requests on the new device: %q", got)
 	}
 }
