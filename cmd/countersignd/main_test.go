@@ -65,6 +65,8 @@ func TestUsageAndRefusals(t *testing.T) {
 		{[]string{"serve", "--tls-cert", "c.pem"}, 2, "countersignd: --tls-cert and --tls-key go together: give both"},
 		{[]string{"serve", "--tls-cert", filepath.Join(dir, "none.pem"), "--tls-key", filepath.Join(dir, "none.key")}, 1, "countersignd: loading the TLS certificate: open " + filepath.Join(dir, "none.pem") + ": no such file or directory"},
 		{[]string{"serve", "--number-digits", "7"}, 2, "countersignd: --number-digits 7: use 1 to 6 (2 by default, 6 for NIST SP 800-63B-4)"},
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--public-url", "https://cs.example.com", "--demo", "--data", dir}, 1, "countersignd: refusing --demo: the public URL https://cs.example.com is not on this machine, and the demo page lets anyone who reaches it push sign-in requests to any user; add --demo-public if that is what you want"},
+		{[]string{"serve", "--demo-public"}, 2, "countersignd: --demo-public goes with --demo"},
 		{[]string{"serve", "--addr", "8080"}, 2, `countersignd: --addr "8080" is not HOST:PORT: address 8080: missing port in address`},
 	}
 	for _, c := range cases {

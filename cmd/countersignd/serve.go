@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -35,7 +34,8 @@ func cmdServe(args []string, stderr io.Writer) error {
 	certFile := fs.String("tls-cert", "", "TLS certificate file (PEM)")
 	keyFile := fs.String("tls-key", "", "TLS private key file (PEM)")
 	insecure := fs.Bool("insecure-allow-http", false, "allow plain HTTP on an address that is not loopback (behind a TLS proxy)")
-	demo := fs.Bool("demo", false, "serve the demo sign-in page at / (default: on for a loopback address, off otherwise)")
+	demo := fs.Bool("demo", false, "serve the demo sign-in page at /: anyone who reaches it can push sign-in requests to any user (loopback public URL only)")
+	demoPublic := fs.Bool("demo-public", false, "allow --demo although the public URL is not loopback")
 	digits := fs.Int("number-digits", 2, "length of the number to match, 1 to 6")
 	issuer := fs.String("issuer", "Countersign", "name of the service in authenticator apps")
 	blockOnFraud := fs.Bool("block-on-fraud", true, "block users who report a sign-in as fraud")
@@ -44,8 +44,6 @@ func cmdServe(args []string, stderr io.Writer) error {
 	if _, err := parse(fs, args, 0, ""); err != nil {
 		return err
 	}
-	demoSet := false
-	fs.Visit(func(f *flag.Flag) { demoSet = demoSet || f.Name == "demo" })
 
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -60,6 +58,8 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return fmt.Errorf("refusing plain HTTP on %s, which is not a loopback address: give --tls-cert and --tls-key (or --insecure-allow-http behind a TLS proxy)", *addr)
 	case *digits < 1 || *digits > 6:
 		return usagef("--number-digits %d: use 1 to 6 (2 by default, 6 for NIST SP 800-63B-4)", *digits)
+	case *demoPublic && !*demo:
+		return usagef("--demo-public goes with --demo")
 	case *maxConns < 0:
 		return usagef("--max-conns-per-ip %d: give a number of connections (%d by default), or 0 for no limit", *maxConns, server.DefaultMaxConnsPerIP)
 	}
@@ -70,9 +70,6 @@ func cmdServe(args []string, stderr io.Writer) error {
 			return fmt.Errorf("loading the TLS certificate: %w", err)
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	}
-	if !demoSet {
-		*demo = loopback
 	}
 
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
@@ -89,6 +86,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 	pub, err := resolvePublicURL(*publicURL, ln.Addr().(*net.TCPAddr), host, useTLS)
 	if err != nil {
 		return err
+	}
+	if *demo && !*demoPublic && !publicIsLoopback(pub) {
+		return fmt.Errorf("refusing --demo: the public URL %s is not on this machine, and the demo page lets anyone who reaches it push sign-in requests to any user; add --demo-public if that is what you want", pub)
 	}
 	if err := push.CheckEndpoint(pub + "/v1/activate"); err != nil {
 		if !*insecure {
@@ -121,8 +121,8 @@ func cmdServe(args []string, stderr io.Writer) error {
 	if err := srv.RememberPublicURL(); err != nil {
 		return err
 	}
-	if *demo && !loopback {
-		logger.Warn("the demo page is on: anyone who reaches it can push sign-in requests to any user")
+	if *demo && !publicIsLoopback(pub) {
+		logger.Warn("the demo page is public (--demo-public): anyone who reaches it can push sign-in requests to any user")
 	}
 
 	// Requests' contexts derive from base: cancelling it at shutdown answers
@@ -175,6 +175,12 @@ func connLimit(flagValue int) int {
 		return -1
 	}
 	return flagValue
+}
+
+// publicIsLoopback reports whether a public URL points at this machine.
+func publicIsLoopback(pub string) bool {
+	u, err := url.Parse(pub)
+	return err == nil && push.IsLoopback(u.Hostname())
 }
 
 // resolvePublicURL checks --public-url, or derives it from the address

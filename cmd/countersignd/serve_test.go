@@ -271,15 +271,14 @@ func TestServeWithAdminCommandsBeside(t *testing.T) {
 	resp.Body.Close()
 	d := activateDevice(t, client, enr.ActivationURI)
 
-	// The demo page is on for a loopback address.
+	// The demo page is off unless asked for, even on loopback.
 	resp, err = client.Get(base + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Contains(page, []byte("Sign in (demo)")) {
-		t.Fatalf("demo page: %d", resp.StatusCode)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("demo page without --demo: %d", resp.StatusCode)
 	}
 
 	var st push.AuthRequestState
@@ -302,7 +301,7 @@ func TestServeWithAdminCommandsBeside(t *testing.T) {
 
 	// Revoked by the command line, in another process: the next sign-in
 	// needs an enrollment, and the device's connection is closed.
-	if out := must(t, "device", "revoke", d.id, "--data", dir); out != "revoked device "+d.id+": it can no longer connect or answer\n" {
+	if out := must(t, "device", "revoke", d.id, "--data", dir); out != "revoked device "+d.id+": it can no longer connect, answer or sign in with its codes; the user's other devices are told\n" {
 		t.Fatalf("revoke: %q", out)
 	}
 	var ae struct {
@@ -435,4 +434,36 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {
 	pool.AddCert(cert)
 	keyDER, _ := x509.MarshalPKCS8PrivateKey(priv)
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), pool
+}
+
+// TestServeDemo: --demo serves the demo page on loopback; behind a public
+// URL it needs --demo-public as well, and says so in the log.
+func TestServeDemo(t *testing.T) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, c := range []struct {
+		args []string
+		warn bool
+	}{
+		{[]string{"--demo"}, false},
+		{[]string{"--demo", "--demo-public", "--public-url", "https://cs.example.com"}, true},
+	} {
+		srv := serve(t, append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, c.args...)...)
+		req, _ := http.NewRequest("GET", "http://"+srv.addr+"/", nil)
+		if c.warn {
+			req.Host = "cs.example.com" // as the TLS proxy in front passes it on
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(page, []byte("Sign in (demo)")) {
+			t.Fatalf("%v: demo page: %d", c.args, resp.StatusCode)
+		}
+		srv.stop(t)
+		if warned := strings.Contains(srv.logs(), "the demo page is public (--demo-public)"); warned != c.warn {
+			t.Fatalf("%v: warning %t in the log:\n%s", c.args, warned, srv.logs())
+		}
+	}
 }
