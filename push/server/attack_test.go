@@ -188,7 +188,7 @@ func TestAttacksOnAccounts(t *testing.T) {
 		}
 		// Pending: it can neither connect, nor sign in with its codes.
 		raw := e.helloRaw(t, evil)
-		if f := raw.read(t); f.Type != push.FrameError || f.Error.Message != "this device waits for an approval from one of your other devices" {
+		if f := raw.read(t); f.Type != push.FrameError || f.Error.Code != "approval_pending" || f.Error.Message != "this device waits for an approval from one of your other devices" {
 			t.Fatalf("the pending device's hello: %+v", f)
 		}
 		if e.verify("ada", e.codeOf(evil)) {

@@ -104,7 +104,12 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) {
 	dc, err := s.authenticate(ctx, conn)
 	if err != nil {
 		s.logRefused("device refused", "remote", r.RemoteAddr, "err", err)
-		writeFrame(ctx, conn, push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "unauthorized", Message: err.Error()}})
+		body := push.ErrorBody{Code: "unauthorized", Message: err.Error()}
+		var refusal *Error
+		if errors.As(err, &refusal) {
+			body = refusal.ErrorBody
+		}
+		writeFrame(ctx, conn, push.Frame{Type: push.FrameError, Error: &body})
 		conn.Close(websocket.StatusPolicyViolation, "unauthorized")
 		return
 	}
@@ -165,7 +170,7 @@ func (s *Server) authenticate(ctx context.Context, conn *websocket.Conn) (*devic
 	}
 	d, err := s.store.Device(f.DeviceID)
 	if err == nil && d.Pending && d.Revoked.IsZero() {
-		return nil, errors.New("this device waits for an approval from one of your other devices")
+		return nil, errorf("approval_pending", "this device waits for an approval from one of your other devices")
 	}
 	if err != nil || !d.Active() {
 		return nil, errors.New("unknown or revoked device")

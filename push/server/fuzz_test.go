@@ -39,7 +39,8 @@ func FuzzAPIBodies(f *testing.F) {
 	pub, _, _ := ed25519.GenerateKey(nil)
 	activate, _ := json.Marshal(push.ActivateRequest{Code: act.Code, DevicePublicKey: pub, DeviceName: "phone"})
 	h := srv.Handler()
-	paths := []string{"/v1/activate", "/v1/auth-requests", "/v1/otp/verify", "/v1/enrollments/" + token + "/confirm", "/v1/enrollments/" + token + "/renew", "/v1/devices/poll", "/v1/devices/answer"}
+	paths := []string{"/v1/activate", "/v1/auth-requests", "/v1/otp/verify", "/v1/enrollments/" + token + "/confirm", "/v1/enrollments/" + token + "/renew", "/v1/devices/poll", "/v1/devices/answer",
+		"/v1/self-service/sign-in", "/v1/enrollments/" + token + "/otpauth"}
 	f.Add(uint8(0), activate)
 	f.Add(uint8(1), []byte(`{"user":"ada","context":{"app":"Payroll","ip":"203.0.113.7"}}`))
 	f.Add(uint8(1), []byte(`{"user":"nobody"}`))
@@ -52,9 +53,15 @@ func FuzzAPIBodies(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		path := paths[int(which)%len(paths)]
 		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		req.Host = "127.0.0.1:1" // the public URL's, as the pages send it
 		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", "http://127.0.0.1:1")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
+		if rec.Code == http.StatusUnsupportedMediaType || rec.Code == http.StatusForbidden && strings.Contains(rec.Body.String(), "forbidden_origin") {
+			t.Fatalf("POST %s stopped at the edge: %d %s", path, rec.Code, rec.Body)
+		}
 		if rec.Code >= 500 {
 			t.Fatalf("POST %s %q: %d %s", path, body, rec.Code, rec.Body)
 		}

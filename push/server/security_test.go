@@ -9,6 +9,9 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -639,5 +642,31 @@ func TestRevokedByAnotherProcessIsDisconnected(t *testing.T) {
 	_, _, err = raw.conn.Read(ctx)
 	if err == nil || ctx.Err() != nil {
 		t.Fatalf("still connected after %v: %v", time.Since(started), err)
+	}
+}
+
+// TestEveryErrorCodeHasAStatus: each code the server's code can refuse
+// with is in statusOf (a missing one would answer 500).
+func TestEveryErrorCodeHasAStatus(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	re := regexp.MustCompile(`errorf\("([a-z_]+)"`)
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllSubmatch(src, -1) {
+			n++
+			if code := string(m[1]); httpStatus(code) == http.StatusInternalServerError && code != "internal" {
+				t.Errorf("%s: error code %s has no HTTP status in statusOf", f, code)
+			}
+		}
+	}
+	if n < 30 {
+		t.Fatalf("found only %d errorf calls", n)
 	}
 }
