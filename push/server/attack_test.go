@@ -406,6 +406,37 @@ func TestAttacksOnAccounts(t *testing.T) {
 		}
 	})
 
+	t.Run("a copied device key holds many connections", func(t *testing.T) {
+		e := newEnv(t, Config{})
+		p := e.activate("ada", "phone")
+		p.cancel()
+		var conns []*rawDevice
+		for range 5 {
+			d := e.helloRaw(t, p.act)
+			if w := d.read(t); w.Type != push.FrameWelcome {
+				t.Fatalf("hello: %+v", w)
+			}
+			conns = append(conns, d)
+		}
+		// Only the newest is live: each one replaced the one before.
+		for i, d := range conns[:4] {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_, _, err := d.conn.Read(ctx)
+			timedOut := ctx.Err() != nil
+			cancel()
+			if err == nil || timedOut {
+				t.Fatalf("connection %d is still open: %v", i, err)
+			}
+		}
+		if n := e.srv.Connected(); n != 1 {
+			t.Fatalf("%d connections of one device, want 1", n)
+		}
+		st := e.signIn("ada")
+		if f := conns[4].read(t); f.Type != push.FrameRequest || f.Request.ID != st.ID {
+			t.Fatalf("the live connection got %+v", f)
+		}
+	})
+
 	t.Run("a revoked device's session goes on", func(t *testing.T) {
 		e := newEnv(t, Config{})
 		e.activate("ada", "phone")
