@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -81,11 +82,15 @@ type pushSession struct {
 	errs      map[string]error
 	changed   chan struct{}
 	results   map[string]device.Event // by request id
+	// notices go to standard error as they come: the server gives each
+	// notice to a device once, so the app on this device will not see
+	// those that this command was given.
+	notices io.Writer
 }
 
 func (c *cli) startPush(ctx context.Context, v *vault.Vault) (*pushSession, error) {
 	s := &pushSession{clients: map[string]*device.Client{}, accounts: map[string]vault.Account{}, connected: map[string]bool{},
-		errs: map[string]error{}, changed: make(chan struct{}, 1), results: map[string]device.Event{}}
+		errs: map[string]error{}, changed: make(chan struct{}, 1), results: map[string]device.Event{}, notices: c.stderr}
 	for _, a := range v.Accounts() {
 		if a.Push == nil {
 			continue
@@ -114,6 +119,9 @@ func (s *pushSession) event(accountID string, ev device.Event) {
 		}
 	case device.EventResult:
 		s.results[ev.RequestID] = ev
+	case device.EventNotice:
+		fmt.Fprintf(s.notices, "countersign: %s: your account changed: %s (%s)\n", textsafe.Clean(label(s.accounts[accountID])),
+			textsafe.Clean(ev.Notice.Text), ev.Notice.Time.Local().Format(time.DateTime))
 	}
 	s.mu.Unlock()
 	select {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -281,5 +282,34 @@ func TestActivatePendingThenApprovedFromTheCLI(t *testing.T) {
 	// The new device connects now.
 	if got := ok(t, args(second, []string{"requests", "--json"})...); got != "[]\n" {
 		t.Fatalf("requests on the new device: %q", got)
+	}
+}
+
+// TestRequestsPrintsNotices: a change to the account (here, a device added
+// by an administrator) is printed on standard error by the next command
+// that connects, once.
+func TestRequestsPrintsNotices(t *testing.T) {
+	srv := startServer(t)
+	_, vaultFlags := fileStore(t)
+	enr, err := srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok(t, args(vaultFlags, []string{"activate", enr.ActivationURI, "--device-name", "ci"})...)
+	second, err := srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, _ := push.ParseActivationURI(second.ActivationURI)
+	if _, err := device.Activate(context.Background(), http.DefaultClient, act, "laptop"); err != nil {
+		t.Fatal(err)
+	}
+	r := runCS(t, args(vaultFlags, []string{"requests", "--json"})...)
+	want := regexp.MustCompile(`^countersign: Countersign \(ada\): your account changed: A new device, "laptop", was added to your account\. If this was not you, report it to your administrator\. \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)\n$`)
+	if r.code != 0 || r.stdout != "[]\n" || !want.MatchString(r.stderr) {
+		t.Fatalf("requests: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if again := ok(t, args(vaultFlags, []string{"requests", "--json"})...); again != "[]\n" {
+		t.Fatalf("requests again: %q", again)
 	}
 }
