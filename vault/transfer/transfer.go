@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/countersign/countersign/vault"
@@ -26,8 +27,15 @@ const (
 	OTPAuth        Format = "otpauth"         // otpauth:// URIs, one per line
 )
 
-// Formats lists the formats, for help texts.
-func Formats() []Format { return []Format{Countersign, Aegis, AegisEncrypted, Google, OTPAuth} }
+// Formats lists the formats Countersign reads: its own, then every
+// registered authenticator's.
+func Formats() []Format {
+	out := slices.Clone(builtin)
+	for _, imp := range registry {
+		out = append(out, imp.format)
+	}
+	return out
+}
 
 // ParseFormat checks a format name.
 func ParseFormat(s string) (Format, error) {
@@ -39,8 +47,25 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q; use one of %v", s, Formats())
 }
 
-// NeedsPassphrase reports whether a format is encrypted.
+// NeedsPassphrase reports whether every file of a format is encrypted
+// (formats whose files may be either say so through Encrypted).
 func (f Format) NeedsPassphrase() bool { return f == Countersign || f == AegisEncrypted }
+
+// Encrypted reports whether this file, in format f, needs its password.
+func Encrypted(f Format, data []byte) bool {
+	if f.NeedsPassphrase() {
+		return true
+	}
+	if f == Aegis { // one format, encrypted or not
+		_, enc := sniffBuiltin(Aegis, data)
+		return enc
+	}
+	if imp, ok := lookup(f); ok {
+		_, enc := imp.sniff(data)
+		return enc
+	}
+	return false
+}
 
 // Skipped names an account a decoder could not keep, and why.
 type Skipped struct {
@@ -66,8 +91,8 @@ func Decode(f Format, data, passphrase []byte) (Result, error) {
 	if len(data) > maxInput {
 		return Result{}, fmt.Errorf("the file is too large (%d MiB) for a %s export", len(data)>>20, f)
 	}
-	if f.NeedsPassphrase() && len(passphrase) == 0 {
-		return Result{}, fmt.Errorf("a %s file needs its passphrase", f)
+	if Encrypted(f, data) && len(passphrase) == 0 {
+		return Result{}, fmt.Errorf("this %s file is encrypted: give its password", f)
 	}
 	switch f {
 	case Countersign:
@@ -78,6 +103,9 @@ func Decode(f Format, data, passphrase []byte) (Result, error) {
 		return decodeGoogle(data)
 	case OTPAuth:
 		return decodeOTPAuth(data)
+	}
+	if imp, ok := lookup(f); ok {
+		return imp.decode(data, passphrase)
 	}
 	return Result{}, fmt.Errorf("unknown format %q", f)
 }
@@ -107,7 +135,10 @@ func Encode(f Format, keys []vault.Key, passphrase []byte) ([]byte, error) {
 		}
 		return []byte(b.String()), nil
 	}
-	return nil, fmt.Errorf("unknown format %q", f)
+	if imp, ok := lookup(f); ok && imp.encode != nil {
+		return imp.encode(keys, passphrase)
+	}
+	return nil, fmt.Errorf("Countersign does not write %s files", f)
 }
 
 // lines returns the meaningful lines of a text: blank lines and '#'
