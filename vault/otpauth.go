@@ -1,8 +1,11 @@
 package vault
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -55,9 +58,18 @@ func ParseURI(raw string) (Key, error) {
 	if err != nil {
 		return Key{}, uriErr("label", "has a bad %%-escape: %v", err)
 	}
-	values, err := url.ParseQuery(query)
+	parsed, err := url.ParseQuery(query)
 	if err != nil {
 		return Key{}, uriErr("query", "is malformed: %v", err)
+	}
+	// Parameter names in any case (SECRET=, Issuer=), as other libraries
+	// accept; where a name comes in several cases, the lower-case one wins.
+	values := url.Values{}
+	names := slices.Sorted(maps.Keys(parsed))
+	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(b2i(a != strings.ToLower(a)), b2i(b != strings.ToLower(b))) })
+	for _, name := range names {
+		lower := strings.ToLower(name)
+		values[lower] = append(values[lower], parsed[name]...)
 	}
 	issuer := strings.TrimSpace(values.Get("issuer"))
 	switch prefix, account, found := strings.Cut(label, ":"); {
@@ -174,4 +186,11 @@ func (k Key) URI() string {
 		q.WriteString("&encoder=steam")
 	}
 	return "otpauth://" + string(typ) + "/" + label + "?" + q.String()
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

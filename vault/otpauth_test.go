@@ -48,6 +48,12 @@ func TestParseURI(t *testing.T) {
 		// unknown parameters (image, lock) are ignored
 		{"otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXP&image=https%3A%2F%2Fexample.com%2Fa.png&lock=true",
 			Params{Type: TOTP, Issuer: "X", Name: "y", Algorithm: SHA1, Digits: 6, Period: 30}},
+		// parameter names in any case, as other libraries accept them
+		{"OTPAUTH://TOTP/ACME:eve?SECRET=JBSWY3DPEHPK3PXP&Issuer=ACME&ALGORITHM=SHA256&Digits=8&PERIOD=60",
+			Params{Type: TOTP, Issuer: "ACME", Name: "eve", Algorithm: SHA256, Digits: 8, Period: 60}},
+		// the same name in two cases: the lower-case one wins
+		{"otpauth://totp/X:y?ISSUER=Upper&secret=JBSWY3DPEHPK3PXP&issuer=Lower",
+			Params{Type: TOTP, Issuer: "Lower", Name: "y", Algorithm: SHA1, Digits: 6, Period: 30}},
 		// a '+' in a label path is literal; in the query it is a space
 		{"otpauth://totp/A+B:c?secret=JBSWY3DPEHPK3PXP&issuer=A+B",
 			Params{Type: TOTP, Issuer: "A B", Name: "c", Algorithm: SHA1, Digits: 6, Period: 30}},
