@@ -104,7 +104,7 @@ func (u *UI) planRestore(data, passphrase []byte) (restorePlan, error) {
 		if err != nil {
 			return restorePlan{}, err
 		}
-		if ok || slices.ContainsFunc(plan.add, func(a vault.Key) bool { return a.Type == k.Type && bytes.Equal(a.Secret, k.Secret) }) {
+		if ok || slices.ContainsFunc(plan.add, k.SameAccount) {
 			label := k.Label()
 			if ok && dup.Label() != label {
 				label += " = " + dup.Label()

@@ -4,6 +4,7 @@
 package vault
 
 import (
+	"bytes"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -72,6 +73,14 @@ type Key struct {
 	Params
 	// Secret is the raw (decoded) seed. Never log or print it.
 	Secret []byte `json:"-"`
+}
+
+// SameAccount reports whether k and o are the same account: the same type,
+// secret, issuer and name. Two accounts may share a secret (Google
+// Authenticator keeps such accounts apart), so the secret alone is not
+// enough.
+func (k Key) SameAccount(o Key) bool {
+	return k.Type == o.Type && k.Issuer == o.Issuer && k.Name == o.Name && bytes.Equal(k.Secret, o.Secret)
 }
 
 // FieldError reports an invalid field of a key or URI: which field and what is wrong.

@@ -173,12 +173,13 @@ func decodeOTPParameters(b []byte) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	// Google Authenticator writes "Issuer:account" as the name; keep the account part.
-	if prefix, account, ok := strings.Cut(k.Name, ":"); ok && (k.Issuer == "" || strings.TrimSpace(prefix) == k.Issuer) {
-		if k.Issuer == "" {
-			k.Issuer = prefix
+	// Google Authenticator writes "Issuer:account" as the name when there
+	// is an issuer; strip exactly that prefix. Without an issuer the name
+	// field is the name, colons and all ("encoding: ¿äÄéÉ? (demo)").
+	if k.Issuer != "" {
+		if account, ok := strings.CutPrefix(k.Name, k.Issuer+":"); ok {
+			k.Name = strings.TrimLeft(account, " ")
 		}
-		k.Name = account
 	}
 	if k.Type == "" {
 		k.Type = TOTP

@@ -41,9 +41,7 @@ func TestMigrationRoundTripWithBatch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParseMigrationURI(%s): %v", uri, err)
 	}
-	// A name with a colon and no issuer reads back as issuer "bank", name "card",
-	// as Google Authenticator itself would show it.
-	in.Keys[1].Issuer, in.Keys[1].Name = "bank", "card"
+	// A name with a colon and no issuer is a name: it reads back as it was.
 	if !reflect.DeepEqual(out, in) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", out, in)
 	}
@@ -104,4 +102,27 @@ func FuzzParseMigrationURI(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestMigrationNameWithAColon: without an issuer, the name field is the
+// name, colon and all; with one, exactly "Issuer:" is taken off.
+func TestMigrationNameWithAColon(t *testing.T) {
+	for _, c := range []struct{ issuer, name, wantName string }{
+		{"", "encoding: ¿äÄéÉ? (demo)", "encoding: ¿äÄéÉ? (demo)"},
+		{"GitHub", "ada", "ada"},
+		{"Bank: EU", "card:1", "card:1"},
+	} {
+		k := Key{Params: Params{Type: TOTP, Issuer: c.issuer, Name: c.name, Algorithm: SHA1, Digits: 6, Period: 30}, Secret: []byte("0123456789")}
+		uri, err := MigrationURI(Migration{Version: 1, BatchSize: 1, Keys: []Key{k}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ParseMigrationURI(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Keys[0]; got.Issuer != c.issuer || got.Name != c.wantName {
+			t.Errorf("%q/%q read back as %q/%q", c.issuer, c.name, got.Issuer, got.Name)
+		}
+	}
 }

@@ -275,10 +275,10 @@ func (v *Vault) secret(id string) ([]byte, error) {
 	return s, nil
 }
 
-// duplicateOf returns the account holding the same type and secret as k. v.mu is held.
+// duplicateOf returns the account that is the same as k (SameAccount). v.mu is held.
 func (v *Vault) duplicateOf(k Key) (Account, bool, error) {
 	for _, a := range v.ix.Accounts {
-		if a.Type != k.Type {
+		if a.Type != k.Type || a.Issuer != k.Issuer || a.Name != k.Name {
 			continue
 		}
 		s, err := v.secret(a.ID)
@@ -295,8 +295,9 @@ func (v *Vault) duplicateOf(k Key) (Account, bool, error) {
 	return Account{}, false, nil
 }
 
-// Duplicate returns the account that holds the same type and secret as k,
-// if there is one: importers use it to report duplicates and add the rest.
+// Duplicate returns the account that is the same as k (same type, secret,
+// issuer and name), if there is one: importers use it to report
+// duplicates and add the rest.
 func (v *Vault) Duplicate(k Key) (Account, bool, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -311,8 +312,8 @@ func newID() (string, error) {
 	return hex.EncodeToString(b), nil
 }
 
-// Add adds one account. A key whose type and secret are already in the
-// vault is refused with a *DuplicateError.
+// Add adds one account. A key that is already in the vault (the same
+// type, secret, issuer and name) is refused with a *DuplicateError.
 func (v *Vault) Add(k Key) (Account, error) {
 	added, err := v.AddAll([]Key{k})
 	if err != nil {
@@ -377,7 +378,7 @@ func (v *Vault) add(entries []newEntry) ([]Account, error) {
 				return &DuplicateError{Existing: dup}
 			}
 			for j := range i {
-				if other := entries[j].key; other.Type == k.Type && bytes.Equal(other.Secret, k.Secret) {
+				if other := entries[j].key; other.SameAccount(*k) {
 					return fmt.Errorf("%s and %s are the same account: %w", other.Label(), k.Label(), ErrDuplicate)
 				}
 			}

@@ -82,29 +82,39 @@ func TestVaultAddListCodeAndReopen(t *testing.T) {
 	}
 }
 
+// TestVaultRefusesDuplicates: a duplicate is the same type, secret, issuer
+// and name; accounts that only share a secret are kept apart, as Google
+// Authenticator keeps them.
 func TestVaultRefusesDuplicates(t *testing.T) {
 	v := openTestVault(t)
 	if _, err := v.Add(mustParse(t, "otpauth://totp/GitHub:ada?secret=JBSWY3DPEHPK3PXP")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := v.Add(mustParse(t, "otpauth://totp/Other:name?secret=jbsw%20y3dp%20ehpk%203pxp"))
+	_, err := v.Add(mustParse(t, "otpauth://totp/GitHub:ada?secret=jbsw%20y3dp%20ehpk%203pxp"))
 	var dup *DuplicateError
 	if !errors.As(err, &dup) || !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), "already in the vault as GitHub (ada)") {
 		t.Fatalf("got %v, want a duplicate of GitHub (ada)", err)
 	}
-	// Same secret, other type: a different account.
-	if _, err := v.Add(mustParse(t, "otpauth://hotp/Bank:ada?secret=JBSWY3DPEHPK3PXP&counter=0")); err != nil {
-		t.Fatalf("same secret as HOTP refused: %v", err)
+	// Same secret, another name or issuer or type: another account.
+	for _, uri := range []string{
+		"otpauth://totp/Other:name?secret=JBSWY3DPEHPK3PXP",
+		"otpauth://totp/GitHub:bob?secret=JBSWY3DPEHPK3PXP",
+		"otpauth://hotp/GitHub:ada?secret=JBSWY3DPEHPK3PXP&counter=0",
+	} {
+		if _, err := v.Add(mustParse(t, uri)); err != nil {
+			t.Fatalf("%s refused: %v", uri, err)
+		}
 	}
 	// Duplicates within one batch: nothing is added.
 	_, err = v.AddAll([]Key{
 		mustParse(t, "otpauth://totp/A:1?secret=GEZDGNBVGY3TQOJQ"),
-		mustParse(t, "otpauth://totp/B:2?secret=GEZDGNBVGY3TQOJQ"),
+		mustParse(t, "otpauth://totp/A:2?secret=GEZDGNBVGY3TQOJQ"),
+		mustParse(t, "otpauth://totp/A:1?secret=GEZDGNBVGY3TQOJQ"),
 	})
-	if !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), "A (1) and B (2) are the same account") {
+	if !errors.Is(err, ErrDuplicate) || !strings.Contains(err.Error(), "A (1) and A (1) are the same account") {
 		t.Fatalf("got %v", err)
 	}
-	if got := labels(v.Accounts()); got != "GitHub (ada), Bank (ada)" {
+	if got := labels(v.Accounts()); got != "GitHub (ada), Other (name), GitHub (bob), GitHub (ada)" {
 		t.Fatalf("accounts after refused batch: %q", got)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -61,7 +60,7 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 			fmt.Fprintf(c.stdout, "duplicate\t%s\talready in the vault as %s\n", label(k), label(dup))
 			continue
 		}
-		if slices.ContainsFunc(fresh, func(f vault.Key) bool { return f.Type == k.Type && bytes.Equal(f.Secret, k.Secret) }) {
+		if slices.ContainsFunc(fresh, k.SameAccount) {
 			fmt.Fprintf(c.stdout, "duplicate\t%s\tappears twice in the file\n", label(k))
 			continue
 		}
