@@ -37,8 +37,11 @@ func GoogleBatches(keys []vault.Key, perBatch int) ([]string, error) {
 	return uris, nil
 }
 
-// decodeGoogle reads export URIs, one per line: every batch of the export
-// must be there, once.
+// decodeGoogle reads export URIs, one per line. The lines may come from
+// several exports (each export is a set of batches with one batch id): an
+// export whose batches are all there is imported; one with batches missing
+// is reported in Skipped, and its accounts are left out. The same batch
+// given twice (a QR code scanned twice) counts once.
 func decodeGoogle(data []byte) (Result, error) {
 	ls, nums, err := lines(data)
 	if err != nil {
@@ -47,9 +50,12 @@ func decodeGoogle(data []byte) (Result, error) {
 	if len(ls) == 0 {
 		return Result{}, fmt.Errorf("no otpauth-migration:// URI found")
 	}
-	var r Result
-	seen := map[int]bool{}
-	var size, id int
+	type export struct {
+		id, size int
+		batches  map[int]string // batch index -> the line
+		keys     map[int][]vault.Key
+	}
+	var exports []*export
 	for i, line := range ls {
 		if !strings.HasPrefix(strings.ToLower(line), "otpauth-migration://") {
 			return Result{}, fmt.Errorf("line %d is not an otpauth-migration:// URI; nothing was imported", nums[i])
@@ -58,21 +64,58 @@ func decodeGoogle(data []byte) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("line %d: %w; nothing was imported", nums[i], err)
 		}
-		if i == 0 {
-			size, id = m.BatchSize, m.BatchID
-		} else if m.BatchID != id || m.BatchSize != size {
-			return Result{}, fmt.Errorf("line %d belongs to another export (batch id %d, not %d); import one export at a time", nums[i], m.BatchID, id)
+		size := max(m.BatchSize, 1)
+		var e *export
+		for _, x := range exports {
+			if x.id == m.BatchID && x.size == size {
+				e = x
+			}
 		}
-		if seen[m.BatchIndex] {
-			return Result{}, fmt.Errorf("line %d repeats batch %d of %d", nums[i], m.BatchIndex+1, max(size, 1))
+		if e == nil {
+			e = &export{id: m.BatchID, size: size, batches: map[int]string{}, keys: map[int][]vault.Key{}}
+			exports = append(exports, e)
 		}
-		seen[m.BatchIndex] = true
-		r.Keys = append(r.Keys, m.Keys...)
+		if m.BatchIndex < 0 || m.BatchIndex >= size {
+			return Result{}, fmt.Errorf("line %d is batch %d of an export of %d; nothing was imported", nums[i], m.BatchIndex+1, size)
+		}
+		if prev, ok := e.batches[m.BatchIndex]; ok {
+			if prev == line {
+				continue // the same QR code, scanned twice
+			}
+			return Result{}, fmt.Errorf("line %d is another batch %d of %d of the same export; nothing was imported", nums[i], m.BatchIndex+1, size)
+		}
+		e.batches[m.BatchIndex], e.keys[m.BatchIndex] = line, m.Keys
 	}
-	for b := 0; b < size; b++ {
-		if !seen[b] {
-			return Result{}, fmt.Errorf("batch %d of %d is missing: scan every QR code of the export; nothing was imported", b+1, size)
+	var r Result
+	for n, e := range exports {
+		var missing []string
+		for b := range e.size {
+			if _, ok := e.batches[b]; !ok {
+				missing = append(missing, fmt.Sprint(b+1))
+			}
 		}
+		if len(missing) > 0 {
+			label := "export"
+			if len(exports) > 1 {
+				label = fmt.Sprintf("export %d of %d", n+1, len(exports))
+			}
+			accounts := 0
+			for _, ks := range e.keys {
+				accounts += len(ks)
+			}
+			what := fmt.Sprintf("QR code %s of %d is missing", missing[0], e.size)
+			if len(missing) > 1 {
+				what = fmt.Sprintf("QR codes %s of %d are missing", strings.Join(missing, ", "), e.size)
+			}
+			r.Skipped = append(r.Skipped, Skipped{Label: label, Reason: fmt.Sprintf("%s, so its %d account(s) were left out: scan every QR code of that export", what, accounts)})
+			continue
+		}
+		for b := range e.size {
+			r.Keys = append(r.Keys, e.keys[b]...)
+		}
+	}
+	if len(r.Keys) == 0 && len(r.Skipped) > 0 {
+		return Result{}, fmt.Errorf("%s: %s; nothing was imported", r.Skipped[0].Label, r.Skipped[0].Reason)
 	}
 	return r, nil
 }

@@ -226,15 +226,24 @@ func TestGoogleBatches(t *testing.T) {
 	if err != nil || len(r.Keys) != 23 {
 		t.Fatalf("decode: %d keys, %v", len(r.Keys), err)
 	}
-	if _, err := Decode(Google, []byte(uris[0]+"\n"+uris[2]), nil); err == nil || err.Error() != "batch 2 of 3 is missing: scan every QR code of the export; nothing was imported" {
+	if _, err := Decode(Google, []byte(uris[0]+"\n"+uris[2]), nil); err == nil ||
+		err.Error() != "export: QR code 2 of 3 is missing, so its 13 account(s) were left out: scan every QR code of that export; nothing was imported" {
 		t.Fatalf("missing batch: %v", err)
 	}
-	if _, err := Decode(Google, []byte(uris[0]+"\n"+uris[0]), nil); err == nil || !strings.Contains(err.Error(), "repeats batch 1 of 3") {
-		t.Fatalf("repeated batch: %v", err)
+	// The same QR code scanned twice counts once.
+	if r, err := Decode(Google, []byte(uris[0]+"\n"+uris[0]+"\n"+uris[1]+"\n"+uris[2]), nil); err != nil || len(r.Keys) != 23 {
+		t.Fatalf("repeated batch: %d keys, %v", len(r.Keys), err)
 	}
+	// Two exports in one list: each complete one is imported, an
+	// incomplete one reported.
 	other, _ := GoogleBatches(keys[:1], 10)
-	if _, err := Decode(Google, []byte(uris[0]+"\n"+other[0]), nil); err == nil || !strings.Contains(err.Error(), "belongs to another export") {
-		t.Fatalf("mixed exports: %v", err)
+	if r, err := Decode(Google, []byte(strings.Join(uris, "\n")+"\n"+other[0]), nil); err != nil || len(r.Keys) != 24 || len(r.Skipped) != 0 {
+		t.Fatalf("two complete exports: %d keys, %v, %v", len(r.Keys), r.Skipped, err)
+	}
+	r, err = Decode(Google, []byte(uris[0]+"\n"+other[0]), nil)
+	if err != nil || len(r.Keys) != 1 || r.Keys[0].Name != "n0" || len(r.Skipped) != 1 ||
+		r.Skipped[0] != (Skipped{Label: "export 1 of 2", Reason: "QR codes 2, 3 of 3 are missing, so its 10 account(s) were left out: scan every QR code of that export"}) {
+		t.Fatalf("one complete export and one not: %+v, %v", r, err)
 	}
 }
 
