@@ -11,6 +11,7 @@ import (
 	_ "image/gif"  // GIF decoder
 	_ "image/jpeg" // JPEG decoder
 	_ "image/png"  // PNG decoder
+	"io/fs"
 	"os"
 	"slices"
 
@@ -189,6 +190,13 @@ func texts(codes []found) []string {
 	return out
 }
 
+// IsImage reports whether data is an image the scanner reads (PNG, JPEG,
+// GIF or WebP), by its header.
+func IsImage(data []byte) bool {
+	_, _, err := image.DecodeConfig(bytes.NewReader(data))
+	return err == nil
+}
+
 // DecodeBytes decodes a PNG, JPEG, GIF or WebP image and returns the text of
 // every QR code in it.
 func DecodeBytes(data []byte) ([]string, error) {
@@ -211,18 +219,28 @@ func DecodeBytes(data []byte) ([]string, error) {
 func DecodeFile(path string) ([]string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s: %w", path, withoutPath(err))
 	}
 	if fi.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%s is too large for an image (%d MiB)", path, fi.Size()>>20)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s: %w", path, withoutPath(err))
 	}
 	codes, err := DecodeBytes(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return codes, nil
+}
+
+// withoutPath drops the path from an *fs.PathError, for messages that name
+// the file already.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -41,7 +41,7 @@ func cmdAdd(c *cli, cmd *command, args []string) error {
 	for _, f := range files {
 		texts, err := scanner.DecodeFile(f)
 		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
+			return err // it names the file
 		}
 		ks, err := keysFromTexts(texts)
 		if err != nil {

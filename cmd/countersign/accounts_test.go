@@ -292,11 +292,11 @@ func TestPassphraseFileModeWarning(t *testing.T) {
 			t.Errorf("passphrase file mode %04o (env %v): exit %d, stdout %q, stderr %q, want stderr %q", c.mode, c.env, r.code, r.stdout, r.stderr, c.want)
 		}
 	}
-	// A command that reads the file twice (the store, then the backup's
-	// passphrase) warns once.
+	// A command that reads the file twice (the store's passphrase, then,
+	// given again as --password-file, the backup's password) warns once.
 	os.Chmod(pass, 0o644)
 	backup := filepath.Join(t.TempDir(), "backup.json")
-	r := runCS(t, args(g, []string{"export", "--to", "countersign", backup})...)
+	r := runCS(t, args(g, []string{"export", "--to", "countersign", "--password-file", pass, backup})...)
 	if r.code != 0 || r.stdout != "exported 1 accounts to "+backup+" (countersign)\n" || r.stderr != warning("0644") {
 		t.Errorf("export: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}

@@ -39,10 +39,10 @@ var commands = []*command{
 	{name: "delete", usage: "delete ID",
 		summary: "delete an account and its secret",
 		run:     cmdDelete},
-	{name: "import", usage: "import --from FORMAT FILE [--dry-run] [--yes] [--passphrase-file F]",
-		summary: "import the accounts of a backup or another authenticator's export (all that are new, or none); FORMAT: countersign, aegis, aegis-encrypted, google (a directory of QR images), otpauth",
+	{name: "import", usage: "import FILE [--from FORMAT] [--password-file F] [--dry-run] [--yes]",
+		summary: "import the accounts of a backup or another authenticator's export (all that are new, or none); the format is detected (--from forces it); FILE may be an image or a directory of images of export QR codes",
 		run:     cmdImport},
-	{name: "export", usage: "export --to FORMAT FILE [--passphrase-file F]",
+	{name: "export", usage: "export --to FORMAT FILE [--password-file F]",
 		summary: "export every account: an encrypted countersign backup, aegis or aegis-encrypted, google (QR images in a directory) or otpauth (one URI per line: not encrypted)",
 		run:     cmdExport},
 	{name: "activate", usage: "activate URI [--device-name NAME]\nactivate - [--device-name NAME] < FILE   (the URI from standard input)",
@@ -86,7 +86,7 @@ type cli struct {
 	stderr io.Writer
 	g      globals
 
-	warnedPassFile bool // the passphrase file's mode was warned about
+	warnedPassFile map[string]bool // passphrase and password files whose mode was warned about
 }
 
 // usageError is a mistake on the command line; it exits with status 2.

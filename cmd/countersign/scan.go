@@ -23,7 +23,7 @@ func cmdScan(c *cli, cmd *command, args []string) error {
 		texts, err := scanner.DecodeFile(f)
 		if err != nil {
 			if firstErr == nil {
-				firstErr = fmt.Errorf("%s: %w", f, err)
+				firstErr = err // it names the file
 			}
 			continue
 		}

@@ -87,7 +87,7 @@ func (c *cli) passphrase(path string) ([]byte, error) {
 		file = os.Getenv("COUNTERSIGN_PASSPHRASE_FILE")
 	}
 	if file != "" {
-		c.warnIfShared(file)
+		c.warnIfShared("passphrase file", file)
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, fmt.Errorf("reading the passphrase file: %w", err)
@@ -127,17 +127,58 @@ func (c *cli) passphrase(path string) ([]byte, error) {
 // be read or written by the group or others: anyone who reads it can
 // decrypt the vault's secrets. The file still works. Only regular files are
 // checked (a terminal or a pipe given as the file has no mode to fix).
-func (c *cli) warnIfShared(file string) {
-	if c.warnedPassFile || runtime.GOOS == "windows" {
+func (c *cli) warnIfShared(what, file string) {
+	if c.warnedPassFile[file] || runtime.GOOS == "windows" {
 		return
 	}
 	fi, err := os.Stat(file)
 	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 == 0 {
 		return // a read error is reported by the caller
 	}
-	c.warnedPassFile = true
-	fmt.Fprintf(c.stderr, "countersign: warning: the passphrase file %s can be read or written by other users (mode %04o); run chmod 600 %s\n",
-		file, fi.Mode().Perm(), file)
+	if c.warnedPassFile == nil {
+		c.warnedPassFile = map[string]bool{}
+	}
+	c.warnedPassFile[file] = true
+	fmt.Fprintf(c.stderr, "countersign: warning: the %s %s can be read or written by other users (mode %04o); run chmod 600 %s\n",
+		what, file, fi.Mode().Perm(), file)
+}
+
+// filePassword returns the password of an exported file (path): from
+// passwordFile if given, else asked on the terminal, naming the file so
+// that it is not taken for the vault's passphrase. creating asks twice.
+func (c *cli) filePassword(path, passwordFile string, creating bool) ([]byte, error) {
+	if passwordFile != "" {
+		c.warnIfShared("password file", passwordFile)
+		b, err := os.ReadFile(passwordFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the password file: %w", err)
+		}
+		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
+		if len(b) == 0 {
+			return nil, fmt.Errorf("the password file %s is empty; write the password of %s in it", passwordFile, path)
+		}
+		return b, nil
+	}
+	if c.stdin == nil || !term.IsTerminal(int(c.stdin.Fd())) {
+		return nil, fmt.Errorf("%s is encrypted: give its password with --password-file FILE (the vault's --passphrase-file is not used for it), or run countersign on a terminal to be asked", path)
+	}
+	pass, err := c.prompt(fmt.Sprintf("Password of the file %s (not your vault's passphrase): ", path))
+	if err != nil {
+		return nil, err
+	}
+	if len(pass) == 0 {
+		return nil, errors.New("the password is empty; type it, or give --password-file FILE")
+	}
+	if creating {
+		again, err := c.prompt("The same password again: ")
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(pass, again) {
+			return nil, errors.New("the two passwords differ; nothing was written, try again")
+		}
+	}
+	return pass, nil
 }
 
 // prompt asks for a line on the terminal without echoing it.

@@ -19,31 +19,47 @@ import (
 )
 
 // cmdImport imports the accounts of a file: all that are new, or none.
-// Duplicates (same type and secret) are reported and left out.
+// Duplicates (the same type, secret, issuer and name) are reported and
+// left out. The format is detected unless --from names it; an encrypted
+// file's password comes from --password-file or a prompt that says it is
+// the file's, never from the vault's --passphrase-file.
 func cmdImport(c *cli, cmd *command, args []string) error {
 	fs := c.flags(cmd)
-	from := fs.String("from", "", "the `FORMAT` of the file: "+formatList())
+	from := fs.String("from", "", "the `FORMAT` of the file, if detecting it is not enough: "+formatList())
+	passwordFile := fs.String("password-file", "", "a `FILE` holding the password of an encrypted export (not the vault's passphrase)")
 	dryRun := fs.Bool("dry-run", false, "show what would be imported, and import nothing")
 	yes := fs.Bool("yes", false, "do not ask before adding (on a terminal, import shows what it will add and asks)")
 	pos, err := c.parse(fs, cmd, args)
 	if err != nil {
 		return err
 	}
-	format, err := transfer.ParseFormat(*from)
-	if err != nil || len(pos) != 1 {
-		return usageErrorf("import: give --from FORMAT and one FILE (FORMAT: %s)", formatList())
+	if len(pos) != 1 {
+		return usageErrorf("import: give one FILE (a directory of QR images for Google Authenticator exports)")
 	}
-	data, err := readTransferInput(format, pos[0])
+	data, err := readImport(pos[0])
 	if err != nil {
 		return err
 	}
+	var format transfer.Format
+	if *from != "" {
+		if format, err = transfer.ParseFormat(*from); err != nil {
+			return usageErrorf("import: --from %s: %v", *from, err)
+		}
+	} else {
+		d, err := transfer.Detect(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", pos[0], err)
+		}
+		format = d.Format
+	}
 	var pass []byte
-	if format.NeedsPassphrase() {
-		if pass, err = c.passphrase(pos[0]); err != nil {
+	if transfer.Encrypted(format, data) {
+		if pass, err = c.filePassword(pos[0], *passwordFile, false); err != nil {
 			return err
 		}
 	}
 	result, err := transfer.Decode(format, data, pass)
+	clear(pass)
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
@@ -103,14 +119,15 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 // cmdExport writes every account of the vault to a file.
 func cmdExport(c *cli, cmd *command, args []string) error {
 	fs := c.flags(cmd)
-	to := fs.String("to", "", "the `FORMAT` to write: "+formatList())
+	to := fs.String("to", "", "the `FORMAT` to write: "+exportFormatList())
+	passwordFile := fs.String("password-file", "", "a `FILE` holding the password to encrypt the export with (not the vault's passphrase)")
 	pos, err := c.parse(fs, cmd, args)
 	if err != nil {
 		return err
 	}
 	format, err := transfer.ParseFormat(*to)
-	if err != nil || len(pos) != 1 {
-		return usageErrorf("export: give --to FORMAT and one FILE (FORMAT: %s)", formatList())
+	if err != nil || len(pos) != 1 || !format.CanExport() {
+		return usageErrorf("export: give --to FORMAT and one FILE (FORMAT: %s)", exportFormatList())
 	}
 	v, err := c.openVault()
 	if err != nil {
@@ -129,8 +146,8 @@ func cmdExport(c *cli, cmd *command, args []string) error {
 		return errors.New("the vault has no account to export")
 	}
 	var pass []byte
-	if format.NeedsPassphrase() {
-		if pass, err = c.passphrase(pos[0]); err != nil {
+	if format.NeedsPassphrase() || *passwordFile != "" {
+		if pass, err = c.filePassword(pos[0], *passwordFile, true); err != nil {
 			return err
 		}
 	}
@@ -156,33 +173,81 @@ func formatList() string {
 	return strings.Join(names, ", ")
 }
 
-// readTransferInput reads an import: for google, FILE is a directory of QR
-// images (batch1.png, …) or a text file of otpauth-migration:// URIs.
-func readTransferInput(format transfer.Format, path string) ([]byte, error) {
+func exportFormatList() string {
+	var names []string
+	for _, f := range transfer.Formats() {
+		if f.CanExport() {
+			names = append(names, string(f))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// readImport reads what import was given: a file's bytes; for an image,
+// the text of its QR codes; for a directory, the text of the QR codes of
+// every image in it (the QR codes of a Google Authenticator export). An
+// image with no QR code of an export is named.
+func readImport(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if format != transfer.Google || !fi.IsDir() {
+	if !fi.IsDir() {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", path, err)
 		}
-		return data, nil
+		if !scanner.IsImage(data) {
+			return data, nil
+		}
+		return exportCodes(path, data)
 	}
-	images, _ := filepath.Glob(filepath.Join(path, "*.png"))
-	if len(images) == 0 {
-		return nil, fmt.Errorf("%s holds no .png QR images", path)
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	var lines []string
-	for _, img := range images {
-		texts, err := scanner.DecodeFile(img)
+	var texts []string
+	for _, e := range entries {
+		name := filepath.Join(path, e.Name())
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		if !scanner.IsImage(data) {
+			continue // not an image: not part of an export
+		}
+		text, err := exportCodes(name, data)
 		if err != nil {
 			return nil, err
 		}
-		lines = append(lines, texts...)
+		texts = append(texts, string(text))
 	}
-	return []byte(strings.Join(lines, "\n")), nil
+	if len(texts) == 0 {
+		return nil, fmt.Errorf("%s holds no image (PNG, JPEG, GIF or WebP) of an export QR code", path)
+	}
+	return []byte(strings.Join(texts, "\n")), nil
+}
+
+// exportCodes returns the otpauth-migration:// and otpauth:// codes of an
+// image, one per line; an image with none is an error that names it.
+func exportCodes(name string, data []byte) ([]byte, error) {
+	codes, err := scanner.DecodeBytes(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var keep []string
+	for _, code := range codes {
+		if l := strings.ToLower(code); strings.HasPrefix(l, "otpauth-migration://") || strings.HasPrefix(l, "otpauth://") {
+			keep = append(keep, code)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("%s: no QR code of an authenticator export in this image (its %d QR code(s) hold something else)", name, len(codes))
+	}
+	return []byte(strings.Join(keep, "\n")), nil
 }
 
 // writeGoogleQRCodes writes the export as batchN.png QR images in dir, to

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +36,9 @@ func TestImportExport(t *testing.T) {
 		ok(t, args(src, []string{"add", uri})...)
 	}
 	backup := filepath.Join(t.TempDir(), "backup.cs")
-	if out := ok(t, args(src, []string{"export", "--to", "countersign", backup})...); out != "exported 2 accounts to "+backup+" (countersign)\n" {
+	backupPass := filepath.Join(t.TempDir(), "backup-password")
+	os.WriteFile(backupPass, []byte("a password of the backup, not of any vault\n"), 0o600)
+	if out := ok(t, args(src, []string{"export", "--to", "countersign", "--password-file", backupPass, backup})...); out != "exported 2 accounts to "+backup+" (countersign)\n" {
 		t.Fatalf("export printed %q", out)
 	}
 	raw, _ := os.ReadFile(backup)
@@ -41,7 +46,10 @@ func TestImportExport(t *testing.T) {
 		t.Fatal("the backup holds a secret in clear")
 	}
 	_, dst := fileStore(t)
-	out := ok(t, args(dst, []string{"import", "--from", "countersign", backup})...)
+	// The format is detected; the vault's passphrase is not the backup's.
+	wantFail(t, runCS(t, args(dst, []string{"import", backup})...), 1,
+		backup+" is encrypted: give its password with --password-file FILE (the vault's --passphrase-file is not used for it), or run countersign on a terminal to be asked")
+	out := ok(t, args(dst, []string{"import", "--password-file", backupPass, backup})...)
 	if strings.Count(out, "added\t") != 2 {
 		t.Fatalf("import printed %q", out)
 	}
@@ -49,7 +57,7 @@ func TestImportExport(t *testing.T) {
 		t.Fatalf("imported %q", got)
 	}
 	// Again: the duplicates are recognised, nothing is added twice.
-	out = ok(t, args(dst, []string{"import", "--from", "countersign", backup})...)
+	out = ok(t, args(dst, []string{"import", "--from", "countersign", "--password-file", backupPass, backup})...)
 	if out != "duplicate\tGitHub (ada)\talready in the vault as GitHub (ada)\nduplicate\tGoogle (ada@gmail.com)\talready in the vault as Google (ada@gmail.com)\nnothing new to import\n" {
 		t.Fatalf("second import printed %q", out)
 	}
@@ -65,10 +73,35 @@ func TestImportExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, g := fileStore(t)
-	ok(t, args(g, []string{"import", "--from", "google", dir})...)
+	// A directory of export QR images is detected too, whatever the image
+	// type (here a JPEG copy of batch1 and a stray text file beside it).
+	png1, _ := os.ReadFile(filepath.Join(dir, "batch1.png"))
+	os.Remove(filepath.Join(dir, "batch1.png"))
+	os.WriteFile(filepath.Join(dir, "batch1.jpg"), toJPEG(t, png1), 0o600)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("my export\n"), 0o600)
+	ok(t, args(g, []string{"import", dir})...)
 	if got := strings.Join(listLabels(t, g), ","); got != "GitHub/ada,Google/ada@gmail.com" {
 		t.Fatalf("imported from Google %q", got)
 	}
+	// An image that is not an export is named.
+	stray := qrPNG(t, "https://example.com/not-an-export")
+	os.Rename(stray, filepath.Join(dir, "holiday.png"))
+	wantFail(t, runCS(t, args(g, []string{"import", dir})...), 1,
+		filepath.Join(dir, "holiday.png")+": no QR code of an authenticator export in this image (its 1 QR code(s) hold something else)")
+}
+
+// toJPEG re-encodes an image as a JPEG.
+func toJPEG(t *testing.T, data []byte) []byte {
+	t.Helper()
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func stripIDs(s string) string {
@@ -91,22 +124,31 @@ func TestImportAegisSamples(t *testing.T) {
 	if n := len(listLabels(t, v)); n != 0 {
 		t.Fatalf("a dry run added %d accounts", n)
 	}
-	// The encrypted sample's password is "test": the vault's file store and
-	// the export share --passphrase-file here, so use a vault dir whose
-	// store is opened with the same passphrase.
-	dir := t.TempDir()
+	// The encrypted sample's password is "test", given as the file's
+	// password; the vault keeps its own passphrase. Aegis is one format,
+	// encrypted or not: --from aegis reads the encrypted file too.
 	pass := filepath.Join(t.TempDir(), "pass")
 	os.WriteFile(pass, []byte("test\n"), 0o600)
-	enc := []string{"--vault", dir, "--store", "file", "--passphrase-file", pass}
-	out = ok(t, args(enc, []string{"import", "--from", "aegis-encrypted", sample("aegis_encrypted.json")})...)
-	if strings.Count(out, "added\t") != 7 {
-		t.Fatalf("import printed %q", out)
+	for _, from := range [][]string{nil, {"--from", "aegis"}, {"--from", "aegis-encrypted"}} {
+		_, enc := fileStore(t)
+		out = ok(t, args(enc, []string{"import", "--password-file", pass, sample("aegis_encrypted.json")}, from)...)
+		if strings.Count(out, "added\t") != 7 {
+			t.Fatalf("import %v printed %q", from, out)
+		}
 	}
 	wrong := filepath.Join(t.TempDir(), "wrong")
 	os.WriteFile(wrong, []byte("nope\n"), 0o600)
-	r := runCS(t, "--vault", t.TempDir(), "--store", "file", "--passphrase-file", wrong, "import", "--from", "aegis-encrypted", sample("aegis_encrypted.json"))
+	_, w := fileStore(t)
+	r := runCS(t, args(w, []string{"import", "--password-file", wrong, sample("aegis_encrypted.json")})...)
 	if r.code != 1 || !strings.Contains(r.stderr, "wrong passphrase for this Aegis vault") || strings.Count(r.stderr, "\n") != 1 {
 		t.Fatalf("wrong password: %d %q", r.code, r.stderr)
+	}
+	// An unknown file says what it looks like and lists the formats.
+	unknown := filepath.Join(t.TempDir(), "x.json")
+	os.WriteFile(unknown, []byte(`{"hello":"world"}`), 0o600)
+	r = runCS(t, args(w, []string{"import", unknown})...)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "countersign: "+unknown+": this file is JSON, not an export Countersign knows; it reads: countersign, aegis, aegis-encrypted, google, otpauth") {
+		t.Fatalf("unknown file: %d %q", r.code, r.stderr)
 	}
 }
 
@@ -115,7 +157,7 @@ func TestImportAegisSamples(t *testing.T) {
 func TestImportAsksOnATerminal(t *testing.T) {
 	sample := filepath.Join("..", "..", "vault", "transfer", "testdata", "aegis_plain.json")
 	dir, v := fileStore(t)
-	cmdline := strings.Join(append([]string{countersignBinary(t)}, args(v, []string{"import", "--from", "aegis", sample})...), " ")
+	cmdline := strings.Join(append([]string{countersignBinary(t)}, args(v, []string{"import", sample})...), " ")
 	for _, c := range []struct{ answer, last string }{{"n\n", "nothing was imported"}, {"y\n", "Boeing (Sophia)"}} {
 		cmd := exec.Command("script", "-qc", cmdline, "/dev/null")
 		cmd.Stdin = strings.NewReader(c.answer)
