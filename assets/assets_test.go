@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,7 +97,7 @@ func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
 			case "style":
 				t.Errorf("%s: an inline <style>", page)
 			case "link":
-				if attr["rel"] == "stylesheet" {
+				if attr["rel"] == "stylesheet" || attr["rel"] == "icon" {
 					static(attr["href"])
 				}
 			}
@@ -111,7 +112,62 @@ func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
 			t.Errorf("%s is used by no page", f)
 		}
 	}
-	if len(files) != 6 {
-		t.Errorf("static files %v, want a script and a style sheet per page", files)
+	if len(files) != 7 {
+		t.Errorf("static files %v, want a script and a style sheet per page, and the icon", files)
+	}
+}
+
+// TestPageIconIsASmallCopyOfTheAppIcon: the pages' icon (without one,
+// browsers ask for /favicon.ico, which the server does not have).
+func TestPageIconIsASmallCopyOfTheAppIcon(t *testing.T) {
+	data, err := fs.ReadFile(Web, "web/static/icon.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("web/static/icon.png is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 64 || b.Dy() != 64 {
+		t.Errorf("the page icon is %dx%d, want 64x64", b.Dx(), b.Dy())
+	}
+	if _, _, _, a := img.At(0, 0).RGBA(); a != 0 {
+		t.Errorf("corner alpha %d, want 0 like the app icon", a)
+	}
+}
+
+// TestScriptsNeedNothingTheCSPForbids reads the pages' scripts: no eval or
+// string-compiled code ('unsafe-eval'), no inline style or event handler
+// set from script, no HTML built from strings (text from the server goes
+// in with textContent), and a script that POSTs declares its bodies JSON
+// (the server refuses other POSTs; the browser tests check every POST).
+func TestScriptsNeedNothingTheCSPForbids(t *testing.T) {
+	forbidden := []struct{ re, why string }{
+		{`\beval\s*\(`, "eval"},
+		{`new\s+Function\b`, "new Function"},
+		{"set(Timeout|Interval)\\s*\\(\\s*[\"'`]", "a timer with a string"},
+		{`setAttribute\s*\(\s*["'](style|on\w+)["']`, "an inline style or handler"},
+		{`\.innerHTML\s*=\s*[^"\s]|\.innerHTML\s*=\s*"[^"]`, "HTML from a string"},
+		{`outerHTML\s*=|insertAdjacentHTML|document\.write`, "HTML from a string"},
+		{`\bconfirm\s*\(|\balert\s*\(|\bprompt\s*\(`, "a modal dialog"},
+	}
+	scripts, _ := fs.Glob(Web, "web/static/*.js")
+	if len(scripts) != 3 {
+		t.Fatalf("scripts %v", scripts)
+	}
+	for _, name := range scripts {
+		data, err := fs.ReadFile(Web, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := string(data)
+		for _, f := range forbidden {
+			if loc := regexp.MustCompile(f.re).FindStringIndex(src); loc != nil {
+				t.Errorf("%s: %s: %q", name, f.why, src[loc[0]:min(loc[1]+30, len(src))])
+			}
+		}
+		if strings.Contains(src, `"POST"`) && !strings.Contains(src, `"Content-Type"`) {
+			t.Errorf("%s POSTs without declaring the body JSON", name)
+		}
 	}
 }

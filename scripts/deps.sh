@@ -2,7 +2,7 @@
 # Checks what `make run` or `make test` needs and installs what is missing.
 #
 #   scripts/deps.sh run    Go, a C compiler and Fyne's OpenGL/X11 headers
-#   scripts/deps.sh test   the above, plus the keyring, Xvfb and the peer tools the tests run
+#   scripts/deps.sh test   the above, plus the keyring, Xvfb, Chromium and the peer tools the tests run
 #
 # As root the missing Debian packages are installed with apt-get; otherwise the
 # exact command to run is printed and the script fails.
@@ -11,7 +11,8 @@ set -euo pipefail
 run_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev)
 test_pkgs=(gnome-keyring dbus dbus-x11 xvfb xauth oathtool zbar-tools zxing-cpp-tools
-  qrencode xdotool xclip webp libsecret-tools x11-xserver-utils imagemagick) # imagemagick: display, to show a QR code on screen
+  qrencode xdotool xclip webp libsecret-tools x11-xserver-utils imagemagick # imagemagick: display, to show a QR code on screen
+  chromium) # chromium: the server's web pages are tested in a headless browser (internal/browsertest)
 
 case "${1:-}" in
 run) want=("${run_pkgs[@]}") ;;

@@ -6,7 +6,7 @@ $("form").onsubmit = async e => {
   const r = await fetch("/demo/sign-in", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({user: $("user").value})});
   const body = await r.json();
   if (!r.ok) {
-    if (body.error.code === "enrollment_required") {
+    if (body.error.code === "enrollment_required" && body.error.enroll_url) {
       say("");
       $("result").innerHTML = "";
       const a = document.createElement("a");

@@ -1,0 +1,739 @@
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/countersign/countersign/internal/pushtest"
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/device"
+	"github.com/countersign/countersign/push/server"
+	"github.com/countersign/countersign/push/server/servertest"
+	"github.com/countersign/countersign/scanner"
+)
+
+// promptly bounds how long a page may take to follow a change on the
+// server: well within its 25 s long-poll, so the long-poll did it.
+const promptly = 5 * time.Second
+
+// start runs a server on loopback with the user ada.
+func start(t *testing.T, cfg server.Config) *servertest.Server {
+	t.Helper()
+	srv := servertest.Start(t, cfg)
+	if err := srv.AddUser("ada", true); err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// connected runs the client of an activated device until the test ends.
+func connected(t *testing.T, a device.Activated) *pushtest.Client {
+	t.Helper()
+	c := pushtest.Run(t, a)
+	c.Next(t, "connection of "+a.DeviceID, pushtest.Connected)
+	return c
+}
+
+// answer answers, on a device, the next request of this kind with the
+// number, and checks the server's verdict.
+func answer(t *testing.T, c *pushtest.Client, kind push.RequestKind, decision push.Decision, number string) {
+	t.Helper()
+	req := c.Next(t, string(kind)+" request", pushtest.RequestOfKind(kind)).Request
+	ctx, cancel := context.WithTimeout(context.Background(), pushtest.Wait)
+	defer cancel()
+	if decision != push.Approve {
+		number = ""
+	}
+	if err := c.Answer(ctx, req, decision, push.ReasonNone, number); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.Next(t, "verdict on the answer", func(ev device.Event) bool { return ev.Kind == device.EventResult && ev.RequestID == req.ID })
+	want := push.StatusApproved
+	if decision != push.Approve {
+		want = push.StatusDenied
+	}
+	if ev.Status != want || ev.Err != nil {
+		t.Fatalf("answering %s with %s %q: %s %v", kind, decision, number, ev.Status, ev.Err)
+	}
+}
+
+// call calls the pages' API as they do (JSON, Origin: the server) and
+// decodes the answer into out; it returns the HTTP status.
+func call(t *testing.T, srv *servertest.Server, path, token string, body, out any) int {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	req, err := http.NewRequest(http.MethodPost, srv.URL+path, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", srv.URL)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(answer, out); err != nil {
+			t.Fatalf("POST %s: %v in %s", path, err, answer)
+		}
+	}
+	return resp.StatusCode
+}
+
+// selfServiceEnrollURL is the enrollment link a user who holds a device
+// gets from self-service (signed in with a code of that device).
+func selfServiceEnrollURL(t *testing.T, srv *servertest.Server, user, code string) string {
+	t.Helper()
+	var signedIn struct{ Token string }
+	if st := call(t, srv, "/v1/self-service/sign-in", "", push.OTPVerifyBody{User: user, Code: code}, &signedIn); st != http.StatusOK {
+		t.Fatalf("self-service sign-in: HTTP %d", st)
+	}
+	var enrolled struct {
+		EnrollURL string `json:"enroll_url"`
+	}
+	if st := call(t, srv, "/v1/self-service/enroll", signedIn.Token, struct{}{}, &enrolled); st != http.StatusOK {
+		t.Fatalf("self-service enroll: HTTP %d", st)
+	}
+	return enrolled.EnrollURL
+}
+
+// qrText reads the QR code image at url.
+func qrText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	png, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: HTTP %d, %v", url, resp.StatusCode, err)
+	}
+	texts, err := scanner.DecodeBytes(png)
+	if err != nil || len(texts) != 1 {
+		t.Fatalf("the QR code %s reads %q, %v", url, texts, err)
+	}
+	return texts[0]
+}
+
+// activationURI reads the activation code the enrollment page shows.
+func activationURI(t *testing.T, enrollURL string) string {
+	t.Helper()
+	uri := qrText(t, enrollURL+"/qr.png")
+	if !push.IsActivationURI(uri) {
+		t.Fatalf("the enrollment page's QR code reads %q", uri)
+	}
+	return uri
+}
+
+// otherAppCode reads the otpauth:// QR code the enrollment page shows for
+// another authenticator app, as that app does, and returns its current code.
+func otherAppCode(t *testing.T, enrollURL string) string {
+	t.Helper()
+	uri := qrText(t, enrollURL+"/otpauth.png")
+	key, err := otp.NewKeyFromURL(uri)
+	if err != nil || key.Type() != "totp" || key.Secret() == "" {
+		t.Fatalf("the other app's QR code reads %q: %v", uri, err)
+	}
+	code, err := totp.GenerateCode(key.Secret(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// wrongCode is a six-digit code other than code.
+func wrongCode(code string) string {
+	var n int
+	fmt.Sscan(code, &n)
+	return fmt.Sprintf("%06d", (n+500000)%1000000)
+}
+
+// checkCode types a code on the enrollment page and waits for the verdict.
+func (b *browser) checkCode(code, want string) {
+	b.t.Helper()
+	b.clear("code")
+	b.typeInto("code", code)
+	b.clickText("Check")
+	b.waitFor("the code's verdict", fmt.Sprintf(`document.getElementById("confirmResult").innerText.includes(%q)`, want), wait)
+}
+
+// numberIsLarge checks that the number to type is shown in large type.
+func (b *browser) numberIsLarge(id string) {
+	b.t.Helper()
+	var px float64
+	b.eval(fmt.Sprintf(`parseFloat(getComputedStyle(document.getElementById(%q)).fontSize)`, id), &px)
+	if px < 64 {
+		b.t.Errorf("the number is %v px high, want at least 64", px)
+	}
+}
+
+// TestEnrollPageFirstDevice: a user's first device, enrolled by an
+// administrator: the page shows the QR code; as soon as the app activates
+// with it, the page asks for a code, and tells a wrong code from the right
+// one.
+func TestEnrollPageFirstDevice(t *testing.T) {
+	srv := start(t, server.Config{})
+	enr, err := srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.open(enr.EnrollURL)
+	b.waitShown("scan", wait)
+	b.imageLoaded("qr")
+	if got := b.text("who"); got != "Account: ada" {
+		t.Errorf("the page names %q", got)
+	}
+	if b.isShown("confirm") || b.isShown("approve") || b.isShown("otherApp") {
+		t.Errorf("the page shows more than the QR code: %q", b.pageText())
+	}
+	b.shot("qr")
+
+	phone := pushtest.Activate(t, enr.ActivationURI, "phone")
+	if phone.Pending {
+		t.Fatal("the first device waits for an approval")
+	}
+	if took := b.waitShown("confirm", wait); took > promptly {
+		t.Errorf("the page saw the activation after %v, want within %v", took, promptly)
+	}
+	if b.isShown("scan") || b.isShown("approve") {
+		t.Errorf("the QR code or an approval is still shown: %q", b.pageText())
+	}
+	if got := b.text("activated"); got != "Your app is activated." {
+		t.Errorf("the page says %q", got)
+	}
+	b.shot("activated")
+
+	b.checkCode(wrongCode(pushtest.Code(t, phone)), "not right")
+	b.shot("wrong-code")
+	b.checkCode(pushtest.Code(t, phone), "you are all set")
+	b.shot("confirmed")
+}
+
+// TestEnrollPageApprovalOnAnotherDevice: a user who has a laptop adds a
+// phone through self-service, in the browser. The page says the phone will
+// need an approval; once the phone activates, its enrollment page shows the
+// number the phone was given, in large; approving on the laptop with it
+// turns the page to the code step.
+func TestEnrollPageApprovalOnAnotherDevice(t *testing.T) {
+	srv := start(t, server.Config{})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	onLaptop := connected(t, laptop)
+
+	b := newBrowser(t)
+	b.open(srv.URL + "/self-service")
+	b.typeInto("user", "ada")
+	b.typeInto("code", pushtest.Code(t, laptop))
+	b.click("signinButton")
+	b.waitShown("manage", wait)
+	b.click("add")
+	b.waitShown("added", wait)
+	if got := b.text("added"); !strings.Contains(got, "will need your approval on one of your existing devices") {
+		t.Errorf("adding a device says %q", got)
+	}
+	var link string
+	b.eval(`document.getElementById("enrollLink").href`, &link)
+	if !strings.HasPrefix(link, srv.URL+"/enroll/") {
+		t.Fatalf("the enrollment link is %q", link)
+	}
+	b.shot("self-service-added")
+
+	b.open(link)
+	b.waitShown("scan", wait)
+	b.imageLoaded("qr")
+	phone := pushtest.Activate(t, activationURI(t, link), "phone")
+	if !phone.Pending || phone.ApprovalNumber == "" {
+		t.Fatalf("the phone joins without an approval: %+v", phone)
+	}
+	if took := b.waitShown("approve", wait); took > promptly {
+		t.Errorf("the page saw the activation after %v, want within %v", took, promptly)
+	}
+	if got := b.text("number"); got != phone.ApprovalNumber {
+		t.Errorf("the page shows the number %q, the phone was given %q", got, phone.ApprovalNumber)
+	}
+	if got := b.text("approve"); !strings.Contains(got, "Approve this device on your other device: open Countersign there, and type this number") {
+		t.Errorf("the approval step says %q", got)
+	}
+	if b.isShown("scan") || b.isShown("confirm") {
+		t.Errorf("the page shows the QR code or the code step while the approval waits: %q", b.pageText())
+	}
+	b.numberIsLarge("number")
+	b.shot("approval")
+	b.viewport(360, 740)
+	b.shot("approval-phone-width")
+	b.viewport(900, 900)
+
+	answer(t, onLaptop, push.KindAddDevice, push.Approve, phone.ApprovalNumber)
+	if took := b.waitShown("confirm", wait); took > promptly {
+		t.Errorf("the page saw the approval after %v, want within %v", took, promptly)
+	}
+	if b.isShown("approve") {
+		t.Error("the number is still shown after the approval")
+	}
+	b.shot("approved")
+	b.checkCode(pushtest.Code(t, phone), "you are all set")
+	b.shot("confirmed")
+}
+
+// TestEnrollPageApprovalDenied: the approval of the new device is denied on
+// the existing one: the page says plainly that the device was not added.
+func TestEnrollPageApprovalDenied(t *testing.T) {
+	srv := start(t, server.Config{})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	onLaptop := connected(t, laptop)
+	link := selfServiceEnrollURL(t, srv, "ada", pushtest.Code(t, laptop))
+
+	b := newBrowser(t)
+	b.open(link)
+	b.waitShown("scan", wait)
+	pushtest.Activate(t, activationURI(t, link), "phone")
+	b.waitShown("approve", wait)
+	answer(t, onLaptop, push.KindAddDevice, push.Deny, "")
+	if took := b.waitShown("rejected", wait); took > promptly {
+		t.Errorf("the page saw the denial after %v, want within %v", took, promptly)
+	}
+	if got := b.text("rejected"); got != "This device was not added (the approval was denied or ran out). Ask for a new link." {
+		t.Errorf("the page says %q", got)
+	}
+	if b.isShown("approve") || b.isShown("confirm") || b.isShown("scan") {
+		t.Errorf("the page shows more: %q", b.pageText())
+	}
+	b.shot("rejected")
+}
+
+// TestEnrollPageAnotherApp: the user has a laptop and adds another
+// authenticator app from a self-service link: "Use another authenticator
+// app" spends the code for it, shows its otpauth:// QR code (which that app
+// reads), and the number to approve on the laptop; once approved, a code
+// of the other app confirms.
+func TestEnrollPageAnotherApp(t *testing.T) {
+	srv := start(t, server.Config{})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	onLaptop := connected(t, laptop)
+	link := selfServiceEnrollURL(t, srv, "ada", pushtest.Code(t, laptop))
+
+	b := newBrowser(t)
+	b.open(link)
+	b.waitShown("scan", wait)
+	b.imageLoaded("qr")
+	b.click("other")
+	b.waitShown("otherApp", wait)
+	b.imageLoaded("otpauth")
+	b.waitShown("approve", wait)
+	if b.isShown("scan") {
+		t.Error("the Countersign app's QR code (spent now) is still shown")
+	}
+	number := b.text("number")
+	if len(number) != 2 || strings.Trim(number, "0123456789") != "" {
+		t.Fatalf("the page shows the number %q", number)
+	}
+	b.numberIsLarge("number")
+	b.shot("other-app-approval")
+
+	answer(t, onLaptop, push.KindAddDevice, push.Approve, number)
+	if took := b.waitShown("confirm", wait); took > promptly {
+		t.Errorf("the page saw the approval after %v, want within %v", took, promptly)
+	}
+	if got := b.text("activated"); got != "Your authenticator app is added." {
+		t.Errorf("the page says %q", got)
+	}
+	if !b.isShown("otherApp") || b.isShown("approve") {
+		t.Errorf("after the approval the page shows: %q", b.pageText())
+	}
+	b.shot("other-app-approved")
+	b.checkCode(otherAppCode(t, link), "you are all set")
+	b.shot("other-app-confirmed")
+
+	// Opened again, the page shows the same state and the same QR code.
+	b.open(link)
+	b.waitShown("confirm", wait)
+	b.imageLoaded("otpauth")
+	if b.isShown("scan") || b.isShown("approve") {
+		t.Errorf("opened again, the page shows: %q", b.pageText())
+	}
+}
+
+// TestEnrollPageAnotherAppFirstDevice: another authenticator app as the
+// first device needs no approval: its QR code and the code step at once.
+func TestEnrollPageAnotherAppFirstDevice(t *testing.T) {
+	srv := start(t, server.Config{})
+	enr, err := srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.open(enr.EnrollURL)
+	b.waitShown("scan", wait)
+	b.imageLoaded("qr")
+	b.shot("before")
+	b.click("other")
+	b.waitShown("confirm", wait)
+	b.imageLoaded("otpauth")
+	if b.isShown("scan") || b.isShown("approve") {
+		t.Errorf("the page shows: %q", b.pageText())
+	}
+	b.shot("other-app")
+	b.checkCode(otherAppCode(t, enr.EnrollURL), "you are all set")
+	b.shot("confirmed")
+	// The activation code is spent: an app can no longer use it.
+	act, err := push.ParseActivationURI(enr.ActivationURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pushtest.Wait)
+	defer cancel()
+	if _, err := device.Activate(ctx, http.DefaultClient, act, "phone"); err == nil {
+		t.Error("the Countersign app could still activate with the spent code")
+	}
+}
+
+// clock is a server clock that tests move forward.
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.off += d
+}
+
+// TestEnrollPageExpired: an expired link of a user without a device cannot
+// be renewed: the page shows the server's reason and no button; one of a
+// user who has a device gets a new code (whose device will need an
+// approval).
+func TestEnrollPageExpired(t *testing.T) {
+	var c clock
+	srv := start(t, server.Config{Now: c.Now})
+	if err := srv.AddUser("bob", true); err != nil {
+		t.Fatal(err)
+	}
+	pushtest.AdminDevice(t, srv, "bob", "laptop")
+	ada, err := srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := srv.Enroll("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Add(11 * time.Minute)
+
+	b := newBrowser(t)
+	b.open(ada.EnrollURL)
+	b.waitShown("expired", wait)
+	b.shot("expired")
+	b.click("renew")
+	b.waitFor("the refusal to renew", `document.getElementById("expiredText").innerText.includes("can no longer be renewed")`, wait)
+	if b.isShown("renew") {
+		t.Error("the renew button is still shown")
+	}
+	b.shot("enrollment-closed")
+
+	b.open(bob.EnrollURL)
+	b.waitShown("expired", wait)
+	b.click("renew")
+	b.waitFor("the new link", fmt.Sprintf(`location.href.startsWith(%q) && location.href !== %q`, srv.URL+"/enroll/", bob.EnrollURL), wait)
+	b.waitShown("scan", wait)
+	b.imageLoaded("qr")
+	b.shot("renewed")
+}
+
+// listed is a device as the self-service page lists it.
+type listed struct{ Name, State, Label string }
+
+func (b *browser) devices() []listed {
+	b.t.Helper()
+	var out []listed
+	b.eval(`[...document.querySelectorAll("#devices li")].map(li => ({name: li.querySelector(".name").innerText, state: li.dataset.state, label: li.querySelector(".state").innerText}))`, &out)
+	return out
+}
+
+func (b *browser) waitState(name, state string) {
+	b.t.Helper()
+	b.waitFor(name+" "+state, fmt.Sprintf(`[...document.querySelectorAll("#devices li")].some(li => li.querySelector(".name").innerText === %q && li.dataset.state === %q)`, name, state), wait)
+}
+
+// TestSelfServiceDevices: signed in with a code of the laptop, the user sees
+// the laptop active, a removed tablet and a phone waiting for approval;
+// turns the phone away at once; removing the laptop, the last device,
+// shows the number to type on it, and once the laptop approves, the page
+// shows it removed.
+func TestSelfServiceDevices(t *testing.T) {
+	srv := start(t, server.Config{})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	onLaptop := connected(t, laptop)
+	tablet := pushtest.AdminDevice(t, srv, "ada", "tablet")
+	phone := pushtest.Activate(t, pushtest.SelfServiceActivationURI(t, srv, "ada", pushtest.Code(t, tablet)), "phone")
+	if !phone.Pending {
+		t.Fatal("the phone does not wait for an approval")
+	}
+	if err := srv.RevokeDevice(tablet.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t)
+	b.open(srv.URL + "/self-service")
+	b.shot("sign-in")
+	b.typeInto("user", "ada")
+	b.typeInto("code", pushtest.Code(t, laptop))
+	b.click("signinButton")
+	b.waitShown("manage", wait)
+	b.waitState("laptop", "active")
+	want := map[string]listed{
+		"laptop": {"laptop", "active", "active"},
+		"tablet": {"tablet", "revoked", "removed"},
+		"phone":  {"phone", "pending", "waiting for approval"},
+	}
+	got := b.devices()
+	if len(got) != 3 {
+		t.Errorf("the page lists %+v", got)
+	}
+	for _, d := range got {
+		if d != want[d.Name] {
+			t.Errorf("the page lists %+v, want %+v", d, want[d.Name])
+		}
+	}
+	b.shot("list")
+
+	b.clickText("Turn away")
+	b.shot("turn-away-asked")
+	b.clickText("Yes, turn it away")
+	b.waitState("phone", "revoked")
+	if got := b.text("result"); got != "“phone” was removed." {
+		t.Errorf("turning the phone away says %q", got)
+	}
+	b.shot("phone-turned-away")
+
+	b.clickText("Remove (lost or replaced)")
+	b.clickText("Yes, remove it")
+	b.waitShown("approval", wait)
+	number := b.text("number")
+	if got := b.text("approvalText"); !strings.HasPrefix(got, "Approve the removal on that device") || !strings.Contains(got, "laptop") {
+		t.Errorf("the approval says %q", got)
+	}
+	if len(number) != 2 || strings.Trim(number, "0123456789") != "" {
+		t.Fatalf("the page shows the number %q", number)
+	}
+	b.numberIsLarge("number")
+	b.shot("removal-approval")
+
+	answer(t, onLaptop, push.KindRemoveDevice, push.Approve, number)
+	start := time.Now()
+	b.waitState("laptop", "revoked")
+	if took := time.Since(start); took > promptly {
+		t.Errorf("the page saw the approval after %v, want within %v", took, promptly)
+	}
+	if b.isShown("approval") {
+		t.Error("the number is still shown")
+	}
+	if got := b.text("result"); !strings.HasPrefix(got, "“laptop” was removed") {
+		t.Errorf("the page says %q", got)
+	}
+	if got := b.text("note"); !strings.Contains(got, "no device left") {
+		t.Errorf("the page's note says %q", got)
+	}
+	if got := b.text("account"); !strings.Contains(got, "signed out") {
+		t.Errorf("the page's account line says %q", got)
+	}
+	if b.isShown("add") {
+		t.Error("signed out, the page still offers to add a device")
+	}
+	b.shot("laptop-removed")
+	if ds, _ := srv.Store().Devices("ada"); len(ds) != 3 || ds[0].Revoked.IsZero() || ds[1].Revoked.IsZero() || ds[2].Revoked.IsZero() {
+		t.Errorf("the server has %+v", ds)
+	}
+}
+
+// TestSelfServiceRemoveOwnDevice: signed in with the laptop's code, the
+// user removes the laptop (the phone stays): it goes at once, and as the
+// session went with it, the page asks to sign in again.
+func TestSelfServiceRemoveOwnDevice(t *testing.T) {
+	srv := start(t, server.Config{})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	pushtest.AdminDevice(t, srv, "ada", "phone")
+	b := newBrowser(t)
+	b.open(srv.URL + "/self-service")
+	b.typeInto("user", "ada")
+	b.typeInto("code", pushtest.Code(t, laptop))
+	b.click("signinButton")
+	b.waitState("laptop", "active")
+	b.waitState("phone", "active")
+	b.do("asking to remove the laptop", chromedp.Click(chromedp.CSS(`li[data-state="active"]:first-child button`), chromedp.NodeVisible))
+	b.clickText("Yes, remove it")
+	b.waitShown("signin", wait)
+	if got := b.text("signinResult"); !strings.HasPrefix(got, "“laptop” was removed.") || !strings.Contains(got, "sign in again") {
+		t.Errorf("the page says %q", got)
+	}
+	if b.isShown("approval") || b.isShown("manage") {
+		t.Errorf("the page shows: %q", b.pageText())
+	}
+	b.shot("removed-signed-out")
+	if ds, _ := srv.Store().Devices("ada"); len(ds) != 2 || ds[0].Name != "laptop" || ds[0].Revoked.IsZero() || !ds[1].Revoked.IsZero() {
+		t.Errorf("the server has %+v", ds)
+	}
+}
+
+// TestSelfServiceDenied: the last device denies its removal: the page says
+// so. The server's numbers have six digits here, the most it makes: they
+// fit a phone's width.
+func TestSelfServiceDenied(t *testing.T) {
+	srv := start(t, server.Config{NumberDigits: 6})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	onLaptop := connected(t, laptop)
+	b := newBrowser(t)
+	b.open(srv.URL + "/self-service")
+	b.typeInto("user", "ada")
+	b.typeInto("code", pushtest.Code(t, laptop))
+	b.click("signinButton")
+	b.waitState("laptop", "active")
+	b.clickText("Remove (lost or replaced)")
+	b.clickText("Yes, remove it")
+	b.waitShown("approval", wait)
+	if n := b.text("number"); len(n) != 6 {
+		t.Errorf("the page shows the number %q, want six digits", n)
+	}
+	b.shot("six-digits")
+	b.viewport(360, 740)
+	b.shot("six-digits-phone-width")
+	b.viewport(900, 900)
+	answer(t, onLaptop, push.KindRemoveDevice, push.Deny, "")
+	b.waitFor("the denial", `document.getElementById("result").innerText.includes("denied")`, wait)
+	b.waitState("laptop", "active")
+	if b.isShown("approval") {
+		t.Error("the number is still shown")
+	}
+	b.shot("denied")
+}
+
+// TestSelfServiceSignInErrors: a wrong code and an unknown user get the
+// same answer; a blocked user with the right code is told; after ten wrong
+// codes from the address, even the right one is refused for a while.
+func TestSelfServiceSignInErrors(t *testing.T) {
+	srv := start(t, server.Config{})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	b := newBrowser(t)
+	b.open(srv.URL + "/self-service")
+	signIn := func(user, code string) string {
+		t.Helper()
+		b.clear("user")
+		b.clear("code")
+		b.eval(`document.getElementById("signinResult").textContent = ""`, nil)
+		b.typeInto("user", user)
+		b.typeInto("code", code)
+		b.click("signinButton")
+		b.waitFor("the sign-in's answer", `document.getElementById("signinResult").innerText !== ""`, wait)
+		if b.isShown("manage") {
+			t.Fatalf("signed in as %s with %s", user, code)
+		}
+		return b.text("signinResult")
+	}
+	wrong := signIn("ada", wrongCode(pushtest.Code(t, laptop)))
+	if !strings.Contains(wrong, "not right") {
+		t.Errorf("a wrong code: %q", wrong)
+	}
+	b.shot("wrong-code")
+	if got := signIn("nobody", "123456"); got != wrong {
+		t.Errorf("an unknown user: %q, a wrong code: %q", got, wrong)
+	}
+
+	if err := srv.SetBlocked("ada", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := signIn("ada", pushtest.Code(t, laptop)); !strings.Contains(got, "blocked") {
+		t.Errorf("a blocked user: %q", got)
+	}
+	b.shot("blocked")
+	if err := srv.SetBlocked("ada", false); err != nil {
+		t.Fatal(err)
+	}
+
+	for i := 0; i < 10; i++ {
+		if st := call(t, srv, "/v1/self-service/sign-in", "", push.OTPVerifyBody{User: "ada", Code: "000000"}, nil); st == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if got := signIn("ada", pushtest.Code(t, laptop)); !strings.Contains(got, "too many wrong codes") {
+		t.Errorf("after too many wrong codes: %q", got)
+	}
+	b.shot("too-many-attempts")
+}
+
+// TestDemoPage: the demo page pushes a sign-in and shows its number; the
+// device approves with it and the page says so.
+func TestDemoPage(t *testing.T) {
+	srv := start(t, server.Config{Demo: true})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	onLaptop := connected(t, laptop)
+	b := newBrowser(t)
+	b.open(srv.URL + "/")
+	b.typeInto("user", "ada")
+	b.clickText("Sign in")
+	b.waitShown("waiting", wait)
+	number := b.text("number")
+	b.shot("number")
+	answer(t, onLaptop, push.KindSignIn, push.Approve, number)
+	b.waitFor("the approval", `document.getElementById("result").innerText.includes("Signed in")`, wait)
+	b.shot("signed-in")
+}
+
+// TestHarnessSeesCSPViolations: the checks of these tests see what the
+// pages' Content-Security-Policy refuses (an inline script, an inline
+// style), so a page that needed one would fail them.
+func TestHarnessSeesCSPViolations(t *testing.T) {
+	srv := start(t, server.Config{})
+	enr, err := srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.open(enr.EnrollURL)
+	b.waitShown("scan", wait)
+	b.eval(`(() => { const s = document.createElement("script"); s.textContent = "window.inlineRan = true"; document.body.append(s); })()`, nil)
+	b.eval(`document.body.setAttribute("style", "color: red")`, nil)
+	var ran bool
+	b.eval(`window.inlineRan === true`, &ran)
+	if ran {
+		t.Error("an inline script ran under the server's CSP")
+	}
+	deadline := time.Now().Add(wait)
+	var seen []string
+	for time.Now().Before(deadline) {
+		seen = append(seen, b.takeProblems()...)
+		script, style := false, false
+		for _, p := range seen {
+			script = script || (cspMessage(p) && strings.Contains(p, "script-src"))
+			style = style || (cspMessage(p) && strings.Contains(p, "style-src"))
+		}
+		if script && style {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("the inline script and style were not both reported: %q", seen)
+}
