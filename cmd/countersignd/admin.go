@@ -274,29 +274,33 @@ func cmdDevices(args []string, stdout io.Writer) error {
 }
 
 func cmdDeviceRevoke(args []string, stdout io.Writer) error {
-	fs, data := newFlags("device revoke")
-	pos, err := parse(fs, args, 1, "a device id: countersignd device revoke ID (countersignd devices NAME lists them)")
-	if err != nil {
-		return err
-	}
-	srv, err := openAdmin(*data, true, "")
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	if err := srv.RevokeDevice(pos[0]); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("revoking: %w (countersignd devices NAME lists the ids)", err)
-		}
-		return fmt.Errorf("revoking: %w", err)
-	}
-	fmt.Fprintf(stdout, "revoked device %s: it can no longer connect, answer or sign in with its codes; the user's other devices are told\n", pos[0])
-	return nil
+	return deviceCommand(args, stdout, deviceAction{
+		name: "revoke", doing: "revoking", which: "them",
+		do:   (*server.Server).RevokeDevice,
+		done: "revoked device %s: it can no longer connect, answer or sign in with its codes; the user's other devices are told\n",
+	})
 }
 
 func cmdDeviceApprove(args []string, stdout io.Writer) error {
-	fs, data := newFlags("device approve")
-	pos, err := parse(fs, args, 1, "a device id: countersignd device approve ID (countersignd devices NAME lists the pending ones)")
+	return deviceCommand(args, stdout, deviceAction{
+		name: "approve", doing: "approving", which: "the pending ones",
+		do:   (*server.Server).ApproveDevice,
+		done: "approved device %s: it can now sign in; the user's other devices are told\n",
+	})
+}
+
+// deviceAction is an administrator's command on one device.
+type deviceAction struct {
+	name, doing string                             // "revoke", "revoking"
+	which       string                             // what devices NAME lists for it
+	do          func(*server.Server, string) error // the action, by device id
+	done        string                             // printed with the id when done
+}
+
+// deviceCommand runs "countersignd device NAME ID".
+func deviceCommand(args []string, stdout io.Writer, a deviceAction) error {
+	fs, data := newFlags("device " + a.name)
+	pos, err := parse(fs, args, 1, fmt.Sprintf("a device id: countersignd device %s ID (countersignd devices NAME lists %s)", a.name, a.which))
 	if err != nil {
 		return err
 	}
@@ -305,12 +309,12 @@ func cmdDeviceApprove(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer srv.Close()
-	if err := srv.ApproveDevice(pos[0]); err != nil {
+	if err := a.do(srv, pos[0]); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("approving: %w (countersignd devices NAME lists the ids)", err)
+			return fmt.Errorf("%s: %w (countersignd devices NAME lists the ids)", a.doing, err)
 		}
-		return fmt.Errorf("approving: %w", err)
+		return fmt.Errorf("%s: %w", a.doing, err)
 	}
-	fmt.Fprintf(stdout, "approved device %s: it can now sign in; the user's other devices are told\n", pos[0])
+	fmt.Fprintf(stdout, a.done, pos[0])
 	return nil
 }
