@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"slices"
@@ -11,10 +10,11 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/countersign/countersign/internal/qr"
+	"github.com/countersign/countersign/internal/textsafe"
+	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 	"github.com/countersign/countersign/vault/transfer"
 )
@@ -66,66 +66,114 @@ func (u *UI) remindBackup() {
 	}
 }
 
-// restorePlan is what a restore would do, shown before it is done.
+// restorePlan is what an import (or a restore) would do, shown before it
+// is done: each account of the file, new or already here, and what the
+// file held that cannot be kept.
 type restorePlan struct {
-	add        []vault.Key
-	duplicates []string // labels
-	skipped    []transfer.Skipped
+	format  transfer.Format
+	entries []planEntry
+	skipped []transfer.Skipped
 }
 
+// planEntry is one account of an imported file.
+type planEntry struct {
+	key vault.Key
+	// duplicate names the account already here (or earlier in the file)
+	// that this one is; empty for a new account.
+	duplicate string
+}
+
+// add returns the new accounts.
+func (p restorePlan) add() []vault.Key {
+	var out []vault.Key
+	for _, e := range p.entries {
+		if e.duplicate == "" {
+			out = append(out, e.key)
+		}
+	}
+	return out
+}
+
+// describe sums the plan up in text.
 func (p restorePlan) describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d account(s) to add", len(p.add))
-	for _, k := range p.add {
-		b.WriteString("\n  + " + k.Label())
+	fmt.Fprintf(&b, "%d account(s) to add", len(p.add()))
+	for _, e := range p.entries {
+		if e.duplicate == "" {
+			b.WriteString("\n  + " + textsafe.Clean(e.key.Label()))
+		}
 	}
-	for _, d := range p.duplicates {
-		b.WriteString("\n  = " + d + " (already here)")
+	for _, e := range p.entries {
+		if e.duplicate != "" {
+			b.WriteString("\n  = " + textsafe.Clean(e.duplicate) + " (already here)")
+		}
 	}
 	for _, s := range p.skipped {
-		b.WriteString("\n  – " + s.Label + ": " + s.Reason)
+		b.WriteString("\n  – " + textsafe.Clean(s.Label) + ": " + textsafe.Clean(s.Reason))
 	}
 	return b.String()
 }
 
-// planRestore reads a backup (or an Aegis export) and says what it would add.
-func (u *UI) planRestore(data, passphrase []byte) (restorePlan, error) {
-	format := transfer.Countersign
-	if bytes.Contains(data, []byte(`"slots"`)) {
-		format = transfer.Aegis
+// readImportFile reads a file to import: its bytes, or, for an image, the
+// text of its QR codes (a Google Authenticator export).
+func (u *UI) readImportFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
 	}
-	r, err := transfer.Decode(format, data, passphrase)
+	if !scanner.IsImage(data) {
+		return data, nil
+	}
+	texts, err := u.opts.DecodeFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(strings.Join(texts, "\n")), nil
+}
+
+// planRestore reads an export of any format Countersign knows (detected)
+// and says what importing it would add. password opens an encrypted file.
+func (u *UI) planRestore(data, password []byte) (restorePlan, error) {
+	d, err := transfer.Detect(data)
 	if err != nil {
 		return restorePlan{}, err
 	}
-	plan := restorePlan{skipped: r.Skipped}
-	for _, k := range r.Keys {
+	r, err := transfer.Decode(d.Format, data, password)
+	if err != nil {
+		return restorePlan{}, err
+	}
+	plan := restorePlan{format: d.Format, skipped: r.Skipped}
+	for i, k := range r.Keys {
 		dup, ok, err := u.vault.Duplicate(k)
 		if err != nil {
 			return restorePlan{}, err
 		}
-		if ok || slices.ContainsFunc(plan.add, k.SameAccount) {
-			label := k.Label()
-			if ok && dup.Label() != label {
-				label += " = " + dup.Label()
+		e := planEntry{key: k}
+		switch {
+		case ok:
+			e.duplicate = k.Label()
+			if dup.Label() != e.duplicate {
+				e.duplicate += " = " + dup.Label()
 			}
-			plan.duplicates = append(plan.duplicates, label)
-			continue
+		case slices.ContainsFunc(r.Keys[:i], k.SameAccount):
+			e.duplicate = k.Label() + " (twice in the file)"
 		}
-		plan.add = append(plan.add, k)
+		plan.entries = append(plan.entries, e)
 	}
 	return plan, nil
 }
 
-// applyRestore adds the plan's accounts: all or none.
-func (u *UI) applyRestore(p restorePlan) error {
-	if len(p.add) > 0 {
-		if _, err := u.vault.AddAll(p.add); err != nil {
+// applyRestore adds the accounts chosen among the plan's new ones: all or
+// none.
+func (u *UI) applyRestore(chosen []vault.Key, p restorePlan) error {
+	if len(chosen) > 0 {
+		if _, err := u.vault.AddAll(chosen); err != nil {
 			return err
 		}
 	}
 	u.accountsAdded()
-	u.setStatus(fmt.Sprintf("Restored %d account(s); %d already here.", len(p.add), len(p.duplicates)))
+	already := len(p.entries) - len(p.add())
+	u.setStatus(fmt.Sprintf("Imported %d account(s); %d already here.", len(chosen), already))
 	return nil
 }
 
@@ -140,10 +188,12 @@ func (u *UI) showBackup() {
 	save := widget.NewButton("Choose where to save…", func() {
 		if len(pass.Text) < 8 {
 			problem.show("Use a passphrase of at least 8 characters.")
+			d.Resize(fyne.NewSize(420, 0)) // room for the message
 			return
 		}
 		if pass.Text != again.Text {
 			problem.show("The two passphrases differ.")
+			d.Resize(fyne.NewSize(420, 0))
 			return
 		}
 		fd := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
@@ -165,43 +215,6 @@ func (u *UI) showBackup() {
 	d = dialog.NewCustom("Back up", "Cancel", container.NewVBox(form, save), u.win)
 	d.Resize(fyne.NewSize(420, 0))
 	d.Show()
-}
-
-// showRestore picks a file, asks its passphrase, shows what it would add,
-// then adds it.
-func (u *UI) showRestore() {
-	fd := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
-		data, err := os.ReadFile(path)
-		if err != nil {
-			dialog.ShowError(err, u.win)
-			return
-		}
-		pass := widget.NewPasswordEntry()
-		dialog.ShowForm("Restore "+path, "Read", "Cancel", []*widget.FormItem{widget.NewFormItem("Passphrase", pass)}, func(ok bool) {
-			if !ok {
-				return
-			}
-			plan, err := u.planRestore(data, []byte(pass.Text))
-			if err != nil {
-				dialog.ShowError(err, u.win)
-				return
-			}
-			dialog.ShowConfirm("Restore", plan.describe(), func(ok bool) {
-				if ok {
-					if err := u.applyRestore(plan); err != nil {
-						dialog.ShowError(err, u.win)
-					}
-				}
-			}, u.win)
-		}, u.win)
-	}, u.win)
-	fd.SetFilter(storage.NewExtensionFileFilter([]string{".json", ".cs"}))
-	fd.Show()
 }
 
 // googleExport is the "Export to Google Authenticator" screen: the export's

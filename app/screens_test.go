@@ -449,13 +449,13 @@ func TestBackupRestoreAndReminder(t *testing.T) {
 	if got := plan.describe(); got != "1 account(s) to add\n  + RFC (sha1)\n  = GitHub (ada) (already here)" {
 		t.Fatalf("plan:\n%s", got)
 	}
-	if err := g.ui.applyRestore(plan); err != nil {
+	if err := g.ui.applyRestore(plan.add(), plan); err != nil {
 		t.Fatal(err)
 	}
 	if got := accountLabels(g.vault); got != "GitHub (ada), RFC (sha1)" {
 		t.Fatalf("after restore: %q", got)
 	}
-	if got := g.ui.status.Text; got != "Restored 1 account(s); 1 already here." {
+	if got := g.ui.status.Text; got != "Imported 1 account(s); 1 already here." {
 		t.Fatalf("status %q", got)
 	}
 	if got := g.shown(); len(got) != 2 {
@@ -463,8 +463,8 @@ func TestBackupRestoreAndReminder(t *testing.T) {
 	}
 	// The settings offer both.
 	g.ui.showSettings()
-	if findButton(topOverlay(t, g.ui), "Back up…") == nil || findButton(topOverlay(t, g.ui), "Restore…") == nil {
-		t.Fatal("the settings lack Back up… or Restore…")
+	if findButton(topOverlay(t, g.ui), "Back up…") == nil || findButton(topOverlay(t, g.ui), "Import or restore…") == nil {
+		t.Fatal("the settings lack Back up… or Import or restore…")
 	}
 }
 

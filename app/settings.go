@@ -109,7 +109,7 @@ func (u *UI) showSettings() {
 		s.vaultDir, useDir, s.vaultNote,
 		s.toTray,
 		widget.NewLabelWithStyle("Backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		container.NewHBox(widget.NewButton("Back up…", u.showBackup), widget.NewButton("Restore…", u.showRestore)),
+		container.NewHBox(widget.NewButton("Back up…", u.showBackup), widget.NewButton("Import or restore…", u.showRestore)),
 		widget.NewButton("Export to Google Authenticator…", u.showGoogleExport),
 	)
 	s.dialog = dialog.NewCustom("Settings", "Close", container.NewVScroll(content), u.win)
