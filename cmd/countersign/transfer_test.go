@@ -175,3 +175,36 @@ func TestImportAsksOnATerminal(t *testing.T) {
 		t.Fatalf("%d accounts after answering y, want 7 (vault %s)", n, dir)
 	}
 }
+
+// TestExportToOtherApps: the vault goes out as 2FAS (plain, and encrypted
+// with the file's own password) and Bitwarden JSON, and comes back in,
+// detected, with the same codes.
+func TestExportToOtherApps(t *testing.T) {
+	_, src := fileStore(t)
+	ok(t, args(src, []string{"add", "otpauth://totp/GitHub:ada?secret=JBSWY3DPEHPK3PXP&issuer=GitHub"})...)
+	ok(t, args(src, []string{"add", "otpauth://totp/Bank:ada?secret=GEZDGNBVGY3TQOJQ&algorithm=SHA256&digits=8&period=60"})...)
+	password := filepath.Join(t.TempDir(), "password")
+	os.WriteFile(password, []byte("export password\n"), 0o600)
+	want := stripIDs(ok(t, args(src, []string{"code", "--json", "--at", "1800000000"})...))
+	for _, c := range []struct {
+		format string
+		extra  []string
+	}{
+		{"2fas", nil},
+		{"2fas", []string{"--password-file", password}},
+		{"bitwarden", nil},
+	} {
+		file := filepath.Join(t.TempDir(), "export")
+		if out := ok(t, args(src, []string{"export", "--to", c.format, file}, c.extra)...); out != "exported 2 accounts to "+file+" ("+c.format+")\n" {
+			t.Fatalf("export %s %v: %q", c.format, c.extra, out)
+		}
+		_, dst := fileStore(t)
+		out := ok(t, args(dst, []string{"import", file}, c.extra)...)
+		if strings.Count(out, "added\t") != 2 {
+			t.Fatalf("import of the %s export %v: %q", c.format, c.extra, out)
+		}
+		if got := stripIDs(ok(t, args(dst, []string{"code", "--json", "--at", "1800000000"})...)); got != want {
+			t.Fatalf("%s %v: codes differ:\n%s\n%s", c.format, c.extra, got, want)
+		}
+	}
+}
