@@ -185,6 +185,7 @@ func (u *UI) tick() {
 		u.refreshTray()
 	}
 	u.list.Refresh()
+	u.tickRequests()
 	u.saveSize() // Fyne tells no resize: a new size is saved within a second
 }
 

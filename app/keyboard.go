@@ -25,13 +25,25 @@ func (u *UI) installShortcuts() {
 	}
 	c.AddShortcut(&fyne.ShortcutCopy{}, func(fyne.Shortcut) { u.copyCurrent() })
 	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.paste() })
-	// With nothing focused, typing searches and the list keys work.
+	// With nothing focused, typing searches and the list keys work; while
+	// a request is shown, digits go to its number field instead.
 	c.SetOnTypedRune(u.typeToSearch)
-	c.SetOnTypedKey(func(e *fyne.KeyEvent) { u.navigate(e.Name) })
+	c.SetOnTypedKey(func(e *fyne.KeyEvent) {
+		if u.push.dialog != nil {
+			u.keyToRequest(e.Name)
+			return
+		}
+		u.navigate(e.Name)
+	})
 }
 
-// typeToSearch sends a typed character to the search field and focuses it.
+// typeToSearch sends a typed character to the search field and focuses it;
+// while a request is shown, to the request (typeToRequest).
 func (u *UI) typeToSearch(r rune) {
+	if u.push.dialog != nil {
+		u.typeToRequest(r)
+		return
+	}
 	u.win.Canvas().Focus(u.search)
 	u.search.TypedRune(r)
 }

@@ -43,8 +43,7 @@ func labelNamed(t *testing.T, root fyne.CanvasObject, text string) *widget.Label
 // device added or removed; the app raises a notification and shows it on
 // the status line.
 func TestPushNoticesAreShown(t *testing.T) {
-	a := &notifyingApp{App: test.NewTempApp(t)}
-	f, ps := activatedFixtureWithApp(t, server.Config{}, a)
+	f, ps := activatedFixture(t, server.Config{})
 	// A second device, by an administrator's code: it joins at once.
 	phone := pushtest.AdminDevice(t, ps, "ada", "phone")
 	added := `A new device, "phone", was added to your account. If this was not you, report it to your administrator.`
@@ -55,7 +54,7 @@ func TestPushNoticesAreShown(t *testing.T) {
 	removed := `The device "phone" was removed from your account (by admin). If this was not you, contact your administrator.`
 	f.waitFor(t, func() bool { return f.ui.status.Text == removed })
 	var got []fyne.Notification
-	for _, n := range a.notifications() {
+	for _, n := range notes(f).all() {
 		if strings.Contains(n.Content, `"phone"`) {
 			got = append(got, n)
 		}
@@ -76,8 +75,7 @@ func TestPushNoticesAreShown(t *testing.T) {
 // through self-service waits for an approval; the app asks plainly, and
 // approving with the number the new device shows lets it connect.
 func TestPushAddDeviceApprovedFromTheApp(t *testing.T) {
-	a := &notifyingApp{App: test.NewTempApp(t)}
-	f, ps := activatedFixtureWithApp(t, server.Config{}, a)
+	f, ps := activatedFixture(t, server.Config{})
 	id := f.vault.Accounts()[0].ID
 	uri := pushtest.SelfServiceActivationURI(t, ps, "ada", codeOf(t, f, id))
 	phone := pushtest.Activate(t, uri, "phone")
@@ -85,15 +83,14 @@ func TestPushAddDeviceApprovedFromTheApp(t *testing.T) {
 		t.Fatal("the phone joined without an approval")
 	}
 	d := requestDialogShown(t, f)
-	got := labelsOf(topOverlay(t, f.ui))
+	got := withoutCountdown(labelsOf(topOverlay(t, f.ui)), d)
 	want := []string{"A new device, phone, asks to join your account. Approve only if you are adding it now, and type the number it shows.",
 		"Countersign", "Application",
 		"New device: phone", "Detail",
 		"Countersign (ada)", "Account",
 		"127.0.0.1", "IP address",
-		"unknown", "Location",
 		d.req.request.CreatedAt.Local().Format("15:04:05, Mon 2 Jan"), "Time",
-		"Go-http-client/1.1", "Browser",
+		"Go HTTP client", "Browser",
 		"Type the number shown on the new device, then approve:",
 		"Add a new device?"}
 	if !slices.Equal(got, want) {
@@ -101,10 +98,10 @@ func TestPushAddDeviceApprovedFromTheApp(t *testing.T) {
 	}
 	wantNote := []fyne.Notification{{Title: "Add a new device?",
 		Content: "Countersign (ada): a new device, phone, asks to join your account. Open Countersign to answer."}}
-	if got := requestNotifications(a); !slices.Equal(got, wantNote) {
+	if got := notes(f).requests(); !slices.Equal(got, wantNote) {
 		t.Errorf("notifications %q, want %q", got, wantNote)
 	}
-	test.Tap(d.approve)
+	d.number.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
 	if got := d.problem.Text; got != "Type the number shown on the new device first. If you are not adding a device, deny." {
 		t.Fatalf("problem %q", got)
 	}
@@ -125,11 +122,11 @@ func TestPushRemoveThisDevice(t *testing.T) {
 	acc := f.vault.Accounts()[0]
 	approval := pushtest.SelfServiceRemove(t, ps, "ada", codeOf(t, f, acc.ID), acc.Push.DeviceID)
 	d := requestDialogShown(t, f)
-	got := labelsOf(topOverlay(t, f.ui))
-	if len(got) != 17 || got[0] != "This device, "+deviceName()+", is to be removed from your account: it is your last one, so it must approve its own removal. "+
+	got := withoutCountdown(labelsOf(topOverlay(t, f.ui)), d)
+	if len(got) != 15 || got[0] != "This device, "+deviceName()+", is to be removed from your account: it is your last one, so it must approve its own removal. "+
 		"Approve only if you are removing it now, and type the number shown where you asked for it." ||
 		got[3] != "Remove this device: "+deviceName() || got[4] != "Detail" ||
-		got[15] != "Type the number shown on the page where you asked for the removal, then approve:" || got[16] != "Remove this device?" {
+		got[13] != "Type the number shown on the page where you asked for the removal, then approve:" || got[14] != "Remove this device?" {
 		t.Errorf("the dialog shows %q", got)
 	}
 	test.Type(d.number, approval.Number)
@@ -154,6 +151,7 @@ func pendingFixture(t *testing.T) (f *fixture, ps *pushServer, onLaptop *pushtes
 	uri := pushtest.SelfServiceActivationURI(t, ps, "ada", pushtest.Code(t, laptop))
 
 	f = newFixture(t, nil, Options{ScanScreen: func() ([]string, error) { return []string{uri}, nil }, Now: time.Now})
+	fakeNotifications(f)
 	f.ui.showAdd()
 	f.ui.adding.scanScreen()
 	f.waitFor(t, func() bool { return strings.HasPrefix(f.ui.status.Text, "Activated ") })

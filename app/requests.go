@@ -5,15 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
-	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
@@ -42,6 +36,8 @@ type pushState struct {
 	// approvals are the "waiting for approval" dialogs, by account id:
 	// each closes by itself when its device is approved or turned away.
 	approvals map[string]dialog.Dialog
+	// notifier shows the desktop notifications (see notifications).
+	notifier notifier
 }
 
 // pendingRequest is a sign-in request and the account it is for.
@@ -101,36 +97,16 @@ func (u *UI) onPushEvent(accountID string, ev device.Event) {
 			return
 		}
 		u.push.pending = append(u.push.pending, pendingRequest{account: a, request: ev.Request})
-		u.app.SendNotification(requestNotification(a, ev.Request))
+		u.notifications().Notify(requestKey(ev.Request.ID), requestNotification(a, ev.Request))
 		u.refreshTray()
 		u.showNextRequest()
 	case device.EventResolved, device.EventResult:
-		noun := "sign-in request"
-		if i := slices.IndexFunc(u.push.pending, func(p pendingRequest) bool { return p.request.ID == ev.RequestID }); i >= 0 {
-			noun = DescribeRequest(u.push.pending[i].request).noun
-		}
-		kind, answeredHere := u.push.answered[ev.RequestID]
-		delete(u.push.answered, ev.RequestID)
-		u.removeRequest(ev.RequestID)
-		switch {
-		case ev.Err != nil:
-			u.setStatus("The answer was refused: " + textsafe.Clean(ev.Err.Error()))
-		case ev.Kind == device.EventResult && answeredHere:
-			u.setStatus(resultSentence(kind, ev.Status))
-		case ev.Kind == device.EventResult:
-			u.setStatus(resultSentence(push.KindSignIn, ev.Status))
-		case ev.Status == push.StatusExpired:
-			u.setStatus("A " + noun + " expired without an answer.")
-		case ev.Status == "":
-			u.setStatus("A " + noun + " is no longer waiting (answered on another device, or expired).")
-		default:
-			u.setStatus("A " + noun + " was answered on another device (" + textsafe.Clean(string(ev.Status)) + ").")
-		}
+		u.onRequestDecided(ev)
 	case device.EventNotice:
 		// A device was added to or removed from the account: the user is
 		// told even when the window is hidden, as this may not be their doing.
 		text := textsafe.Clean(ev.Notice.Text)
-		u.app.SendNotification(fyne.NewNotification(noticeTitle, text))
+		u.notifications().Notify(fmt.Sprintf("%s%s/%d", noticeKeyPrefix, accountID, ev.Notice.ID), notification{Title: noticeTitle, Body: text})
 		u.setStatus(text)
 	}
 }
@@ -183,18 +159,21 @@ func (u *UI) onPushState(accountID string, ev device.Event) {
 	}
 }
 
-// requestNotification is the desktop notification of a new request.
-func requestNotification(a vault.Account, r push.Request) *fyne.Notification {
+// requestNotification is the desktop notification of a new request: it
+// expires with the request, and a click on it opens the request.
+func requestNotification(a vault.Account, r push.Request) notification {
 	t := DescribeRequest(r)
+	n := notification{Title: t.Title, Expires: r.ExpiresAt, Clickable: true}
 	if t.Kind != push.KindSignIn {
-		return fyne.NewNotification(t.Title, fmt.Sprintf("%s: %s. Open Countersign to answer.", textsafe.Clean(a.Label()), t.short))
+		n.Body = fmt.Sprintf("%s: %s. Open Countersign to answer.", textsafe.Clean(a.Label()), t.short)
+		return n
 	}
-	body := fmt.Sprintf("%s: %s wants to sign in as %s. Open Countersign to answer.",
+	n.Body = fmt.Sprintf("%s: %s wants to sign in as %s. Open Countersign to answer.",
 		textsafe.Clean(a.Issuer), t.Application, textsafe.Clean(a.Name))
 	if t.Detail != "" {
-		body += "\nDetail: " + t.Detail
+		n.Body += "\nDetail: " + t.Detail
 	}
-	return fyne.NewNotification(t.Title, body)
+	return n
 }
 
 // resultSentence tells the server's verdict on an answer given here.
@@ -255,6 +234,9 @@ type RequestText struct {
 	noun string
 	// fraud is the first and last line of the fraud confirmation.
 	fraudQuestion, fraudWhen string
+	// mismatch says, in the dialog, that the typed number was not the
+	// one shown and what to do; mismatchStatus says it on the status line.
+	mismatch, mismatchStatus string
 }
 
 // Prefixes of the server's context text of its own requests.
@@ -287,6 +269,8 @@ func DescribeRequest(r push.Request) RequestText {
 		t.noNumber = "Type the number shown on the sign-in screen first. If you see no sign-in screen, deny."
 		t.noun = "sign-in request"
 		t.fraudQuestion, t.fraudWhen = "Report this sign-in as fraud?", "Do this if you did not try to sign in: someone may know your password."
+		t.mismatch = "The numbers did not match, so this sign-in was denied. If it was you, sign in again: you will get a new request with a new number."
+		t.mismatchStatus = "Sign-in denied: the numbers did not match. Sign in again to get a new number."
 	case push.KindAddDevice:
 		name := named(newDevicePrefix)
 		t.Device = name
@@ -297,6 +281,8 @@ func DescribeRequest(r push.Request) RequestText {
 		t.noNumber = "Type the number shown on the new device first. If you are not adding a device, deny."
 		t.noun = "request to add a new device"
 		t.fraudQuestion, t.fraudWhen = "Report this new device as fraud?", "Do this if you are not adding a device: someone may have one of your codes."
+		t.mismatch = "The numbers did not match, so the new device was turned away. To add it, start again on the new device: it will show a new number."
+		t.mismatchStatus = "The new device was turned away: the numbers did not match."
 	case push.KindRemoveDevice:
 		name := named(removeDevicePrefix)
 		t.Device = name
@@ -308,6 +294,8 @@ func DescribeRequest(r push.Request) RequestText {
 		t.noNumber = "Type the number shown where you asked for the removal first. If you did not ask for it, deny."
 		t.noun = "request to remove this device"
 		t.fraudQuestion, t.fraudWhen = "Report this removal as fraud?", "Do this if you did not ask for it: someone may have one of your codes."
+		t.mismatch = "The numbers did not match, so this device was not removed. To remove it, ask again: you will get a new number."
+		t.mismatchStatus = "This device stays on your account: the numbers did not match."
 	default:
 		t.Title = "Approval request"
 		t.Question = t.Application + " asks for an approval of a kind this version of Countersign does not know (" +
@@ -317,135 +305,10 @@ func DescribeRequest(r push.Request) RequestText {
 		t.noNumber = "Type the number shown on the screen that asked for it first. If you see none, deny."
 		t.noun = "request"
 		t.fraudQuestion, t.fraudWhen = "Report this request as fraud?", "Do this if you did not ask for it."
+		t.mismatch = "The numbers did not match, so the request was denied. Ask again to get a new number."
+		t.mismatchStatus = "Request denied: the numbers did not match."
 	}
 	return t
-}
-
-// removeRequest forgets a request and closes its dialog if it is shown.
-func (u *UI) removeRequest(id string) {
-	u.push.pending = slices.DeleteFunc(u.push.pending, func(p pendingRequest) bool { return p.request.ID == id })
-	if d := u.push.dialog; d != nil && d.req.request.ID == id {
-		u.push.dialog = nil
-		d.dialog.Hide()
-	}
-	u.refreshTray()
-	u.showNextRequest()
-}
-
-// showNextRequest shows the oldest waiting request, if none is on screen.
-func (u *UI) showNextRequest() {
-	if u.push.dialog != nil {
-		return
-	}
-	now := u.opts.Now()
-	u.push.pending = slices.DeleteFunc(u.push.pending, func(p pendingRequest) bool { return !now.Before(p.request.ExpiresAt) })
-	if len(u.push.pending) == 0 {
-		return
-	}
-	u.push.dialog = u.newRequestDialog(u.push.pending[0])
-	u.win.Show()
-	u.win.RequestFocus()
-	u.push.dialog.dialog.Show()
-}
-
-// requestDialog asks the user about one sign-in request.
-type requestDialog struct {
-	req     pendingRequest
-	text    RequestText
-	dialog  *dialog.CustomDialog
-	number  *widget.Entry
-	problem *errorLabel
-	approve *widget.Button
-	deny    *widget.Button
-	fraud   *widget.Button
-}
-
-func (u *UI) newRequestDialog(p pendingRequest) *requestDialog {
-	d := &requestDialog{req: p, text: DescribeRequest(p.request), problem: newErrorLabel()}
-	r := p.request
-	d.number = widget.NewEntry()
-	d.number.SetPlaceHolder("number shown on " + d.text.NumberFrom)
-	// Every value comes from outside: the relying party wrote the context,
-	// the server the account's name. Control, bidi and invisible characters
-	// are removed so that none can disguise what the user approves.
-	detail := func(label, value string) fyne.CanvasObject {
-		value = textsafe.Clean(value)
-		if value == "" {
-			value = "unknown"
-		}
-		v := widget.NewLabel(value)
-		v.Wrapping = fyne.TextWrapWord
-		return container.NewBorder(nil, nil, widget.NewLabelWithStyle(label, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), nil, v)
-	}
-	d.approve = widget.NewButtonWithIcon("Approve", theme.ConfirmIcon(), func() { u.answer(d, push.Approve) })
-	d.approve.Importance = widget.HighImportance
-	d.deny = widget.NewButtonWithIcon("Deny", theme.CancelIcon(), func() { u.answer(d, push.Deny) })
-	d.fraud = widget.NewButtonWithIcon("Report fraud", theme.WarningIcon(), func() { u.confirmFraud(d) })
-	d.fraud.Importance = widget.DangerImportance
-	d.number.OnSubmitted = func(string) { u.answer(d, push.Approve) }
-	question := widget.NewLabelWithStyle(d.text.Question, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	question.Wrapping = fyne.TextWrapWord
-	content := container.NewVBox(question, detail("Application", d.text.Application))
-	if d.text.Detail != "" {
-		content.Add(detail("Detail", d.text.Detail))
-	}
-	for _, o := range []fyne.CanvasObject{
-		detail("Account", p.account.Label()),
-		detail("IP address", r.Context.IP),
-		detail("Location", r.Context.Location),
-		detail("Time", r.CreatedAt.Local().Format("15:04:05, Mon 2 Jan")),
-		detail("Browser", r.Context.UserAgent),
-		widget.NewLabel("Type the number shown on " + d.text.NumberFrom + ", then approve:"),
-		d.number,
-		d.problem,
-	} {
-		content.Add(o)
-	}
-	d.dialog = dialog.NewCustomWithoutButtons(d.text.Title, content, u.win)
-	d.dialog.SetButtons([]fyne.CanvasObject{d.fraud, d.deny, d.approve})
-	return d
-}
-
-// answer sends the user's decision on the request of d.
-func (u *UI) answer(d *requestDialog, decision push.Decision) {
-	number := strings.TrimSpace(d.number.Text)
-	reason := push.ReasonNone
-	switch decision {
-	case push.Approve:
-		if number == "" {
-			d.problem.show(d.text.noNumber)
-			return
-		}
-	case push.Deny:
-		reason, number = push.ReasonNotMe, ""
-	case push.Fraud:
-		number = ""
-	}
-	client := u.push.clients[d.req.account.ID]
-	if client == nil {
-		d.problem.show("This account is not connected to its server.")
-		return
-	}
-	ctx, cancel := context.WithTimeout(u.push.ctx, 10*time.Second)
-	defer cancel()
-	if err := client.Answer(ctx, d.req.request, decision, reason, number); err != nil {
-		d.problem.show("The answer was not sent: " + err.Error())
-		return
-	}
-	u.push.answered[d.req.request.ID] = d.text.Kind
-	u.setStatus("Answer sent; waiting for the server…")
-	u.removeRequest(d.req.request.ID)
-}
-
-// confirmFraud says what reporting fraud does before doing it.
-func (u *UI) confirmFraud(d *requestDialog) {
-	msg := widget.NewLabel(d.text.fraudQuestion + "\n\nIt is denied, the attempt is recorded, and " +
-		textsafe.Clean(d.req.account.Label()) + "\nis blocked: no sign-in works until an administrator unblocks it.\n" + d.text.fraudWhen)
-	dialog.NewCustomConfirm("Report fraud", "Report fraud", "Go back", msg, func(ok bool) {
-		if ok {
-			u.answer(d, push.Fraud)
-		}
-	}, u.win).Show()
 }
 
 // pendingCount is the number of sign-in requests waiting, for the tray.
