@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/countersign/countersign/internal/tray"
 	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 )
@@ -31,6 +32,20 @@ type Options struct {
 	// OnVaultDirChange is called when the user picks another vault directory
 	// in the settings; the choice applies at the next start.
 	OnVaultDirChange func(dir string)
+	// HasTray tells whether a system tray shows the app's icon now (Fyne
+	// does not say; see internal/tray). It is asked when the window is
+	// closed and when the settings open. Nil: tray.Available.
+	HasTray func() bool
+}
+
+// Launch is what the app was started with (countersign --scan, countersign
+// URI), or what a later start handed over to it.
+type Launch struct {
+	// Scan scans the screen for a QR code, as Add account → Scan the screen.
+	Scan bool
+	// URIs are otpauth://, otpauth-migration:// or countersign://activate
+	// URIs to add, as if pasted.
+	URIs []string
 }
 
 // Preference keys.
@@ -69,7 +84,7 @@ type UI struct {
 	body     *fyne.Container
 	shown    []vault.Account // the accounts matching the search, in order
 	current  int             // the selected row, or -1
-	tray     desktop.App     // nil where there is no system tray
+	tray     desktop.App     // nil where Fyne has no system tray API (see hasTray)
 	adding   *addScreen      // the open "Add account" dialog, if any
 	settings *settingsScreen // the open settings dialog, if any
 	// googleExport is the open Google Authenticator export, if any.
@@ -98,6 +113,9 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.HasTray == nil {
+		opts.HasTray = tray.Available
 	}
 	u := &UI{app: a, vault: v, opts: opts, current: -1, push: newPushState(), do: fyne.Do}
 	u.clip = clipboardClearer{clipboard: a.Clipboard(), after: time.AfterFunc, do: func(f func()) { u.do(f) }}
@@ -128,10 +146,12 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	top := container.NewBorder(nil, nil, nil, toolbar, u.search)
 	u.win.SetContent(container.NewBorder(top, u.status, nil, nil, u.body))
 	u.win.SetOnDropped(u.dropped)
-	u.win.SetCloseIntercept(u.close)
 	u.installShortcuts()
 	u.filter()
 	u.setupTray()
+	// After the tray: Fyne's SetSystemTrayWindow makes closing the window
+	// hide it, tray or not; close decides instead.
+	u.win.SetCloseIntercept(u.close)
 	u.startPush()
 	u.remindBackup()
 	return u
@@ -199,14 +219,43 @@ func (u *UI) saveSize() {
 	}
 }
 
-// close hides the window to the tray when that is on, else quits.
+// close hides the window to the tray when that is chosen (the default)
+// and a tray shows the app's icon, else quits: a hidden window with no
+// tray icon to bring it back would leave the app running out of reach.
 func (u *UI) close() {
 	u.saveSize()
-	if u.tray != nil && u.app.Preferences().BoolWithFallback(prefCloseToTray, true) {
+	if u.app.Preferences().BoolWithFallback(prefCloseToTray, true) && u.hasTray() {
 		u.win.Hide()
 		return
 	}
 	u.quit()
+}
+
+// hasTray tells whether the app's tray icon is on show now.
+func (u *UI) hasTray() bool {
+	return u.tray != nil && u.opts.HasTray()
+}
+
+// Launch shows and raises the window, then does what l asks: it adds the
+// URIs (saying what happened on the status line, and in the Add account
+// dialog when it is open) and scans the screen. A later start of the app
+// hands over to the running one this way.
+func (u *UI) Launch(l Launch) {
+	u.showWindow()
+	if len(l.URIs) > 0 {
+		msg, _ := u.addTexts(l.URIs)
+		if u.adding != nil {
+			u.adding.result.SetText(msg)
+		}
+		u.setStatus(strings.ReplaceAll(msg, "\n", " "))
+	}
+	if l.Scan {
+		if u.adding == nil {
+			u.showAdd()
+		}
+		u.adding.tabs.SelectIndex(0)
+		u.adding.scanScreen()
+	}
 }
 
 func (u *UI) quit() {

@@ -101,6 +101,9 @@ func newFixture(t *testing.T, a fyne.App, opts Options, uris ...string) *fixture
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return f.now }
 	}
+	if opts.HasTray == nil {
+		opts.HasTray = func() bool { return true } // a trayApp's icon is on show
+	}
 	f.ui = New(a, f.vault, opts)
 	f.ui.do = func(fn func()) { f.queue <- fn }
 	f.ui.clip.after = func(d time.Duration, fn func()) *time.Timer {

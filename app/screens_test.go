@@ -344,25 +344,33 @@ func TestSettings(t *testing.T) {
 	if !strings.Contains(s.vaultNote.Text, "opens at the next start") {
 		t.Fatalf("note %q", s.vaultNote.Text)
 	}
-	if !s.toTray.Disabled() {
-		t.Fatal("the tray option must be disabled without a tray")
+	if s.onClose != nil || s.closeNote == nil || !strings.HasPrefix(s.closeNote.Text, "Countersign quits.") {
+		t.Fatal("without a tray, the settings must say that closing quits, and offer no tray")
 	}
 
-	// With a tray, the option is on by default and saved when changed.
+	// With a tray, keeping running there is the default; the choice is saved.
 	a := &trayApp{App: test.NewTempApp(t)}
 	g := newFixture(t, a, Options{}, rfcURI)
 	g.ui.showSettings()
-	toTray := g.ui.settings.toTray
-	if toTray.Disabled() || !toTray.Checked {
-		t.Fatalf("close to tray: disabled %v, checked %v", toTray.Disabled(), toTray.Checked)
+	onClose := g.ui.settings.onClose
+	if onClose == nil || g.ui.settings.closeNote != nil {
+		t.Fatal("with a tray, the settings must offer the choice")
 	}
-	test.Tap(toTray)
+	if got := strings.Join(onClose.Options, "|"); got != "Quit|Keep running in the system tray" || onClose.Selected != closeToTray {
+		t.Fatalf("when the window is closed: %q, selected %q", got, onClose.Selected)
+	}
+	onClose.SetSelected(closeQuits)
 	if a.Preferences().BoolWithFallback(prefCloseToTray, true) {
-		t.Fatal("unticking close to tray was not saved")
+		t.Fatal("choosing Quit was not saved")
 	}
-	g.ui.close()
+	a.pressClose(t)
 	if a.quits != 1 {
-		t.Fatalf("closing with the option off: quits %d, want 1", a.quits)
+		t.Fatalf("closing with Quit chosen: quits %d, want 1", a.quits)
+	}
+	onClose.SetSelected(closeToTray)
+	a.pressClose(t)
+	if a.quits != 1 || !a.Preferences().Bool(prefCloseToTray) || !a.win.hidden {
+		t.Fatalf("closing with the tray chosen: quits %d, hidden %v; want 1, true", a.quits, a.win.hidden)
 	}
 }
 
@@ -371,12 +379,42 @@ type trayApp struct {
 	fyne.App
 	menu  *fyne.Menu
 	quits int
+	win   *interceptWindow // the last window made
 }
 
 func (a *trayApp) SetSystemTrayMenu(m *fyne.Menu)  { a.menu = m }
 func (a *trayApp) SetSystemTrayIcon(fyne.Resource) {}
-func (a *trayApp) SetSystemTrayWindow(fyne.Window) {}
 func (a *trayApp) Quit()                           { a.quits++ }
+
+// SetSystemTrayWindow makes closing the window hide it, as Fyne's does.
+func (a *trayApp) SetSystemTrayWindow(w fyne.Window) { w.SetCloseIntercept(w.Hide) }
+
+// NewWindow makes a window whose close button the test can press.
+func (a *trayApp) NewWindow(title string) fyne.Window {
+	a.win = &interceptWindow{Window: a.App.NewWindow(title)}
+	return a.win
+}
+
+// interceptWindow is a test window that keeps its close intercept, which
+// the test driver's window keeps to itself.
+type interceptWindow struct {
+	fyne.Window
+	intercept func()
+	hidden    bool
+}
+
+func (w *interceptWindow) SetCloseIntercept(f func()) { w.intercept = f; w.Window.SetCloseIntercept(f) }
+func (w *interceptWindow) Hide()                      { w.hidden = true; w.Window.Hide() }
+func (w *interceptWindow) Show()                      { w.hidden = false; w.Window.Show() }
+
+// pressClose does what the window manager's close button does.
+func (a *trayApp) pressClose(t *testing.T) {
+	t.Helper()
+	if a.win == nil || a.win.intercept == nil {
+		t.Fatal("the window has no close intercept")
+	}
+	a.win.intercept()
+}
 
 func TestTrayMenuAndCloseToTray(t *testing.T) {
 	a := &trayApp{App: test.NewTempApp(t)}
@@ -398,12 +436,12 @@ func TestTrayMenuAndCloseToTray(t *testing.T) {
 		t.Fatalf("%d tray items after adding", n)
 	}
 	// Closing the window keeps the app in the tray; with the setting off it quits.
-	f.ui.close()
-	if a.quits != 0 {
-		t.Fatal("closing the window quit the app despite the tray")
+	a.pressClose(t)
+	if a.quits != 0 || !a.win.hidden {
+		t.Fatalf("closing the window with a tray: quits %d, hidden %v; want 0, true", a.quits, a.win.hidden)
 	}
 	a.Preferences().SetBool(prefCloseToTray, false)
-	f.ui.close()
+	a.pressClose(t)
 	if a.quits != 1 {
 		t.Fatalf("quits %d, want 1", a.quits)
 	}

@@ -32,9 +32,18 @@ type settingsScreen struct {
 	theme     *widget.RadioGroup
 	vaultDir  *widget.Entry
 	vaultNote *widget.Label
-	toTray    *widget.Check
+	// onClose chooses what closing the window does; nil when there is no
+	// tray, and closeNote says that closing quits.
+	onClose   *widget.RadioGroup
+	closeNote *widget.Label
 	dialog    *dialog.CustomDialog
 }
+
+// The choices of "When the window is closed".
+const (
+	closeQuits  = "Quit"
+	closeToTray = "Keep running in the system tray"
+)
 
 // showSettings opens the settings dialog.
 func (u *UI) showSettings() {
@@ -91,13 +100,23 @@ func (u *UI) showSettings() {
 		s.vaultNote.Show()
 	})
 
-	s.toTray = widget.NewCheck("Close to the system tray", func(on bool) {
-		prefs.SetBool(prefCloseToTray, on)
-	})
-	s.toTray.SetChecked(prefs.BoolWithFallback(prefCloseToTray, true))
-	if u.tray == nil {
-		s.toTray.Disable()
-		s.toTray.Text = "Close to the system tray (no tray here)"
+	// Keeping running in the tray is offered only with a tray to come back
+	// from; the choice is kept for when there is one.
+	var onClose fyne.CanvasObject
+	if u.hasTray() {
+		s.onClose = widget.NewRadioGroup([]string{closeQuits, closeToTray}, nil)
+		s.onClose.Required = true
+		s.onClose.SetSelected(closeQuits)
+		if prefs.BoolWithFallback(prefCloseToTray, true) {
+			s.onClose.SetSelected(closeToTray)
+		}
+		s.onClose.OnChanged = func(choice string) { prefs.SetBool(prefCloseToTray, choice == closeToTray) }
+		onClose = s.onClose
+	} else {
+		s.closeNote = widget.NewLabel("Countersign quits. On a desktop that shows a system tray, it can " +
+			"keep running there instead; this one shows none.")
+		s.closeNote.Wrapping = fyne.TextWrapWord
+		onClose = s.closeNote
 	}
 
 	content := container.NewVBox(
@@ -107,7 +126,8 @@ func (u *UI) showSettings() {
 		s.theme,
 		widget.NewLabelWithStyle("Vault folder", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		s.vaultDir, useDir, s.vaultNote,
-		s.toTray,
+		widget.NewLabelWithStyle("When the window is closed", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		onClose,
 		widget.NewLabelWithStyle("Backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(widget.NewButton("Back up…", u.showBackup), widget.NewButton("Import or restore…", u.showRestore)),
 		widget.NewButton("Export to Google Authenticator…", u.showGoogleExport),

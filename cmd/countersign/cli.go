@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
+	"github.com/countersign/countersign/app"
+	"github.com/countersign/countersign/internal/instance"
 	"github.com/countersign/countersign/internal/textsafe"
 )
 
@@ -122,28 +125,37 @@ func oneLine(s string) string {
 }
 
 // dispatch parses the global flags up to the subcommand's name and runs it;
-// with no subcommand it starts the GUI.
+// with no subcommand, or with URIs, it starts the GUI.
 func (c *cli) dispatch(args []string) error {
 	fs := flag.NewFlagSet("countersign", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	c.g.register(fs)
+	scan := fs.Bool("scan", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			c.overview(fs)
+			c.overview()
 			return err
 		}
 		return usageErrorf("%v (see countersign --help)", err)
 	}
-	if fs.NArg() == 0 {
-		if err := c.checkStore(); err != nil {
+	if fs.NArg() == 0 || isLaunchURI(fs.Arg(0)) {
+		launch, err := c.parseLaunch(fs, *scan)
+		if err != nil {
 			return err
 		}
-		return runGUI(c)
+		return runGUI(c, launch)
 	}
 	name, rest := fs.Arg(0), fs.Args()[1:]
+	if *scan {
+		if name != "help" && !slices.ContainsFunc(commands, func(c *command) bool { return c.name == name }) {
+			return usageErrorf("--scan takes no file: it scans the screen; to add the codes of an image file: countersign add --scan FILE")
+		}
+		return usageErrorf("--scan starts the app scanning the screen, and takes no command; " +
+			"to add the codes of an image file: countersign add --scan FILE")
+	}
 	if name == "help" {
 		if len(rest) == 0 {
-			c.overview(fs)
+			c.overview()
 			return nil
 		}
 		name, rest = rest[0], []string{"--help"}
@@ -156,11 +168,37 @@ func (c *cli) dispatch(args []string) error {
 	return usageErrorf("%q is not a command (see countersign --help)", name)
 }
 
+// parseLaunch parses what the GUI was started with: URIs to add, and
+// global flags and --scan among them.
+func (c *cli) parseLaunch(fs *flag.FlagSet, scan bool) (app.Launch, error) {
+	l := app.Launch{Scan: scan}
+	for rest := fs.Args(); len(rest) > 0; rest = fs.Args() {
+		if !isLaunchURI(rest[0]) {
+			if l.Scan && len(l.URIs) == 0 {
+				return l, usageErrorf("--scan takes no file: it scans the screen; to add the codes of an image file: countersign add --scan FILE")
+			}
+			return l, usageErrorf("%.40q is not an otpauth://, otpauth-migration:// or countersign://activate URI (see countersign --help)", rest[0])
+		}
+		l.URIs = append(l.URIs, rest[0])
+		if err := fs.Parse(rest[1:]); err != nil {
+			return l, usageErrorf("%v (see countersign --help)", err)
+		}
+	}
+	l.Scan = l.Scan || fs.Lookup("scan").Value.String() == "true"
+	if len(l.URIs) > instance.MaxURIs {
+		return l, usageErrorf("%d URIs; give at most %d at a time", len(l.URIs), instance.MaxURIs)
+	}
+	return l, c.checkStore()
+}
+
 // overview prints the top-level help.
-func (c *cli) overview(fs *flag.FlagSet) {
+func (c *cli) overview() {
 	w := c.stdout
 	fmt.Fprintln(w, "Countersign: an authenticator with rolling one-time codes that work offline.")
 	fmt.Fprintln(w, "\nUsage:\n  countersign [global flags]            start the app (needs a display)")
+	fmt.Fprintln(w, "  countersign [global flags] --scan     start it scanning the screen for a QR code to add")
+	fmt.Fprintln(w, "  countersign [global flags] URI...     start it adding otpauth:// or otpauth-migration:// URIs,")
+	fmt.Fprintln(w, "                                        or activating a countersign://activate URI")
 	for _, cmd := range commands {
 		for _, line := range strings.Split(cmd.usage, "\n") {
 			fmt.Fprintln(w, "  countersign "+line)
@@ -170,7 +208,11 @@ func (c *cli) overview(fs *flag.FlagSet) {
 	for _, cmd := range commands {
 		fmt.Fprintf(w, "  %-7s %s\n", cmd.name, cmd.summary)
 	}
+	fmt.Fprintln(w, "\nOne app runs per vault: starting it again shows the running one's window and hands it")
+	fmt.Fprintln(w, "--scan or the URIs, then exits. The commands below work alongside it.")
 	fmt.Fprintln(w, "\nGlobal flags (before or after the command):")
+	fs := flag.NewFlagSet("countersign", flag.ContinueOnError)
+	c.g.register(fs)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fmt.Fprintln(w, "\nRun countersign COMMAND --help for the flags of a command. Exit status is 0 on success;\notherwise non-zero with a one-line reason on standard error.")

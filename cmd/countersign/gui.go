@@ -1,23 +1,42 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/countersign/countersign/app"
 	"github.com/countersign/countersign/assets"
+	"github.com/countersign/countersign/internal/instance"
+	"github.com/countersign/countersign/push"
 )
 
 // AppID is the application id, as in FyneApp.toml.
 const AppID = "dev.countersign.app"
 
+// handOverTimeout bounds the wait for the running app to answer.
+const handOverTimeout = 10 * time.Second
+
+// isLaunchURI tells whether an argument is a URI the app takes at start:
+// otpauth://, otpauth-migration:// or countersign://activate.
+func isLaunchURI(arg string) bool {
+	lower := strings.ToLower(arg)
+	return strings.HasPrefix(lower, "otpauth://") || strings.HasPrefix(lower, "otpauth-migration://") ||
+		push.IsActivationURI(arg)
+}
+
 // runGUI starts the desktop app and returns when its window is closed, when
-// it is quit from its menu, or on SIGINT or SIGTERM.
-func runGUI(c *cli) error {
+// it is quit from its menu, or on SIGINT or SIGTERM. One app runs per
+// vault: when one already runs on the vault, runGUI hands launch over to it
+// (it shows its window and does what launch asks) and returns.
+func runGUI(c *cli, launch app.Launch) error {
 	// Check before Fyne initializes: without a display GLFW panics.
 	if err := checkDisplay(); err != nil {
 		return err
@@ -30,12 +49,40 @@ func runGUI(c *cli) error {
 	if c.g.vaultDir == "" && os.Getenv("COUNTERSIGN_VAULT") == "" {
 		c.g.vaultDir = a.Preferences().String(app.PrefVaultDir)
 	}
+	dir, err := c.vaultDir()
+	if err != nil {
+		return err
+	}
+	// Before the vault opens: a later start asks for no passphrase.
+	srv, err := instance.Claim(dir)
+	var running *instance.RunningError
+	if errors.As(err, &running) {
+		return c.handOver(running, launch)
+	}
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
 	v, err := c.openVault()
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-	ui := app.New(a, v, app.Options{}) // zero options: the real scanner and clock
+	ui := app.New(a, v, app.Options{}) // zero options: the real scanner, clock and tray
+
+	a.Lifecycle().SetOnStarted(func() {
+		if launch.Scan || len(launch.URIs) > 0 {
+			ui.Launch(launch)
+		}
+		// Later starts, handed over; queued by srv until now.
+		go func() {
+			for req := range srv.Requests() {
+				l := app.Launch{Scan: req.Scan, URIs: req.URIs}
+				fyne.Do(func() { ui.Launch(l) })
+			}
+		}()
+	})
 
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
@@ -46,5 +93,29 @@ func runGUI(c *cli) error {
 	}()
 
 	ui.ShowAndRun()
+	return nil
+}
+
+// handOver passes launch to the app running on the vault and says so.
+// URIs go through the running app's private socket, never to the screen.
+func (c *cli) handOver(running *instance.RunningError, launch app.Launch) error {
+	reply, err := instance.Send(running.Dir, instance.Request{Scan: launch.Scan, URIs: launch.URIs}, handOverTimeout)
+	if err != nil {
+		return fmt.Errorf("%v, but it did not take over: %w", running, err)
+	}
+	did := "showed its window"
+	switch n := len(launch.URIs); {
+	case n == 1 && launch.Scan:
+		did += ", passed the URI on to it and asked it to scan the screen"
+	case n > 1 && launch.Scan:
+		did += fmt.Sprintf(", passed the %d URIs on to it and asked it to scan the screen", n)
+	case n == 1:
+		did += " and passed the URI on to it"
+	case n > 1:
+		did += fmt.Sprintf(" and passed the %d URIs on to it", n)
+	case launch.Scan:
+		did += " and asked it to scan the screen"
+	}
+	fmt.Fprintf(c.stdout, "Countersign is already running for the vault in %s (process %d): %s.\n", running.Dir, reply.PID, did)
 	return nil
 }

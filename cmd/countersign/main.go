@@ -1,7 +1,8 @@
 // Command countersign is the Countersign authenticator: the Fyne desktop app
 // by default, and headless subcommands for scripts and tests.
 //
-//	countersign                              the GUI
+//	countersign [--scan] [URI...]            the GUI; one per vault: a later start hands
+//	                                         --scan and the URIs over to the running one
 //	countersign code --uri URI [--at UNIX]   one code from a URI, no vault (like oathtool)
 //	countersign scan FILE...                 the text of every QR code found, one per line
 //	countersign add URI | --scan FILE | --screen

@@ -1,0 +1,11 @@
+//go:build !(linux || freebsd || openbsd || netbsd || dragonfly)
+
+package tray
+
+import "runtime"
+
+// available: Windows has a notification area and macOS a menu bar, where
+// Fyne's tray icon always shows; elsewhere there is no tray.
+func available() bool {
+	return runtime.GOOS == "windows" || runtime.GOOS == "darwin"
+}
