@@ -86,10 +86,12 @@ func TestManualEntryExplainsErrorsInPlace(t *testing.T) {
 	if f.ui.status.Text != "Added Example (alice)." {
 		t.Fatalf("status %q", f.ui.status.Text)
 	}
-	// The same key again is a duplicate, said under the form.
+	// The same account again (same secret, issuer and name) is a
+	// duplicate, said under the form.
 	f.ui.showAdd()
 	form = f.ui.adding.form
-	form.name.SetText("again")
+	form.issuer.SetText("Example")
+	form.name.SetText("alice")
 	form.secret.SetText("jbswy3dpehpk3pxp")
 	form.digits.SetSelected("8")
 	form.algorithm.SetSelected("SHA256")
@@ -149,16 +151,17 @@ func TestScanScreenAddsEveryKindOfCode(t *testing.T) {
 	result := f.ui.adding.result
 	tapButton(t, topOverlay(t, f.ui), "Scan the screen")
 	// GitHub's seed is JBSWY3DPEHPK3PXP, and so is the Google export's
-	// account: the second is a duplicate, so the batch adds nothing.
+	// account, Example (alice): accounts that only share a secret are kept
+	// apart, as Google Authenticator keeps them.
 	want := "Added GitHub (ada).\n" +
-		"Nothing added from the Google Authenticator export: already in the vault as GitHub (ada)\n" +
+		"Added 1 account from Google Authenticator.\n" +
 		"This QR code is not an authenticator code (it does not start with otpauth://).\n" +
 		"This QR code's key is not valid: Secret key is not valid base32 (character 1: only A-Z and 2-7 are allowed)"
 	f.waitFor(t, func() bool { return result.Text != "" })
 	if got := result.Text; got != want {
 		t.Fatalf("result:\n%s\nwant:\n%s", got, want)
 	}
-	if got := accountLabels(f.vault); got != "GitHub (ada)" {
+	if got := accountLabels(f.vault); got != "GitHub (ada), Example (alice@google.com)" {
 		t.Fatalf("accounts %q", got)
 	}
 }

@@ -136,7 +136,7 @@ func TestVaultCommandsFileStore(t *testing.T) {
 
 	wantFail(t, runCS(t, args(g, []string{"code", "nobody"})...), 1,
 		`no account matches "nobody" (countersign list shows them all)`)
-	wantFail(t, runCS(t, args(g, []string{"add", strings.Replace(aliceURI, "alice", "alias", 1)})...), 1,
+	wantFail(t, runCS(t, args(g, []string{"add", strings.Replace(aliceURI, "secret=", "SECRET=", 1)})...), 1,
 		fmt.Sprintf("Example (alice) is already in the vault (id %s); nothing was added", alice))
 
 	// A Google Authenticator export adds every account in it; a bad URI next

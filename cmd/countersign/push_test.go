@@ -254,8 +254,13 @@ func TestActivatePendingThenApprovedFromTheCLI(t *testing.T) {
 	wantFail(t, runCS(t, args(second, []string{"requests"})...), 1,
 		"connecting: Countersign (ada): this device waits for an approval from one of your other devices")
 
+	// The first device is asked, and told of the new device on stderr.
 	var reqs []requestJSON
-	if err := json.Unmarshal([]byte(ok(t, args(first, []string{"requests", "--json"})...)), &reqs); err != nil {
+	asked := runCS(t, args(first, []string{"requests", "--json"})...)
+	if asked.code != 0 || !regexp.MustCompile(`^countersign: Countersign \(ada\): your account changed: A new device, "phone", asks to join your account\. Approve it only if you are adding it now\. \(.+\)\n$`).MatchString(asked.stderr) {
+		t.Fatalf("requests --json: exit %d, stderr %q", asked.code, asked.stderr)
+	}
+	if err := json.Unmarshal([]byte(asked.stdout), &reqs); err != nil {
 		t.Fatal(err)
 	}
 	if len(reqs) != 1 || reqs[0].Application != "Countersign" || reqs[0].Kind != push.KindAddDevice || reqs[0].App != "New device: phone" {

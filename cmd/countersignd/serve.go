@@ -125,6 +125,11 @@ func cmdServe(args []string, stderr io.Writer) error {
 		logger.Warn("the demo page is public (--demo-public): anyone who reaches it can push sign-in requests to any user")
 	}
 
+	// SIGTERM and Ctrl+C stop the server gracefully from the moment it
+	// says it is serving (a signal before would kill it outright).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
 	// Requests' contexts derive from base: cancelling it at shutdown answers
 	// long-polls at once and closes device websockets.
 	base, cancelBase := context.WithCancel(context.Background())
@@ -146,8 +151,6 @@ func cmdServe(args []string, stderr io.Writer) error {
 	}()
 	logger.Info("serving", "addr", ln.Addr().String(), "public_url", pub, "tls", useTLS, "demo", *demo, "data", dir)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)

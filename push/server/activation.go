@@ -96,11 +96,12 @@ func (s *Server) spend(code string, d store.Device, from push.Context) (activate
 	return out, nil
 }
 
-// deviceJoined records and announces a device that can now sign in.
-func (s *Server) deviceJoined(d store.Device) {
+// deviceJoined records and announces a device that can now sign in (to
+// the user's devices but the one that approved it, if any).
+func (s *Server) deviceJoined(d store.Device, approver ...string) {
 	s.audit(store.AuditDeviceActivated, d.User, map[string]string{"device": d.ID, "name": d.Name, "kind": d.Kind})
 	s.log.Info("device activated", "user", d.User, "device", d.ID)
-	s.notify(d.User, d.ID, "device_added", fmt.Sprintf("A new device, %q, was added to your account. If this was not you, report it to your administrator.", d.Name))
+	s.notify(d.User, d.ID, "device_added", fmt.Sprintf("A new device, %q, was added to your account. If this was not you, report it to your administrator.", d.Name), approver...)
 }
 
 // deviceName cleans the name a device gives itself.

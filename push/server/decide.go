@@ -104,11 +104,11 @@ func (s *Server) applyDecision(req store.AuthRequest, deciderID string) {
 				return
 			}
 			s.audit(store.AuditDeviceApproved, d.User, map[string]string{"device": d.ID, "name": d.Name, "by_device": deciderID, "request": req.ID})
-			s.deviceJoined(d)
+			s.deviceJoined(d, deciderID)
 			s.hub.notifyEnrollment(d.User)
 			return
 		}
-		s.rejectDevice(d, req)
+		s.rejectDevice(d, req, deciderID)
 	case push.KindRemoveDevice:
 		if req.Status != push.StatusApproved {
 			return
@@ -121,7 +121,7 @@ func (s *Server) applyDecision(req store.AuthRequest, deciderID string) {
 
 // rejectDevice turns away a pending device whose request was denied,
 // reported as fraud, or expired.
-func (s *Server) rejectDevice(d store.Device, req store.AuthRequest) {
+func (s *Server) rejectDevice(d store.Device, req store.AuthRequest, deciderID string) {
 	if !d.Pending || !d.Revoked.IsZero() {
 		return
 	}
@@ -130,7 +130,7 @@ func (s *Server) rejectDevice(d store.Device, req store.AuthRequest) {
 		return
 	}
 	s.audit(store.AuditDeviceRejected, d.User, map[string]string{"device": d.ID, "name": d.Name, "request": req.ID, "status": string(req.Status)})
-	s.notify(d.User, d.ID, "device_rejected", fmt.Sprintf("The new device %q was not added to your account (%s).", d.Name, req.Status))
+	s.notify(d.User, d.ID, "device_rejected", fmt.Sprintf("The new device %q was not added to your account (%s).", d.Name, req.Status), deciderID)
 	s.hub.notifyEnrollment(d.User)
 }
 

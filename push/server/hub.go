@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -94,14 +95,14 @@ func (h *hub) add(c *deviceConn) {
 	h.byUser[c.device.User][c] = struct{}{}
 }
 
-// sendToUserDevices queues f for every connected device of user but
-// skipDevice, and returns their ids.
-func (h *hub) sendToUserDevices(user string, f push.Frame, skipDevice string) []string {
+// sendToUserDevices queues f for every connected device of user but those
+// in skip, and returns their ids.
+func (h *hub) sendToUserDevices(user string, f push.Frame, skip ...string) []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var ids []string
 	for c := range h.byUser[user] {
-		if c.device.ID == skipDevice {
+		if slices.Contains(skip, c.device.ID) {
 			continue
 		}
 		c.send(f)

@@ -11,7 +11,10 @@ import (
 // connected, else when it next connects, and signs it so that no one else
 // can make a device show one; the device the change is about (about) is
 // not told of itself. The audit log records the change itself.
-func (s *Server) notify(user, about, kind, text string) {
+//
+// Devices in skip (the one that just made the change, say) are not told
+// either: they know.
+func (s *Server) notify(user, about, kind, text string, skip ...string) {
 	n := store.Notice{User: user, Time: s.cfg.Now(), Kind: kind, Text: text}
 	id, err := s.store.AddNotice(n)
 	if err != nil {
@@ -19,11 +22,13 @@ func (s *Server) notify(user, about, kind, text string) {
 		return
 	}
 	n.ID = id
-	if err := s.store.MarkNoticesSeen(about, id); err != nil {
-		s.log.Error("recording a notice as given", "device", about, "err", err)
+	for _, deviceID := range append(skip, about) {
+		if err := s.store.MarkNoticesSeen(deviceID, id); err != nil {
+			s.log.Error("recording a notice as given", "device", deviceID, "err", err)
+		}
 	}
 	f := s.noticeFrame(n)
-	for _, deviceID := range s.hub.sendToUserDevices(user, f, about) {
+	for _, deviceID := range s.hub.sendToUserDevices(user, f, append(skip, about)...) {
 		if err := s.store.MarkNoticesSeen(deviceID, id); err != nil {
 			s.log.Error("recording a notice as given", "device", deviceID, "err", err)
 		}
