@@ -182,18 +182,18 @@ func (u *UI) showBackup() {
 	pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	problem := newErrorLabel()
 	form := container.NewVBox(
-		widget.NewLabel("The backup holds every account's secret, encrypted with this passphrase.\nWithout the passphrase it cannot be restored: keep it safe."),
+		wrapped("The backup holds every account's secret, encrypted with this passphrase. Without the passphrase it cannot be restored: keep it safe."),
 		widget.NewLabel("Passphrase"), pass, widget.NewLabel("The same passphrase again"), again, problem)
 	var d *dialog.CustomDialog
 	save := widget.NewButton("Choose where to save…", func() {
 		if len(pass.Text) < 8 {
 			problem.show("Use a passphrase of at least 8 characters.")
-			d.Resize(fyne.NewSize(420, 0)) // room for the message
+			d.Resize(dialogSize(u.win)) // room for the message
 			return
 		}
 		if pass.Text != again.Text {
 			problem.show("The two passphrases differ.")
-			d.Resize(fyne.NewSize(420, 0))
+			d.Resize(dialogSize(u.win))
 			return
 		}
 		fd := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
@@ -213,7 +213,7 @@ func (u *UI) showBackup() {
 	})
 	save.Importance = widget.HighImportance
 	d = dialog.NewCustom("Back up", "Cancel", container.NewVBox(form, save), u.win)
-	d.Resize(fyne.NewSize(420, 0))
+	d.Resize(dialogSize(u.win))
 	d.Show()
 }
 
@@ -253,12 +253,13 @@ func (u *UI) showGoogleExport() {
 	next := widget.NewButton("Next", func() { g.show(g.index + 1) })
 	g.show(0)
 	content := container.NewVBox(
-		widget.NewLabel("In Google Authenticator: Transfer accounts → Import accounts, then scan:"),
+		wrapped("In Google Authenticator: Transfer accounts → Import accounts, then scan:"),
 		g.image, g.label, container.NewHBox(prev, next),
-		widget.NewLabel("These codes hold your secrets: close this when done."),
+		wrapped("These codes hold your secrets: close this when done."),
 	)
 	g.dialog = dialog.NewCustom("Export to Google Authenticator", "Done", content, u.win)
 	u.googleExport = g
+	g.dialog.Resize(dialogSize(u.win))
 	g.dialog.SetOnClosed(func() { u.googleExport = nil })
 	g.dialog.Show()
 }

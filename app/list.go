@@ -255,8 +255,8 @@ func labelOf(issuer, name string) string {
 
 // confirmDelete asks before deleting, naming the account and the risk.
 func (u *UI) confirmDelete(a vault.Account) {
-	msg := widget.NewLabel("Delete " + a.Label() + "?\n\nIts secret is removed from this device. Without a backup\n" +
-		"or another device, you cannot get its codes back, and you\nmay be locked out of that account.")
+	msg := wrapped("Delete " + a.Label() + "?\n\nIts secret is removed from this device. Without a backup " +
+		"or another device, you cannot get its codes back, and you may be locked out of that account.")
 	d := dialog.NewCustomConfirm("Delete account", "Delete", "Keep", msg, func(ok bool) {
 		if !ok {
 			return
@@ -269,6 +269,8 @@ func (u *UI) confirmDelete(a vault.Account) {
 		u.refreshTray()
 		u.setStatus("Deleted " + a.Label())
 	}, u.win)
+	d.SetConfirmImportance(widget.DangerImportance)
+	d.Resize(dialogSize(u.win))
 	d.Show()
 }
 

@@ -148,6 +148,7 @@ func (u *UI) showNextRequest() {
 	d := u.newRequestDialog(u.push.pending[0])
 	u.push.dialog = d
 	d.updateCountdown(u.opts.Now())
+	d.dialog.Resize(dialogSize(u.win))
 	d.dialog.Show()
 	u.focusNumber()
 }
@@ -199,7 +200,7 @@ func (u *UI) newRequestDialog(p pendingRequest) *requestDialog {
 	optional("Location", r.Context.Location)
 	content.Add(detail("Time", r.CreatedAt.Local().Format("15:04:05, Mon 2 Jan")))
 	optional("Browser", useragent.Describe(textsafe.Clean(r.Context.UserAgent)))
-	d.prompt = widget.NewLabel("Type the number shown on " + d.text.NumberFrom + ", then approve:")
+	d.prompt = wrapped("Type the number shown on " + d.text.NumberFrom + ", then approve:")
 	d.state = widget.NewLabel("")
 	d.state.Wrapping = fyne.TextWrapWord
 	d.state.Hide()
@@ -383,17 +384,20 @@ func (d *requestDialog) showVerdict(text string) {
 
 // confirmFraud says what reporting fraud does before doing it.
 func (u *UI) confirmFraud(d *requestDialog) {
-	msg := widget.NewLabel(d.text.fraudQuestion + "\n\nIt is denied, the attempt is recorded, and " +
-		textsafe.Clean(d.req.account.Label()) + "\nis blocked: no sign-in works until an administrator unblocks it.\n" + d.text.fraudWhen)
+	msg := wrapped(d.text.fraudQuestion + "\n\nIt is denied, the attempt is recorded, and " +
+		textsafe.Clean(d.req.account.Label()) + " is blocked: no sign-in works until an administrator unblocks it. " + d.text.fraudWhen)
 	d.confirming = true
-	dialog.NewCustomConfirm("Report fraud", "Report fraud", "Go back", msg, func(ok bool) {
+	c := dialog.NewCustomConfirm("Report fraud", "Report fraud", "Go back", msg, func(ok bool) {
 		d.confirming = false
 		if ok {
 			u.answer(d, push.Fraud)
 			return
 		}
 		u.focusNumber()
-	}, u.win).Show()
+	}, u.win)
+	c.SetConfirmImportance(widget.DangerImportance)
+	c.Resize(dialogSize(u.win))
+	c.Show()
 }
 
 // typeToRequest takes a character typed in the window, with no field
