@@ -183,6 +183,9 @@ func (u *UI) addText(text string) (string, int) {
 		if err != nil {
 			return "Nothing added from the Google Authenticator export: " + describe(err), 0
 		}
+		if len(accounts) > 0 {
+			u.lastAdded = accounts[0].ID
+		}
 		batch := ""
 		if m.BatchSize > 1 {
 			batch = fmt.Sprintf(" (code %d of %d: scan the others too)", m.BatchIndex+1, m.BatchSize)
@@ -204,6 +207,7 @@ func (u *UI) addText(text string) (string, int) {
 		if err != nil {
 			return k.Label() + ": " + describe(err), 0
 		}
+		u.lastAdded = a.ID
 		return "Added " + a.Label() + ".", 1
 	}
 	return "This QR code is not an authenticator code (it does not start with otpauth://).", 0
@@ -224,6 +228,7 @@ func (u *UI) activate(uri string) {
 		if u.adding != nil {
 			u.adding.dialog.Hide()
 		}
+		u.lastAdded = a.ID
 		u.accountsAdded()
 		if res.Pending {
 			u.showApprovalWait(res)
@@ -259,16 +264,31 @@ func (s *addScreen) addManual(k vault.Key) {
 		return
 	}
 	s.dialog.Hide()
+	s.ui.lastAdded = a.ID
 	s.ui.accountsAdded()
 	s.ui.setStatus("Added " + a.Label() + ".")
 }
 
 // accountsAdded shows the accounts just added: the search is cleared so
-// that they are not hidden by it, and the tray menu follows.
+// that they are not hidden by it, the one added last is selected and
+// scrolled to, and the tray menu follows.
 func (u *UI) accountsAdded() {
 	u.search.SetText("")
 	u.filter()
+	if u.lastAdded != "" {
+		u.selectAccount(u.lastAdded, -1)
+		u.lastAdded = ""
+	}
 	u.refreshTray()
+}
+
+// forgetPasted clears the clipboard after an account was added from the
+// link pasted from it (text): the link holds the secret. Only if it still
+// holds that link: something copied since stays.
+func forgetPasted(c fyne.Clipboard, text string, added int) {
+	if added > 0 && strings.TrimSpace(c.Content()) == text {
+		c.SetContent("")
+	}
 }
 
 // manualForm is the "Enter key" form, with its advanced fields.
@@ -317,14 +337,24 @@ func newManualForm(onSubmit func(vault.Key)) *manualForm {
 		row("Counter", "counter", f.counter),
 	)
 	f.advanced = widget.NewAccordion(widget.NewAccordionItem("Advanced", advanced))
-	f.submit = widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), func() {
+	submit := func() {
+		f.showError(nil)
 		k, err := f.key()
 		if err != nil {
 			f.showError(err)
 			return
 		}
 		onSubmit(k)
-	})
+	}
+	f.submit = widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), submit)
+	// Enter in a field adds; a change hides the errors it fixed.
+	for field, e := range map[string]*widget.Entry{"issuer": f.issuer, "name": f.name, "secret": f.secret, "period": f.period, "counter": f.counter} {
+		e.OnSubmitted = func(string) { submit() }
+		e.OnChanged = func(string) { f.recheck(field) }
+	}
+	for field, s := range map[string]*widget.Select{"type": f.typ, "algorithm": f.algorithm, "digits": f.digits} {
+		s.OnChanged = func(string) { f.recheck(field) }
+	}
 	f.submit.Importance = widget.HighImportance
 	f.scroll = container.NewVScroll(container.NewVBox(
 		row("Issuer", "issuer", f.issuer),
@@ -338,9 +368,24 @@ func newManualForm(onSubmit func(vault.Key)) *manualForm {
 	return f
 }
 
+// recheck hides the error under field once the field is fixed (the form
+// no longer finds it wrong), and the problem with the whole key on any
+// change; no new error shows until the user adds again.
+func (f *manualForm) recheck(field string) {
+	f.general.show("")
+	l := f.errors[field]
+	if l == nil || !l.Visible() {
+		return
+	}
+	_, err := f.key()
+	var fe *vault.FieldError
+	if !errors.As(err, &fe) || fe.Field != field {
+		l.show("")
+	}
+}
+
 // key builds the key from the form, checking every field.
 func (f *manualForm) key() (vault.Key, error) {
-	f.showError(nil)
 	var k vault.Key
 	k.Issuer, k.Name = f.issuer.Text, f.name.Text
 	switch f.typ.SelectedIndex() {

@@ -89,7 +89,9 @@ type UI struct {
 	settings *settingsScreen // the open settings dialog, if any
 	// googleExport is the open Google Authenticator export, if any.
 	googleExport *googleExport
-	push         *pushState
+	// lastAdded is the account added last, selected (and scrolled to) by accountsAdded.
+	lastAdded string
+	push      *pushState
 
 	clip clipboardClearer
 	// shortcuts are the window's own shortcuts by name (see windowShortcut).
@@ -142,7 +144,7 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 		widget.NewToolbarSpacer(),
 		widget.NewToolbarAction(theme.SettingsIcon(), u.showSettings),
 	)
-	u.body = container.NewStack(u.list, u.empty)
+	u.body = container.NewStack(u.list, u.empty, u.search.noMatch)
 	top := container.NewBorder(nil, nil, nil, toolbar, u.search)
 	u.win.SetContent(container.NewBorder(top, u.status, nil, nil, u.body))
 	u.win.SetOnDropped(u.dropped)
@@ -275,6 +277,7 @@ func (u *UI) filter() {
 		u.empty.Hide()
 		u.list.Show()
 	}
+	u.search.showMatches(len(u.shown), len(u.vault.Accounts()))
 	u.list.UnselectAll()
 	u.current = -1
 	if len(u.shown) > 0 {
@@ -300,8 +303,9 @@ func (u *UI) paste() {
 		u.setStatus("The clipboard holds no text. To add from an image, drop the file on the window.")
 		return
 	}
-	msg, _ := u.addTexts([]string{text})
+	msg, added := u.addTexts([]string{text})
 	u.setStatus(strings.ReplaceAll(msg, "\n", " "))
+	forgetPasted(u.app.Clipboard(), text, added)
 }
 
 // copyCurrent copies the code of the selected account.

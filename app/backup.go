@@ -181,6 +181,8 @@ func (u *UI) applyRestore(chosen []vault.Key, p restorePlan) error {
 func (u *UI) showBackup() {
 	pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	problem := newErrorLabel()
+	pass.OnChanged = func(string) { problem.show("") }
+	again.OnChanged = func(string) { problem.show("") }
 	form := container.NewVBox(
 		wrapped("The backup holds every account's secret, encrypted with this passphrase. Without the passphrase it cannot be restored: keep it safe."),
 		widget.NewLabel("Passphrase"), pass, widget.NewLabel("The same passphrase again"), again, problem)

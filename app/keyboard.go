@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/countersign/countersign/vault"
 )
 
 // installShortcuts sets the window's keys: Ctrl+N adds, Ctrl+Q quits,
@@ -18,6 +20,9 @@ func (u *UI) installShortcuts() {
 		fyne.KeyN: u.showAdd,
 		fyne.KeyQ: u.quit,
 		fyne.KeyF: func() { c.Focus(u.search) },
+		// Ctrl+Up and Ctrl+Down move the selected account in the order.
+		fyne.KeyUp:   func() { u.moveCurrent(-1) },
+		fyne.KeyDown: func() { u.moveCurrent(+1) },
 	} {
 		s := &desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault}
 		u.shortcuts[s.ShortcutName()] = action
@@ -57,10 +62,38 @@ func (u *UI) navigate(key fyne.KeyName) bool {
 		u.selectRow(u.current - 1)
 	case fyne.KeyReturn, fyne.KeyEnter:
 		u.copyCurrent()
+	case fyne.KeyF2:
+		if a, ok := u.currentAccount(); ok {
+			u.showRename(a)
+		}
+	case fyne.KeyDelete:
+		if a, ok := u.currentAccount(); ok {
+			u.confirmDelete(a)
+		}
+	case fyne.KeyEscape:
+		if u.search.Text == "" {
+			return false
+		}
+		u.search.SetText("")
 	default:
 		return false
 	}
 	return true
+}
+
+// currentAccount is the selected account, if any.
+func (u *UI) currentAccount() (vault.Account, bool) {
+	if u.current >= 0 && u.current < len(u.shown) {
+		return u.shown[u.current], true
+	}
+	return vault.Account{}, false
+}
+
+// moveCurrent moves the selected account one place up (-1) or down (+1).
+func (u *UI) moveCurrent(by int) {
+	if a, ok := u.currentAccount(); ok {
+		u.move(a, by)
+	}
 }
 
 // windowShortcut runs the window's own shortcut s, if it is one, and
@@ -81,6 +114,8 @@ func (u *UI) windowShortcut(s fyne.Shortcut) bool {
 type searchEntry struct {
 	widget.Entry
 	ui *UI
+	// noMatch says, in place of the list, that nothing matches the search.
+	noMatch *widget.Label
 }
 
 func newSearchEntry(u *UI) *searchEntry {
@@ -88,11 +123,30 @@ func newSearchEntry(u *UI) *searchEntry {
 	e.ExtendBaseWidget(e)
 	e.SetPlaceHolder("Search (type anywhere)")
 	e.OnChanged = func(string) { u.filter() }
+	e.noMatch = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{})
+	e.noMatch.Wrapping = fyne.TextWrapWord
+	e.noMatch.Hide()
 	return e
+}
+
+// showMatches says so when the search matches none of the vault's accounts.
+func (e *searchEntry) showMatches(matches, accounts int) {
+	if matches > 0 || accounts == 0 || strings.TrimSpace(e.Text) == "" {
+		e.noMatch.Hide()
+		return
+	}
+	e.noMatch.SetText("No account matches '" + e.Text + "'. Esc clears the search.")
+	e.noMatch.Show()
 }
 
 // TypedKey passes list keys to the list and the rest to the entry.
 func (e *searchEntry) TypedKey(k *fyne.KeyEvent) {
+	// Delete edits the text typed; it deletes the selected account only
+	// when there is none.
+	if k.Name == fyne.KeyDelete && e.Text != "" {
+		e.Entry.TypedKey(k)
+		return
+	}
 	if e.ui.navigate(k.Name) {
 		return
 	}

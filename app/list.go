@@ -225,6 +225,8 @@ func (u *UI) showRename(a vault.Account) {
 	name := widget.NewEntry()
 	name.SetText(a.Name)
 	problem := newErrorLabel()
+	issuer.OnChanged = func(string) { problem.show("") }
+	name.OnChanged = func(string) { problem.show("") }
 	form := container.NewVBox(
 		widget.NewLabel("Issuer"), issuer,
 		widget.NewLabel("Account name"), name,
@@ -242,11 +244,14 @@ func (u *UI) showRename(a vault.Account) {
 		u.setStatus("Renamed to " + labelOf(issuer.Text, name.Text))
 	})
 	save.Importance = widget.HighImportance
+	issuer.OnSubmitted = func(string) { save.OnTapped() }
+	name.OnSubmitted = func(string) { save.OnTapped() }
 	cancel := widget.NewButton("Cancel", func() { d.Hide() })
 	d = dialog.NewCustomWithoutButtons("Rename "+a.Label(), form, u.win)
 	d.SetButtons([]fyne.CanvasObject{cancel, save})
 	d.Resize(fyne.NewSize(360, 0))
 	d.Show()
+	u.win.Canvas().Focus(name)
 }
 
 func labelOf(issuer, name string) string {
