@@ -92,6 +92,7 @@ type UI struct {
 	// lastAdded is the account added last, selected (and scrolled to) by accountsAdded.
 	lastAdded string
 	push      *pushState
+	lock      *lockState // the app lock (lock.go)
 
 	clip clipboardClearer
 	// shortcuts are the window's own shortcuts by name (see windowShortcut).
@@ -156,6 +157,7 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	u.win.SetCloseIntercept(u.close)
 	u.startPush()
 	u.remindBackup()
+	u.installLock() // app lock (lock.go): last, it wraps the content and keys
 	return u
 }
 
@@ -208,6 +210,7 @@ func (u *UI) tick() {
 	}
 	u.list.Refresh()
 	u.tickRequests()
+	u.tickLock() // app lock (lock.go): idle time
 	u.saveSize() // Fyne tells no resize: a new size is saved within a second
 }
 
@@ -318,6 +321,9 @@ func (u *UI) copyCurrent() {
 // copyCode puts the account's current code on the clipboard and arranges
 // for it to be cleared.
 func (u *UI) copyCode(a vault.Account) {
+	if u.isLocked() { // app lock (lock.go): no copying while locked
+		return
+	}
 	c, err := u.vault.Code(a.ID, u.opts.Now())
 	if err != nil {
 		u.setStatus(err.Error())

@@ -15,6 +15,7 @@ type clipboardClearer struct {
 	// do runs the clearing on the UI goroutine.
 	do    func(func())
 	timer *time.Timer
+	code  string // the code copied last, for clearNow (lock.go)
 }
 
 // copy puts code on the clipboard; a timeout of 0 never clears it.
@@ -25,6 +26,7 @@ func (c *clipboardClearer) copy(code string, timeout time.Duration, cleared func
 		c.timer = nil
 	}
 	c.clipboard.SetContent(code)
+	c.code = code
 	if timeout <= 0 {
 		return
 	}

@@ -135,6 +135,9 @@ func (u *UI) dropExpired(now time.Time) {
 // other is being answered. It neither shows nor raises the window (see
 // the top of this file); the number field takes the window's keyboard.
 func (u *UI) showNextRequest() {
+	if u.isLocked() { // app lock (lock.go): the request shows after unlocking
+		return
+	}
 	if d := u.push.dialog; d != nil {
 		if d.phase != phaseFinished {
 			return

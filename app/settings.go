@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -8,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/countersign/countersign/vault"
 )
 
 // clipboardChoices are the clipboard clearing times offered, in seconds.
@@ -36,7 +39,12 @@ type settingsScreen struct {
 	// tray, and closeNote says that closing quits.
 	onClose   *widget.RadioGroup
 	closeNote *widget.Label
-	dialog    *dialog.CustomDialog
+	// The app lock: the idle time, the passphrase button, and what it says.
+	lockIdle   *widget.Select
+	lockButton *widget.Button
+	lockNote   *widget.Label
+	lockForm   *lockPassphraseForm // the open passphrase dialog, if any
+	dialog     *dialog.CustomDialog
 }
 
 // The choices of "When the window is closed".
@@ -128,6 +136,8 @@ func (u *UI) showSettings() {
 		s.vaultDir, useDir, s.vaultNote,
 		widget.NewLabelWithStyle("When the window is closed", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		onClose,
+		widget.NewLabelWithStyle("App lock", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		u.lockSettings(s),
 		widget.NewLabelWithStyle("Backup", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		container.NewHBox(widget.NewButton("Back up…", u.showBackup), widget.NewButton("Import or restore…", u.showRestore)),
 		widget.NewButton("Export to Google Authenticator…", u.showGoogleExport),
@@ -138,4 +148,120 @@ func (u *UI) showSettings() {
 	u.settings = s
 	s.dialog.SetOnClosed(func() { u.settings = nil })
 	s.dialog.Show()
+}
+
+// lockSettings is the App lock section: the passphrase (set, change,
+// remove: the last two need the current one) and the idle time.
+func (u *UI) lockSettings(s *settingsScreen) fyne.CanvasObject {
+	prefs := u.app.Preferences()
+	var labels []string
+	for _, mins := range lockIdleChoices {
+		labels = append(labels, lockIdleLabel(mins))
+	}
+	s.lockIdle = widget.NewSelect(labels, nil)
+	s.lockIdle.SetSelected(lockIdleLabel(prefs.IntWithFallback(prefLockIdleMinutes, 0)))
+	s.lockIdle.OnChanged = func(string) {
+		prefs.SetInt(prefLockIdleMinutes, lockIdleChoices[s.lockIdle.SelectedIndex()])
+		u.noteInput()
+	}
+	s.lockNote = widget.NewLabel("")
+	s.lockNote.Wrapping = fyne.TextWrapWord
+	s.lockButton = widget.NewButton("", nil)
+	lockNow := widget.NewButton("Lock now (Ctrl+L)", u.lockNow)
+	update := func() {
+		if u.lock.set {
+			s.lockButton.SetText("Change or remove the passphrase…")
+			s.lockNote.SetText("Ctrl+L locks the window; it also locks at the start and when idle:")
+			lockNow.Enable()
+		} else {
+			s.lockButton.SetText("Set a passphrase…")
+			s.lockNote.SetText("With a passphrase, Ctrl+L hides your accounts until it is typed again. Only a salted Argon2id hash of it is kept, in the keyring. Lock when idle:")
+			lockNow.Disable()
+		}
+	}
+	update()
+	s.lockButton.OnTapped = func() { u.showLockPassphrase(s, update) }
+	return container.NewVBox(container.NewHBox(s.lockButton, lockNow), s.lockNote, s.lockIdle)
+}
+
+// lockPassphraseForm is the dialog that sets, changes or removes the app
+// lock's passphrase.
+type lockPassphraseForm struct {
+	current, next, repeat *widget.Entry
+	message               *widget.Label
+	save, remove          *widget.Button
+	dialog                *dialog.CustomDialog
+}
+
+// showLockPassphrase opens the passphrase dialog; updated runs after a change.
+func (u *UI) showLockPassphrase(s *settingsScreen, updated ...func()) {
+	f := &lockPassphraseForm{current: widget.NewPasswordEntry(), next: widget.NewPasswordEntry(), repeat: widget.NewPasswordEntry()}
+	s.lockForm = f
+	f.current.SetPlaceHolder("Current passphrase")
+	f.next.SetPlaceHolder("New passphrase")
+	f.repeat.SetPlaceHolder("New passphrase again")
+	f.message = widget.NewLabel("")
+	f.message.Wrapping = fyne.TextWrapWord
+	f.message.Importance = widget.DangerImportance
+	f.message.Hide()
+	say := func(text string) { f.message.SetText(text); f.message.Show() }
+	busy := false
+	run := func(current, next []byte, done string) {
+		if busy {
+			return
+		}
+		busy = true
+		go func() {
+			err := u.vault.SetLock(current, next)
+			u.do(func() {
+				busy = false
+				switch {
+				case errors.Is(err, vault.ErrWrongPassphrase):
+					say("The current passphrase is wrong.")
+				case err != nil:
+					say(err.Error())
+				default:
+					u.setLockSet(len(next) > 0)
+					for _, fn := range updated {
+						fn()
+					}
+					f.dialog.Hide()
+					u.setStatus(done)
+				}
+			})
+		}()
+	}
+	f.save = widget.NewButton("Save", func() {
+		switch {
+		case f.next.Text == "":
+			say("Type a new passphrase.")
+		case f.next.Text != f.repeat.Text:
+			say("The two new passphrases differ.")
+		default:
+			run([]byte(f.current.Text), []byte(f.next.Text), "The app lock passphrase is saved: Ctrl+L locks.")
+		}
+	})
+	f.save.Importance = widget.HighImportance
+	f.remove = widget.NewButton("Remove the lock", func() {
+		run([]byte(f.current.Text), nil, "The app lock is removed.")
+	})
+	cancel := widget.NewButton("Cancel", func() { f.dialog.Hide() })
+	items := []fyne.CanvasObject{}
+	title := "Set a passphrase"
+	if u.lock.set {
+		title = "Change the passphrase"
+		items = append(items, f.current)
+	} else {
+		f.remove.Hide()
+	}
+	items = append(items, f.next, f.repeat, f.message)
+	f.dialog = dialog.NewCustomWithoutButtons(title, container.NewVBox(items...), u.win)
+	f.dialog.SetButtons([]fyne.CanvasObject{cancel, f.remove, f.save})
+	f.dialog.Resize(fyne.NewSize(360, 0))
+	f.dialog.Show()
+	if u.lock.set {
+		u.win.Canvas().Focus(f.current)
+	} else {
+		u.win.Canvas().Focus(f.next)
+	}
 }

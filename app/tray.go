@@ -19,6 +19,9 @@ func (u *UI) setupTray() {
 // trayMenu is the tray's menu: show the window, copy the code of one of the
 // first accounts, quit.
 func (u *UI) trayMenu() *fyne.Menu {
+	if u.isLocked() { // app lock (lock.go): no accounts while locked
+		return u.lockedTrayMenu()
+	}
 	items := []*fyne.MenuItem{fyne.NewMenuItem("Show Countersign", u.showWindow)}
 	if n := u.pendingCount(); n > 0 {
 		waiting := fyne.NewMenuItem(fmt.Sprintf("%d sign-in request(s) waiting", n), func() {
@@ -37,6 +40,7 @@ func (u *UI) trayMenu() *fyne.Menu {
 		}
 		items = append(items, fyne.NewMenuItem("Copy "+a.Label(), func() { u.copyCode(a) }))
 	}
+	items = append(items, u.lockTrayItems()...) // app lock (lock.go)
 	quit := fyne.NewMenuItem("Quit", u.quit)
 	quit.IsQuit = true
 	items = append(items, fyne.NewMenuItemSeparator(), quit)
