@@ -14,7 +14,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
-	"fyne.io/fyne/v2/theme"
 
 	"github.com/countersign/countersign/internal/qr"
 )
@@ -137,31 +136,26 @@ func TestManualErrorIsBroughtIntoSight(t *testing.T) {
 // room kept for the Next code button of an HOTP row, both where it is first
 // drawn and in a reused row after a search.
 func TestRowIsLaidOutForItsAccount(t *testing.T) {
-	long := "otpauth://totp/A%20very%20long%20issuer%20name%20Incorporated:someone.with.a.long.name@example.com?secret=MFRGGZDFMZTWQ2LKMFRG&digits=8"
-	f := newFixture(t, nil, Options{}, rfcURI, githubURI, hotpURI, long)
+	f := newFixture(t, nil, Options{}, rfcURI, githubURI, hotpURI, longURI)
 	check := func(r *accountRow, code string) {
 		t.Helper()
 		if r.code.Text != code {
 			t.Fatalf("row shows %q", r.code.Text)
 		}
-		// The row is a Border: the labels in the middle, the code and
-		// buttons on the right.
-		labels, right := r.content.Objects[0], r.content.Objects[2]
-		if right.Size().Width < right.MinSize().Width {
-			t.Fatalf("the code and buttons are squeezed into %v, need %v", right.Size().Width, right.MinSize().Width)
+		// The names end before the code, which ends before the countdown,
+		// with no room kept for the Next code button an HOTP account had
+		// in this row.
+		if end := max(inkOf(r.issuer).x1, inkOf(r.name).x1); end > rectOf(r.code).x0 {
+			t.Fatalf("the names end at %v, under the code starting at %v", end, rectOf(r.code).x0)
 		}
-		if end := labels.Position().X + labels.Size().Width; end > right.Position().X {
-			t.Fatalf("the names end at %v, under the code starting at %v", end, right.Position().X)
+		if r.hotpNext.Visible() || !r.left.Visible() {
+			t.Fatal("a TOTP row shows the Next code button, or no countdown")
 		}
-		// Inside the right part: the codes, then the … button, with no room
-		// kept for the Next code button an HOTP account had in this row.
-		parts := right.(*fyne.Container).Objects
-		codes, menu := parts[0], parts[2]
-		if codes.Position().X < 0 || codes.Position().X+codes.Size().Width+theme.Padding() != menu.Position().X {
-			t.Fatalf("codes at %v (%v wide), … at %v: laid out for another account", codes.Position().X, codes.Size().Width, menu.Position().X)
+		if end, ring := inkOf(r.code).x1, rectOf(r.left).x0; end > ring {
+			t.Fatalf("the code ends at %v, under the countdown at %v", end, ring)
 		}
 	}
-	if !f.rows()[2].hotpBox.Visible() {
+	if !f.rows()[2].hotpNext.Visible() {
 		t.Fatal("the HOTP row has no Next code button")
 	}
 	check(f.rows()[0], "287 082")

@@ -146,8 +146,8 @@ func TestListShowsCodesTimeLeftAndNextCode(t *testing.T) {
 	if got := f.shown(); !slices.Equal(got, want) {
 		t.Fatalf("rows %q, want %q", got, want)
 	}
-	if r := f.rows()[0]; r.left.Value != 15 || r.left.Max != 30 {
-		t.Errorf("time left %v of %v, want 15 of 30", r.left.Value, r.left.Max)
+	if r := f.rows()[0]; r.left.label.Text != "15" || r.left.period != 30 {
+		t.Errorf("time left %q of %v, want 15 of 30", r.left.label.Text, r.left.period)
 	}
 	// In the last five seconds the next code shows.
 	f.now = time.Unix(59, 0)
@@ -155,8 +155,8 @@ func TestListShowsCodesTimeLeftAndNextCode(t *testing.T) {
 	if got := f.shown()[0]; got != "RFC|sha1|287 082|next 359 152" {
 		t.Errorf("at 59 s: %q", got)
 	}
-	if r := f.rows()[0]; r.left.Value != 1 {
-		t.Errorf("time left %v, want 1", r.left.Value)
+	if r := f.rows()[0]; r.left.label.Text != "1" {
+		t.Errorf("time left %q, want 1", r.left.label.Text)
 	}
 	// The period rolls over.
 	f.now = time.Unix(60, 0)
@@ -280,8 +280,8 @@ func TestHOTPNextCode(t *testing.T) {
 		t.Fatalf("row %q", got)
 	}
 	r := f.rows()[0]
-	if !r.hotpBox.Visible() || r.hotpNext.Text != "Next code" || r.left.Visible() {
-		t.Fatal("an HOTP row shows the next-code button and no time bar")
+	if !r.hotpNext.Visible() || r.hotpNext.Text != "Next code" || r.left.Visible() {
+		t.Fatal("an HOTP row shows the next-code button and no countdown")
 	}
 	test.Tap(r.hotpNext)
 	if got := f.shown(); got[0] != "Bank|card|287 082|counter 1" {

@@ -2,8 +2,10 @@ package app
 
 import (
 	"fmt"
+	"image/color"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -32,8 +34,11 @@ func (u *UI) buildList() {
 	}
 }
 
-// accountRow shows one account: issuer and name, the code, the time left,
-// the next code near the end of a period, and its actions. Tapping it
+// accountRow shows one account on one compact row: a letter avatar, the
+// issuer (bold) over the account name, the code right after them (the
+// next code under it near the end of a period), then a small countdown
+// ring (TOTP) or a Next code button (HOTP), and the … menu at the end.
+// Long names are cut with an ellipsis before the code is. Tapping the row
 // copies the code.
 type accountRow struct {
 	widget.BaseWidget
@@ -41,44 +46,49 @@ type accountRow struct {
 	index   int
 	account vault.Account
 
-	issuer, name *widget.Label
-	code         *widget.Label
-	next         *widget.Label
-	left         *widget.ProgressBar
+	avatar       *canvas.Circle
+	letter       *canvas.Text
+	issuer, name *canvas.Text // as shown: cut to fit
+	code         *canvas.Text
+	next         *canvas.Text // next code, HOTP counter or push state; cut to fit
+	left         *countdown
 	hotpNext     *widget.Button
-	hotpBox      *fyne.Container // hotpNext, centred; hidden for TOTP rows
 	menu         *widget.Button
-	content      *fyne.Container
-	laidOut      rowLayout // what the row was last laid out for
+
+	// The texts in full; Layout cuts them to the widths it gives them.
+	issuerText, nameText, nextText string
+	codeErr                        bool
+	laidOut                        rowLayout // what the row was last laid out for
 }
 
 func newAccountRow(u *UI) *accountRow {
 	r := &accountRow{ui: u}
-	r.issuer = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	r.issuer.Truncation = fyne.TextTruncateEllipsis
-	r.name = widget.NewLabel("")
-	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.code = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true, Monospace: true})
-	r.code.SizeName = theme.SizeNameHeadingText
-	r.next = widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true})
-	r.next.SizeName = theme.SizeNameCaptionText
-	r.left = widget.NewProgressBar()
-	r.left.TextFormatter = func() string { return "" }
+	r.avatar = canvas.NewCircle(color.Transparent)
+	r.letter = canvas.NewText("", color.White)
+	r.letter.TextStyle = fyne.TextStyle{Bold: true}
+	r.letter.Alignment = fyne.TextAlignCenter
+	r.issuer = canvas.NewText("", color.Transparent)
+	r.issuer.TextStyle = fyne.TextStyle{Bold: true}
+	r.name = canvas.NewText("", color.Transparent)
+	r.code = canvas.NewText("", color.Transparent)
+	r.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	r.next = canvas.NewText("", color.Transparent)
+	r.next.TextStyle = fyne.TextStyle{Monospace: true}
+	r.left = newCountdown()
 	r.hotpNext = widget.NewButtonWithIcon("Next code", theme.ViewRefreshIcon(), func() { u.nextHOTP(r.account) })
 	r.menu = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { u.showRowMenu(r) })
 	r.menu.Importance = widget.LowImportance
-	labels := container.NewVBox(r.issuer, r.name)
-	codes := container.NewVBox(r.code, r.next)
-	r.hotpBox = container.NewCenter(r.hotpNext)
-	right := container.NewHBox(codes, r.hotpBox, container.NewCenter(r.menu))
-	r.content = container.NewBorder(nil, r.left, nil, right, labels)
 	r.ExtendBaseWidget(r)
 	return r
 }
 
-// CreateRenderer draws the row's content.
+// CreateRenderer draws the row.
 func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(r.content)
+	rr := &rowRenderer{r: r, objects: []fyne.CanvasObject{
+		r.avatar, r.letter, r.issuer, r.name, r.code, r.next, r.left, r.hotpNext, r.menu,
+	}}
+	rr.style()
+	return rr
 }
 
 // Tapped selects the row and copies its code.
@@ -87,62 +97,190 @@ func (r *accountRow) Tapped(*fyne.PointEvent) {
 	r.ui.copyCode(r.account)
 }
 
-// show fills the row with account a (row index i) and its code now.
+// show fills the row with account a (row index i) and its code now. On
+// most ticks only the countdown changes, and only it is redrawn.
 func (r *accountRow) show(i int, a vault.Account) {
 	r.index, r.account = i, a
-	r.issuer.SetText(a.Issuer)
-	r.name.SetText(a.Name)
+	r.issuerText, r.nameText = a.Issuer, a.Name
 	if a.Issuer == "" {
-		r.issuer.SetText(a.Name)
-		r.name.SetText("")
+		r.issuerText, r.nameText = a.Name, ""
 	}
 	now := r.ui.opts.Now()
 	c, err := r.ui.vault.Code(a.ID, now)
+	code := ""
+	r.codeErr = err != nil
 	switch {
 	case err != nil:
-		r.code.SetText("error")
-		r.next.SetText("secret unavailable")
+		code, r.nextText = "error", "secret unavailable"
 	case a.Type == vault.HOTP:
-		r.code.SetText(vault.GroupCode(c.Value))
-		r.next.SetText(fmt.Sprintf("counter %d", a.Counter))
+		code, r.nextText = vault.GroupCode(c.Value), fmt.Sprintf("counter %d", a.Counter)
 	default:
-		r.code.SetText(vault.GroupCode(c.Value))
+		code = vault.GroupCode(c.Value)
 		left := c.End.Sub(now)
 		switch {
 		case left <= nextCodeWindow:
-			r.next.SetText("next " + vault.GroupCode(c.Next))
+			r.nextText = "next " + vault.GroupCode(c.Next)
 		case a.Push != nil:
-			r.next.SetText(r.ui.connectionLabel(a.ID))
+			r.nextText = r.ui.connectionLabel(a.ID)
 		default:
-			r.next.SetText("")
+			r.nextText = ""
 		}
-		r.left.Max = float64(a.Period)
-		r.left.SetValue(left.Seconds())
+		r.left.set(left, a.Period)
 	}
-	if a.Type == vault.HOTP {
-		r.hotpBox.Show()
-		r.left.Hide()
-	} else {
-		r.hotpBox.Hide()
-		r.left.Show()
-	}
-	// Rows are reused for other accounts: refresh the whole row when what
-	// decides its widths changed (not on every tick), so that its texts are
-	// redrawn where the new widths put them. (Fyne's test painter, at least,
-	// otherwise draws a reused row's code at its old place.)
-	key := rowLayout{a.ID, a.Type, len(r.code.Text), len(r.next.Text)}
+	// Redraw the texts and lay the row out again only when they changed:
+	// once a period, or when the row is reused for another account.
+	key := rowLayout{a.ID, a.Type, r.issuerText, r.nameText, code, r.nextText, r.codeErr}
 	if key != r.laidOut {
 		r.laidOut = key
-		r.content.Refresh()
+		r.code.Text = code
+		if a.Type == vault.HOTP || err != nil {
+			r.left.Hide()
+		} else {
+			r.left.Show()
+		}
+		if a.Type == vault.HOTP {
+			r.hotpNext.Show()
+		} else {
+			r.hotpNext.Hide()
+		}
+		r.Refresh()
 	}
 }
 
-// rowLayout is what a row's layout depends on.
+// rowLayout is what a row's texts and layout depend on.
 type rowLayout struct {
-	id         string
-	typ        vault.Type
-	code, next int
+	id                 string
+	typ                vault.Type
+	issuer, name, code string
+	next               string
+	codeErr            bool
 }
+
+// rowRenderer lays out an account row.
+type rowRenderer struct {
+	r       *accountRow
+	objects []fyne.CanvasObject
+}
+
+// Text sizes of a row.
+func rowTextSize() float32  { return theme.TextSize() }
+func codeTextSize() float32 { return theme.Size(theme.SizeNameSubHeadingText) }
+func smallTextSize() float32 {
+	return theme.CaptionTextSize() + 1
+}
+
+// style gives the texts their theme's sizes and colours.
+func (rr *rowRenderer) style() {
+	r := rr.r
+	r.issuer.TextSize, r.name.TextSize = rowTextSize(), smallTextSize()+1
+	r.code.TextSize, r.next.TextSize = codeTextSize(), smallTextSize()
+	r.letter.TextSize = rowTextSize() + 2
+	fg, dim := theme.Color(theme.ColorNameForeground), theme.Color(theme.ColorNamePlaceHolder)
+	r.issuer.Color, r.name.Color, r.next.Color = fg, dim, dim
+	r.code.Color = fg
+	if r.codeErr {
+		r.code.Color = theme.Color(theme.ColorNameError)
+	}
+	r.avatar.FillColor = avatarColour(r.issuerText)
+	r.letter.Text = avatarLetter(r.issuerText)
+}
+
+// Layout places, from the left: the avatar, the names (cut to what is
+// left), the code right after them, and from the right end: the … menu
+// and the countdown or Next code button.
+func (rr *rowRenderer) Layout(size fyne.Size) {
+	r := rr.r
+	pad, inner := theme.Padding(), theme.InnerPadding()
+	mid := size.Height / 2
+	x := inner
+	if r.avatar.Visible() {
+		r.avatar.Move(fyne.NewPos(x, mid-avatarSize/2))
+		r.avatar.Resize(fyne.NewSquareSize(avatarSize))
+		lh := fyne.MeasureText("M", r.letter.TextSize, r.letter.TextStyle).Height
+		r.letter.Move(fyne.NewPos(x, mid-lh/2))
+		r.letter.Resize(fyne.NewSize(avatarSize, lh))
+		x += avatarSize + inner
+	}
+
+	ms := r.menu.MinSize()
+	end := size.Width - ms.Width
+	r.menu.Move(fyne.NewPos(end, mid-ms.Height/2))
+	r.menu.Resize(ms)
+	if r.hotpNext.Visible() {
+		bs := r.hotpNext.MinSize()
+		end -= pad + bs.Width
+		r.hotpNext.Move(fyne.NewPos(end, mid-bs.Height/2))
+		r.hotpNext.Resize(bs)
+	}
+	if r.left.Visible() {
+		end -= pad + countdownSize
+		r.left.Move(fyne.NewPos(end, mid-countdownSize/2))
+		r.left.Resize(fyne.NewSquareSize(countdownSize))
+	}
+	end -= inner
+
+	// The names take what they need, up to what the code leaves them.
+	cs := fyne.MeasureText(r.code.Text, r.code.TextSize, r.code.TextStyle)
+	is := fyne.MeasureText(r.issuerText, r.issuer.TextSize, r.issuer.TextStyle)
+	ns := fyne.MeasureText(r.nameText, r.name.TextSize, r.name.TextStyle)
+	gap := 2 * inner
+	w := max(0, min(max(is.Width, ns.Width), end-gap-cs.Width-x))
+	r.issuer.Text = ellipsize(r.issuerText, r.issuer.TextSize, r.issuer.TextStyle, w)
+	r.name.Text = ellipsize(r.nameText, r.name.TextSize, r.name.TextStyle, w)
+	ih, nh := lineHeight(r.issuer), lineHeight(r.name)
+	if r.nameText == "" {
+		nh = 0
+	}
+	top := mid - (ih+nh)/2
+	r.issuer.Move(fyne.NewPos(x, top))
+	r.issuer.Resize(fyne.NewSize(w, ih))
+	r.name.Move(fyne.NewPos(x, top+ih))
+	r.name.Resize(fyne.NewSize(w, nh))
+
+	// The code right after the names; under it the next code, which may
+	// run on to the countdown.
+	x += w + gap
+	ch, xh := lineHeight(r.code), lineHeight(r.next)
+	top = mid - (ch+xh)/2
+	r.code.Move(fyne.NewPos(x, top))
+	r.code.Resize(fyne.NewSize(cs.Width, ch))
+	nw := max(0, end-x)
+	r.next.Text = ellipsize(r.nextText, r.next.TextSize, r.next.TextStyle, nw)
+	r.next.Move(fyne.NewPos(x, top+ch))
+	r.next.Resize(fyne.NewSize(nw, xh))
+}
+
+// lineHeight is the height of a line of t's size and style.
+func lineHeight(t *canvas.Text) float32 {
+	return fyne.MeasureText("Mg", t.TextSize, t.TextStyle).Height
+}
+
+// MinSize is a row of the tallest of its parts, as narrow as a phone allows.
+func (rr *rowRenderer) MinSize() fyne.Size {
+	r := rr.r
+	pad, inner := theme.Padding(), theme.InnerPadding()
+	names := lineHeight(r.issuer) + lineHeight(r.name)
+	codes := lineHeight(r.code) + lineHeight(r.next)
+	ms := r.menu.MinSize()
+	h := max(names, codes, ms.Height, avatarSize, countdownSize)
+	code := fyne.MeasureText("000 000", r.code.TextSize, r.code.TextStyle).Width
+	w := inner + avatarSize + inner + 4*inner + 2*inner + code + inner + countdownSize + pad + ms.Width
+	return fyne.NewSize(w, h+2*pad)
+}
+
+// Refresh restyles the row (a theme change, or another account) and lays
+// it out again.
+func (rr *rowRenderer) Refresh() {
+	rr.style()
+	rr.Layout(rr.r.Size())
+	for _, o := range rr.objects {
+		o.Refresh()
+	}
+}
+
+func (rr *rowRenderer) Objects() []fyne.CanvasObject { return rr.objects }
+
+func (rr *rowRenderer) Destroy() {}
 
 // nextHOTP advances an HOTP account and copies its new code.
 func (u *UI) nextHOTP(a vault.Account) {
