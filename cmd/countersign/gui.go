@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/countersign/countersign/assets"
 	"github.com/countersign/countersign/internal/instance"
 	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/vault"
 )
 
 // AppID is the application id, as in FyneApp.toml.
@@ -64,6 +66,14 @@ func runGUI(c *cli, launch app.Launch) error {
 	}
 	defer srv.Close()
 
+	step, store, keyErr := decideStore(c.g.store, a.Preferences().String(prefStoreFor(dir)), c.hasPassphraseSource(),
+		func() error { return vault.NewKeyringStore(vault.KeyringService).Check() })
+	if step != storeOpen {
+		// No terminal to ask on, or no keyring: a window says so (a
+		// desktop launcher hides standard error) and opens the file store.
+		return c.runStoreProblem(a, srv, dir, step, keyErr, launch)
+	}
+	c.g.store = store
 	v, err := c.openVault()
 	if err != nil {
 		return err
@@ -93,6 +103,63 @@ func runGUI(c *cli, launch app.Launch) error {
 	}()
 
 	ui.ShowAndRun()
+	return nil
+}
+
+// runStoreProblem shows the window of a store that cannot be opened as
+// asked (step), opens the encrypted file store from it, remembers that
+// choice for the vault, then runs the app as runGUI does.
+func (c *cli) runStoreProblem(a fyne.App, srv *instance.Server, dir string, step storeStep, keyErr error, launch app.Launch) error {
+	path := filepath.Join(dir, secretsFileName)
+	_, statErr := os.Stat(path)
+	var v *vault.Vault
+	var ui *app.UI
+	p := app.StoreProblem{Dir: dir, NoKeyring: step == storeNoKeyring, FileExists: statErr == nil}
+	if keyErr != nil {
+		p.Detail = keyErr.Error()
+	}
+	p.OpenFile = func(pass []byte) error {
+		if err := vault.PrivateDir(dir); err != nil {
+			return fmt.Errorf("creating the vault directory: %w", err)
+		}
+		s, err := vault.OpenFileStore(path, pass)
+		if err != nil {
+			return err
+		}
+		if v, err = vault.Open(dir, s); err != nil {
+			return fmt.Errorf("opening the vault in %s: %w", dir, err)
+		}
+		a.Preferences().SetString(prefStoreFor(dir), "file")
+		return nil
+	}
+	p.OnOpened = func() {
+		ui = app.New(a, v, app.Options{})
+		ui.Show()
+		if launch.Scan || len(launch.URIs) > 0 {
+			ui.Launch(launch)
+		}
+		go func() {
+			for req := range srv.Requests() {
+				l := app.Launch{Scan: req.Scan, URIs: req.URIs}
+				fyne.Do(func() { ui.Launch(l) })
+			}
+		}()
+	}
+	app.ShowStoreProblem(a, p)
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	go func() {
+		<-signals
+		fyne.Do(a.Quit)
+	}()
+	a.Run()
+	if ui != nil {
+		ui.Stop()
+	}
+	if v != nil {
+		v.Close()
+	}
 	return nil
 }
 

@@ -181,6 +181,51 @@ func (c *cli) filePassword(path, passwordFile string, creating bool) ([]byte, er
 	return pass, nil
 }
 
+// storeStep is how the GUI opens the vault's secret store.
+type storeStep int
+
+const (
+	// storeOpen: as the CLI does (the keyring works, or the file store's
+	// passphrase comes from a file or the terminal).
+	storeOpen storeStep = iota
+	// storeAskFile: the file store, its passphrase asked in a window.
+	storeAskFile
+	// storeNoKeyring: the keyring cannot be used; a window says so and
+	// offers the file store.
+	storeNoKeyring
+)
+
+// prefStoreFor is the preference remembering the store chosen in the
+// GUI for the vault in dir.
+func prefStoreFor(dir string) string { return "store:" + dir }
+
+// decideStore picks the GUI's step from --store, the store remembered for
+// the vault ("file" or ""), whether a passphrase can come from a file or a
+// terminal, and the keyring's check (asked only when the keyring is used).
+func decideStore(flag, remembered string, passphraseSource bool, keyringCheck func() error) (storeStep, string, error) {
+	store := flag
+	if store == "keyring" && remembered == "file" {
+		store = "file"
+	}
+	if store == "file" {
+		if passphraseSource {
+			return storeOpen, store, nil
+		}
+		return storeAskFile, store, nil
+	}
+	if err := keyringCheck(); err != nil {
+		return storeNoKeyring, store, err
+	}
+	return storeOpen, store, nil
+}
+
+// hasPassphraseSource tells whether the file store's passphrase can come
+// from --passphrase-file, COUNTERSIGN_PASSPHRASE_FILE or a terminal.
+func (c *cli) hasPassphraseSource() bool {
+	return c.g.passphraseFile != "" || os.Getenv("COUNTERSIGN_PASSPHRASE_FILE") != "" ||
+		(c.stdin != nil && term.IsTerminal(int(c.stdin.Fd())))
+}
+
 // prompt asks for a line on the terminal without echoing it.
 func (c *cli) prompt(question string) ([]byte, error) {
 	fmt.Fprint(c.stderr, question)
