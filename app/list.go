@@ -223,8 +223,15 @@ func (rr *rowRenderer) Layout(size fyne.Size) {
 	cs := fyne.MeasureText(r.code.Text, r.code.TextSize, r.code.TextStyle)
 	is := fyne.MeasureText(r.issuerText, r.issuer.TextSize, r.issuer.TextStyle)
 	ns := fyne.MeasureText(r.nameText, r.name.TextSize, r.name.TextStyle)
+	// The code's column keeps room for the next code, shown or not, so
+	// that the names do not move when it shows; longer notes (push
+	// states) are cut instead.
+	col := cs.Width
+	if r.account.Type != vault.HOTP && !r.codeErr {
+		col = max(col, fyne.MeasureText("next "+r.code.Text, r.next.TextSize, r.next.TextStyle).Width)
+	}
 	gap := 2 * inner
-	w := max(0, min(max(is.Width, ns.Width), end-gap-cs.Width-x))
+	w := max(0, min(max(is.Width, ns.Width), end-gap-col-x))
 	r.issuer.Text = ellipsize(r.issuerText, r.issuer.TextSize, r.issuer.TextStyle, w)
 	r.name.Text = ellipsize(r.nameText, r.name.TextSize, r.name.TextStyle, w)
 	ih, nh := lineHeight(r.issuer), lineHeight(r.name)

@@ -196,11 +196,13 @@ func TestListScreenshots(t *testing.T) {
 		t.Skip("COUNTERSIGN_SCREENSHOTS is not set")
 	}
 	uris := append([]string{rfcURI, hotpURI, longURI}, manyURIs(10)...)
-	f := newFixture(t, nil, Options{}, uris...)
-	f.now = time.Unix(56, 0)
 	for _, variant := range []string{themeDark, themeLight} {
-		applyTheme(f.app, variant)
 		for _, size := range []fyne.Size{{Width: defaultWidth, Height: defaultHeight}, {Width: 360, Height: 740}, {Width: 1000, Height: 400}} {
+			// A new window each time: the test driver's list can keep rows
+			// laid out for the previous size.
+			f := newFixture(t, nil, Options{}, uris...)
+			f.now = time.Unix(56, 0)
+			applyTheme(f.app, variant)
 			f.ui.win.Resize(size)
 			f.ui.tick()
 			f.rows()
