@@ -119,13 +119,43 @@ func TestKeyringUnavailable(t *testing.T) {
 	}
 	dir := t.TempDir()
 	env := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + dir + "/no-bus"}
-	for _, a := range [][]string{{"list"}, {"code"}, {"add", aliceURI}, {}} {
+	for _, a := range [][]string{{"list"}, {"code"}, {"add", aliceURI}} {
 		r := runEnv(t, env, append([]string{"--vault", dir}, a...)...)
 		if r.code != 1 || r.stdout != "" || strings.Count(r.stderr, "\n") != 1 ||
 			!strings.HasPrefix(r.stderr, "countersign: ") ||
 			!strings.Contains(r.stderr, vault.ErrKeyringUnavailable.Error()) ||
 			strings.Count(r.stderr, "--store file") != 1 {
 			t.Errorf("%v with no keyring: exit %d, stdout %q, stderr %q", a, r.code, r.stdout, r.stderr)
+		}
+	}
+	// The app, started from a launcher with no keyring, does not exit
+	// silently: it opens a window that says what is missing.
+	cmd := exec.Command(countersignBinary(t), "--vault", dir)
+	cmd.Env = append(baseEnv(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		<-exited
+	}()
+	const title = "Countersign: where to keep the secrets"
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("the app exited (%v) instead of showing its window; stderr %q", err, stderr.String())
+		default:
+		}
+		if out, _ := exec.Command(lookPath(t, "xdotool"), "search", "--name", title).Output(); strings.TrimSpace(string(out)) != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no window %q within 20 s; stderr %q", title, stderr.String())
 		}
 	}
 }
