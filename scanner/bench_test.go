@@ -5,24 +5,30 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
-	"image/jpeg"
 	"image/png"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/countersign/countersign/scanner/internal/corpus"
 )
 
+// The benchmarks compare the scanner with zbarimg (zbar-tools) and
+// ZXingReader (zxing-cpp-tools) in one run; keep them short on a shared
+// machine:
+//
+//	go test -run '^$' -bench . -benchtime 1x ./scanner/
+//
+// COUNTERSIGN_CORPUS_CACHE names where the corpus's browser screenshots are
+// kept between runs (default: the user's cache directory).
+
 // BenchmarkDecodeScreen decodes a 200-pixel QR code in a 1920×1080 capture
-// of a desktop: the "scan the screen" case.
+// of a desktop: the "scan the screen" case, in the process.
 func BenchmarkDecodeScreen(b *testing.B) {
 	s := screen()
 	place(s, qrImage(b, sampleURI, 200), image.Pt(1250, 560))
@@ -35,210 +41,252 @@ func BenchmarkDecodeScreen(b *testing.B) {
 	}
 }
 
-// corpusImage is one image of the benchmark corpus and the codes it holds.
-type corpusImage struct {
-	path string
-	want []string
-	kind string
-}
-
-// makeCorpus writes n varied images, deterministically: code sizes from 90
-// to 420 pixels, error correction L to H, canvases up to full HD with
-// clutter, rotations, light-on-dark, low contrast, blur, JPEG noise and
-// several codes in one image.
-func makeCorpus(b *testing.B, dir string, n int) []corpusImage {
-	rng := rand.New(rand.NewPCG(42, 7))
-	levels := []decoder.ErrorCorrectionLevel{decoder.ErrorCorrectionLevel_L, decoder.ErrorCorrectionLevel_M, decoder.ErrorCorrectionLevel_Q, decoder.ErrorCorrectionLevel_H}
-	kinds := []string{"plain", "small-in-screen", "rotated", "inverted", "low-contrast", "blurred", "jpeg", "several"}
-	var out []corpusImage
-	for i := range n {
-		kind := kinds[i%len(kinds)]
-		newText := func() string {
-			secret := make([]byte, 10+rng.IntN(30))
-			for j := range secret {
-				secret[j] = byte(rng.Uint32())
-			}
-			return fmt.Sprintf("otpauth://totp/Issuer%d:user%d@example.com?secret=%s&issuer=Issuer%d", i, rng.IntN(1000), strings.TrimRight(fmt.Sprintf("%X", secret), "="), i)
-		}
-		code := func(text string, size int) *image.Gray {
-			return qrImageLevel(b, text, size, levels[rng.IntN(len(levels))])
-		}
-		canvas := image.NewRGBA(image.Rect(0, 0, 640+rng.IntN(4)*320, 480+rng.IntN(3)*300))
-		draw.Draw(canvas, canvas.Bounds(), image.White, image.Point{}, draw.Src)
-		var img image.Image = canvas
-		var want []string
-		at := func(size int) image.Point {
-			return image.Pt(rng.IntN(max(1, canvas.Bounds().Dx()-size)), rng.IntN(max(1, canvas.Bounds().Dy()-size)))
-		}
-		text := newText()
-		want = append(want, text)
-		switch kind {
-		case "plain", "jpeg":
-			place(canvas, code(text, 200+rng.IntN(220)), at(420))
-		case "small-in-screen":
-			s := screen()
-			c := code(text, 90+rng.IntN(60))
-			place(s, c, image.Pt(rng.IntN(1920-c.Bounds().Dx()), 40+rng.IntN(1040-c.Bounds().Dy())))
-			img = s
-		case "rotated":
-			c := rotate(code(text, 220+rng.IntN(120)), float64(5+rng.IntN(80)))
-			place(canvas, c, at(c.Bounds().Dx()))
-		case "inverted":
-			c := invert(code(text, 200+rng.IntN(150)))
-			draw.Draw(canvas, canvas.Bounds(), image.Black, image.Point{}, draw.Src)
-			place(canvas, c, at(c.Bounds().Dx()))
-		case "low-contrast":
-			c := code(text, 220+rng.IntN(150))
-			for j, v := range c.Pix {
-				c.Pix[j] = 110 + v/255*50 // dark grey on light grey
-			}
-			place(canvas, c, at(c.Bounds().Dx()))
-		case "blurred":
-			c := blur(code(text, 240+rng.IntN(150)), 2)
-			place(canvas, c, at(c.Bounds().Dx()))
-		case "several":
-			canvas = image.NewRGBA(image.Rect(0, 0, 1600, 900))
-			draw.Draw(canvas, canvas.Bounds(), image.White, image.Point{}, draw.Src)
-			img = canvas
-			place(canvas, code(text, 260), image.Pt(60, 60))
-			second := newText()
-			place(canvas, code(second, 260), image.Pt(900, 500))
-			want = append(want, second)
-		}
-		path := filepath.Join(dir, fmt.Sprintf("%03d-%s.png", i, kind))
-		var buf bytes.Buffer
-		var err error
-		if kind == "jpeg" {
-			path = strings.TrimSuffix(path, ".png") + ".jpg"
-			err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 25 + rng.IntN(40)})
-		} else {
-			err = png.Encode(&buf, img)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-			b.Fatal(err)
-		}
-		slices.Sort(want)
-		out = append(out, corpusImage{path: path, want: want, kind: kind})
+// BenchmarkScanProcess times `countersign scan FILE` (built from
+// ./cmd/countersign), `ZXingReader FILE` and `zbarimg FILE` as whole
+// processes on the same 1920×1080 PNG capture, interleaved, and reports
+// each one's median of 7 runs after a warm-up and the ratios.
+func BenchmarkScanProcess(b *testing.B) {
+	requirePeers(b)
+	dir := b.TempDir()
+	s := screen()
+	place(s, qrImage(b, sampleURI, 200), image.Pt(1250, 560))
+	capture := filepath.Join(dir, "capture.png")
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, s); err != nil {
+		b.Fatal(err)
 	}
-	return out
+	if err := os.WriteFile(capture, buf.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	bin := buildCountersign(b, dir)
+	cmds := [][]string{
+		{bin, "scan", capture},
+		{"ZXingReader", "-format", "QRCode", capture},
+		{"zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", capture},
+	}
+	for b.Loop() {
+		med := medianRuns(b, cmds, 7)
+		b.ReportMetric(ms(med[0]), "ms-countersign")
+		b.ReportMetric(ms(med[1]), "ms-ZXingReader")
+		b.ReportMetric(ms(med[2]), "ms-zbarimg")
+		b.ReportMetric(float64(med[0])/float64(med[1]), "×ZXingReader")
+		b.ReportMetric(float64(med[0])/float64(med[2]), "×zbarimg")
+	}
+	b.ReportMetric(0, "ns/op")
 }
 
-// blur is a box blur of radius r.
-func blur(img *image.Gray, r int) *image.Gray {
-	b := img.Bounds()
-	out := image.NewGray(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			sum, n := 0, 0
-			for dy := -r; dy <= r; dy++ {
-				for dx := -r; dx <= r; dx++ {
-					if p := image.Pt(x+dx, y+dy); p.In(b) {
-						sum += int(img.GrayAt(p.X, p.Y).Y)
-						n++
-					}
-				}
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// buildCountersign builds the command-line program into dir.
+func buildCountersign(b *testing.B, dir string) string {
+	root, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		b.Fatalf("go env GOMOD: %v", err)
+	}
+	bin := filepath.Join(dir, "countersign")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/countersign")
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(root)))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("building countersign: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// medianRuns runs each command once to warm up, then n times, the
+// commands taking turns so that a busy moment of the machine falls on all
+// alike, and returns each one's median wall time.
+func medianRuns(b *testing.B, cmds [][]string, n int) []time.Duration {
+	times := make([][]time.Duration, len(cmds))
+	for round := range n + 1 {
+		for i, c := range cmds {
+			start := time.Now()
+			out, err := exec.Command(c[0], c[1:]...).Output()
+			el := time.Since(start)
+			if err != nil || !strings.Contains(string(out), "otpauth://") {
+				b.Fatalf("%s: %v, output %q", strings.Join(c, " "), err, out)
 			}
-			out.SetGray(x, y, color.Gray{uint8(sum / n)})
+			if round > 0 {
+				times[i] = append(times[i], el)
+			}
 		}
 	}
-	return out
+	med := make([]time.Duration, len(cmds))
+	for i, t := range times {
+		slices.Sort(t)
+		med[i] = t[len(t)/2]
+	}
+	return med
 }
 
-// decoder reads the codes of one corpus image.
-type corpusDecoder struct {
-	name string
-	// batch decodes every file in one go (one process for the peers) and
-	// returns the codes found per file.
-	batch func(paths []string) (map[string][]string, error)
-}
-
-func ourDecoder() corpusDecoder {
-	return corpusDecoder{"countersign", func(paths []string) (map[string][]string, error) {
-		found := map[string][]string{}
-		for _, p := range paths {
-			codes, _ := DecodeFile(p)
-			found[p] = codes
-		}
-		return found, nil
-	}}
-}
-
-// zbarDecoder runs zbarimg once per file: its output does not name files.
-func zbarDecoder() corpusDecoder {
-	return corpusDecoder{"zbarimg", func(paths []string) (map[string][]string, error) {
-		found := map[string][]string{}
-		for _, p := range paths {
-			out, _ := exec.Command("zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", p).Output()
-			found[p] = strings.Fields(string(out))
-		}
-		return found, nil
-	}}
-}
-
-// zxingDecoder runs ZXingReader once for all files (-1: one line per code, led by the file name).
-func zxingDecoder() corpusDecoder {
-	return corpusDecoder{"ZXingReader", func(paths []string) (map[string][]string, error) {
-		out, _ := exec.Command("ZXingReader", append([]string{"-1", "-format", "QRCode"}, paths...)...).Output()
-		found := map[string][]string{}
-		sc := bufio.NewScanner(bytes.NewReader(out))
-		for sc.Scan() {
-			path, rest, ok := strings.Cut(sc.Text(), " QRCode ")
-			if ok {
-				found[path] = append(found[path], strings.Trim(rest, `"`))
-			}
-		}
-		return found, nil
-	}}
-}
-
-// BenchmarkCorpus decodes the same generated corpus with Countersign's
-// scanner, zbarimg and ZXingReader in one run, and reports for each the
-// share of images fully decoded and the time per image (the peers' times
-// include starting their process: zbarimg once per image, ZXingReader once).
-func BenchmarkCorpus(b *testing.B) {
+func requirePeers(b *testing.B) {
 	for _, tool := range []string{"zbarimg", "ZXingReader"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			b.Fatalf("%s is missing: apt-get install -y zbar-tools zxing-cpp-tools (make test installs them)", tool)
 		}
 	}
-	corpus := makeCorpus(b, b.TempDir(), 96)
-	paths := make([]string, len(corpus))
-	for i, c := range corpus {
-		paths[i] = c.path
+}
+
+// corpusDecoder reads the codes of a corpus's images.
+type corpusDecoder struct {
+	name string
+	// batch decodes every image in one go (one process for the peers) and
+	// returns the codes found per image path.
+	batch func(imgs []corpus.Image) map[string][]string
+}
+
+func ourDecoder() corpusDecoder {
+	return corpusDecoder{"countersign", func(imgs []corpus.Image) map[string][]string {
+		found := map[string][]string{}
+		for _, im := range imgs {
+			codes, _ := DecodeFile(im.Path)
+			found[im.Path] = codes
+		}
+		return found
+	}}
+}
+
+// zbarDecoder runs zbarimg once per file: its output does not name files.
+func zbarDecoder() corpusDecoder {
+	return corpusDecoder{"zbarimg", func(imgs []corpus.Image) map[string][]string {
+		found := map[string][]string{}
+		for _, im := range imgs {
+			out, _ := exec.Command("zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", im.Path).Output()
+			found[im.Path] = strings.Fields(string(out))
+		}
+		return found
+	}}
+}
+
+// zxingDecoder runs ZXingReader once for all files (-1: one line per code,
+// led by the file name). It cannot open WebP: it reads the same pixels as
+// PNG (Image.Peer).
+func zxingDecoder() corpusDecoder {
+	return corpusDecoder{"ZXingReader", func(imgs []corpus.Image) map[string][]string {
+		args := []string{"-1", "-format", "QRCode"}
+		path := map[string]string{}
+		for _, im := range imgs {
+			p := im.Path
+			if im.Peer != "" {
+				p = im.Peer
+			}
+			path[p] = im.Path
+			args = append(args, p)
+		}
+		out, _ := exec.Command("ZXingReader", args...).Output()
+		found := map[string][]string{}
+		sc := bufio.NewScanner(bytes.NewReader(out))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			p, rest, ok := strings.Cut(sc.Text(), " QRCode ")
+			if ok {
+				found[path[p]] = append(found[path[p]], strings.Trim(rest, `"`))
+			}
+		}
+		return found
+	}}
+}
+
+// corpusDir is where BenchmarkCorpus keeps what is slow to make.
+func corpusCache(b *testing.B) string {
+	if d := os.Getenv("COUNTERSIGN_CORPUS_CACHE"); d != "" {
+		return d
 	}
-	for _, d := range []corpusDecoder{ourDecoder(), zbarDecoder(), zxingDecoder()} {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "countersign", "scanner-corpus")
+}
+
+// BenchmarkCorpus decodes the same generated corpus (see package corpus)
+// with Countersign's scanner, zbarimg and ZXingReader in one run, and
+// reports for each the share of images fully decoded and the time per
+// image (the peers' times include starting their process: zbarimg once per
+// image, ZXingReader once), then per category what each missed and the
+// images a peer read that Countersign did not.
+func BenchmarkCorpus(b *testing.B) {
+	requirePeers(b)
+	start := time.Now()
+	imgs, err := corpus.Generate(corpus.Options{Dir: b.TempDir(), Cache: corpusCache(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("corpus: %d images, made in %v", len(imgs), time.Since(start).Round(time.Second))
+	decoders := []corpusDecoder{ourDecoder(), zbarDecoder(), zxingDecoder()}
+	read := make([]map[string]bool, len(decoders)) // per decoder, per image: fully read
+	for i, d := range decoders {
 		b.Run(d.name, func(b *testing.B) {
 			var found map[string][]string
 			var elapsed time.Duration
 			for b.Loop() {
 				start := time.Now()
-				var err error
-				if found, err = d.batch(paths); err != nil {
-					b.Fatal(err)
-				}
+				found = d.batch(imgs)
 				elapsed += time.Since(start)
 			}
+			read[i] = map[string]bool{}
 			ok := 0
-			missed := map[string]int{}
-			for _, c := range corpus {
-				got := slices.Clone(found[c.path])
+			for _, im := range imgs {
+				got := slices.Clone(found[im.Path])
 				slices.Sort(got)
 				got = slices.Compact(got)
-				if slices.Equal(got, c.want) {
+				if slices.Equal(got, im.Want) {
 					ok++
-				} else {
-					missed[c.kind]++
+					read[i][im.Path] = true
 				}
 			}
-			b.ReportMetric(100*float64(ok)/float64(len(corpus)), "%decoded")
-			b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N*len(corpus)), "ms/image")
+			b.ReportMetric(100*float64(ok)/float64(len(imgs)), "%decoded")
+			b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N*len(imgs)), "ms/image")
 			b.ReportMetric(0, "ns/op")
-			if len(missed) > 0 {
-				b.Logf("%s missed: %v", d.name, missed)
-			}
 		})
 	}
+	if read[len(read)-1] == nil {
+		return // a sub-benchmark was filtered out
+	}
+	// Per category: images, and what each decoder missed.
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%-16s %6s", "missed", "images")
+	for _, d := range decoders {
+		fmt.Fprintf(&sb, " %12s", d.name)
+	}
+	sb.WriteString("\n")
+	for _, kind := range corpus.Kinds {
+		n := 0
+		missed := make([]int, len(decoders))
+		for _, im := range imgs {
+			if im.Kind != kind {
+				continue
+			}
+			n++
+			for i := range decoders {
+				if !read[i][im.Path] {
+					missed[i]++
+				}
+			}
+		}
+		fmt.Fprintf(&sb, "%-16s %6d", kind, n)
+		for _, m := range missed {
+			fmt.Fprintf(&sb, " %12d", m)
+		}
+		sb.WriteString("\n")
+	}
+	var lost []string
+	for _, im := range imgs {
+		if read[0][im.Path] {
+			continue
+		}
+		var by []string
+		for i := 1; i < len(decoders); i++ {
+			if read[i][im.Path] {
+				by = append(by, decoders[i].name)
+			}
+		}
+		line := filepath.Base(im.Path) + " (" + im.Note + ")"
+		if len(by) > 0 {
+			line += " read by " + strings.Join(by, " and ")
+		}
+		lost = append(lost, line)
+	}
+	sort.Strings(lost)
+	// Printed, not logged: benchmark logs are cut at ten lines.
+	fmt.Printf("Corpus, per category:\n%sCountersign missed:\n  %s\n", sb.String(), strings.Join(lost, "\n  "))
 }

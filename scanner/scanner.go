@@ -16,8 +16,6 @@ import (
 	"slices"
 
 	"github.com/makiuchi-d/gozxing"
-	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
-	"github.com/makiuchi-d/gozxing/qrcode"
 	xdraw "golang.org/x/image/draw"
 	_ "golang.org/x/image/webp" // WebP decoder
 )
@@ -35,8 +33,8 @@ const MaxFileSize = 64 << 20
 
 // Decode returns the text of every QR code in img, deduplicated, ordered top
 // to bottom then left to right. It finds codes that are small in a large
-// image, rotated, or light on dark. It returns an error wrapping ErrNoCode
-// when there is none.
+// image, rotated, light on dark, dense (an export of many accounts) or
+// photographed. It returns an error wrapping ErrNoCode when there is none.
 func Decode(img image.Image) ([]string, error) {
 	b := img.Bounds()
 	if b.Empty() {
@@ -45,18 +43,12 @@ func Decode(img image.Image) ([]string, error) {
 	if b.Dx()*b.Dy() > MaxPixels {
 		return nil, fmt.Errorf("the image is too large (%d×%d pixels)", b.Dx(), b.Dy())
 	}
-	source := gozxing.NewLuminanceSourceFromImage(img)
-	for _, attempt := range []func() []found{
-		func() []found { return decodeSource(source, hybrid) },
-		func() []found { return decodeSource(source.Invert(), hybrid) },
-		func() []found { return decodeSource(source, global) },
-		func() []found { return decodeTiles(source) },
-		func() []found { return decodeScaled(img, 1.5, xdraw.CatmullRom) },
-		func() []found { return decodeScaled(img, 2, xdraw.BiLinear) },
-	} {
-		if codes := attempt(); len(codes) > 0 {
-			return texts(codes), nil
-		}
+	return decodeLuminance(luminance(img))
+}
+
+func decodeLuminance(g gray) ([]string, error) {
+	if codes := decodeGray(g); len(codes) > 0 {
+		return texts(codes), nil
 	}
 	return nil, ErrNoCode
 }
@@ -67,77 +59,96 @@ type found struct {
 	x, y float64
 }
 
-var hints = map[gozxing.DecodeHintType]any{
-	gozxing.DecodeHintType_TRY_HARDER:       true,
-	gozxing.DecodeHintType_POSSIBLE_FORMATS: []gozxing.BarcodeFormat{gozxing.BarcodeFormat_QR_CODE},
+// pass is one way of reading an image.
+type pass struct {
+	name string
+	run  func(g gray, s *state) matrixResult
 }
 
-// Binarizers: the hybrid one thresholds by neighbourhood (uneven light,
-// clutter); the global one by the whole histogram (low contrast, blur).
-var (
-	hybrid = gozxing.NewHybridBinarizer
-	global = gozxing.NewGlobalHistgramBinarizer
-)
+// state is what passes share while reading one image.
+type state struct {
+	hybrid *gozxing.BitMatrix // the first pass's binary image
+}
 
-// decodeSource reads every QR code of one luminance source: first with the
-// multiple-code reader, then, if it finds nothing, with the single-code
-// reader, whose detector is more forgiving.
-func decodeSource(source gozxing.LuminanceSource, binarizer func(gozxing.LuminanceSource) gozxing.Binarizer) (codes []found) {
-	defer func() {
-		// gozxing may panic on odd input; an unreadable image is not a crash.
-		if recover() != nil {
-			codes = nil
+// passes are the ways of reading an image, cheapest and likeliest first:
+// a clean code costs the first only. Each later one is there for images
+// the ones before miss (see BenchmarkCorpus).
+var passes = []pass{
+	// ZXing's hybrid binarizer (8×8 blocks), every finder pattern, the
+	// dimensions around gozxing's estimate, a third finder pattern where
+	// two were seen.
+	{"hybrid", func(g gray, s *state) matrixResult {
+		s.hybrid = hybridMatrix(g)
+		return readMatrix(s.hybrid)
+	}},
+	// Light on dark: the same binary image, flipped.
+	{"inverted", func(g gray, s *state) matrixResult {
+		if s.hybrid == nil {
+			return matrixResult{}
 		}
-	}()
-	bitmap, err := gozxing.NewBinaryBitmap(binarizer(source))
+		s.hybrid.FlipAll()
+		return readMatrix(s.hybrid)
+	}},
+	// Blurred codes, grey on grey: the whole histogram's threshold, then
+	// thresholds from smaller neighbourhoods (4×4 blocks).
+	{"global", func(g gray, s *state) matrixResult { return readMatrix(binarize(g, global)) }},
+	{"fine", func(g gray, s *state) matrixResult { return readMatrix(hybridMatrixBlocks(g, 4, false)) }},
+	// Blurred codes and soft photos: an unsharp mask first.
+	{"sharpen", func(g gray, s *state) matrixResult { return readMatrix(hybridMatrix(sharpened(g, 1))) }},
+	// Grey on grey on a lighter page: flat blocks take their neighbours'
+	// thresholds.
+	{"fill", func(g gray, s *state) matrixResult { return readMatrix(hybridMatrixBlocks(g, 4, true)) }},
+	// Large images (photos, phone screenshots): at half size, averaged
+	// 2×2, which also averages out noise, moiré and compression artefacts.
+	{"half", func(g gray, s *state) matrixResult {
+		if g.w*g.h < 2_000_000 {
+			return matrixResult{}
+		}
+		return scaled(readMatrix(hybridMatrix(halved(g))), 2)
+	}},
+	// Small modules: enlarged 1.5 times (Catmull-Rom, which also sharpens).
+	{"x1.5", func(g gray, s *state) matrixResult { return decodeScaled(g, 1.5, xdraw.CatmullRom) }},
+}
+
+// decodeGray runs the passes until one reads a code and leaves no finder
+// pattern unexplained, and returns every code read by any.
+func decodeGray(g gray) []found {
+	var s state
+	var codes []found
+	for _, p := range passes {
+		r := p.run(g, &s)
+		codes = append(codes, r.codes...)
+		if len(r.codes) > 0 && r.unexplained == 0 {
+			break
+		}
+	}
+	return codes
+}
+
+// scaled maps the positions of codes read in an image scaled by 1/f back.
+func scaled(r matrixResult, f float64) matrixResult {
+	for i := range r.codes {
+		r.codes[i].x *= f
+		r.codes[i].y *= f
+	}
+	return r
+}
+
+// global is gozxing's binarizer by the whole histogram's threshold.
+var global = gozxing.NewGlobalHistgramBinarizer
+
+// binarize thresholds g into black and white with one of gozxing's
+// binarizers, or returns nil if it cannot.
+func binarize(g gray, binarizer func(gozxing.LuminanceSource) gozxing.Binarizer) *gozxing.BitMatrix {
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.pix, g.w, g.h, 0, 0, g.w, g.h, false)
 	if err != nil {
 		return nil
 	}
-	results, _ := multiqr.NewQRCodeMultiReader().DecodeMultiple(bitmap, hints)
-	if len(results) == 0 {
-		if r, err := qrcode.NewQRCodeReader().Decode(bitmap, hints); err == nil {
-			results = []*gozxing.Result{r}
-		}
-	}
-	for _, r := range results {
-		codes = append(codes, newFound(r, 0, 0))
-	}
-	return codes
-}
-
-func newFound(r *gozxing.Result, dx, dy int) found {
-	f := found{text: r.GetText(), x: float64(dx), y: float64(dy)}
-	if pts := r.GetResultPoints(); len(pts) > 0 {
-		f.x += pts[0].GetX()
-		f.y += pts[0].GetY()
-	}
-	return f
-}
-
-// decodeTiles looks at overlapping quarters of the image: in a cluttered
-// screen capture, the detector finds a small code in a tile that it misses
-// in the whole.
-func decodeTiles(source gozxing.LuminanceSource) []found {
-	w, h := source.GetWidth(), source.GetHeight()
-	if w < 400 || h < 400 {
+	m, err := binarizer(src).GetBlackMatrix()
+	if err != nil {
 		return nil
 	}
-	tw, th := w*3/5, h*3/5
-	var codes []found
-	for _, origin := range [][2]int{{0, 0}, {w - tw, 0}, {0, h - th}, {w - tw, h - th}} {
-		tile, err := source.Crop(origin[0], origin[1], tw, th)
-		if err != nil {
-			continue
-		}
-		for _, s := range []gozxing.LuminanceSource{tile, tile.Invert()} {
-			for _, f := range decodeSource(s, hybrid) {
-				f.x += float64(origin[0])
-				f.y += float64(origin[1])
-				codes = append(codes, f)
-			}
-		}
-	}
-	return codes
+	return m
 }
 
 // maxScaledPixels bounds the enlarged copies tried last (a 4K screen).
@@ -146,24 +157,20 @@ const maxScaledPixels = 3840 * 2160
 // decodeScaled enlarges the image and tries again: codes with modules of
 // two or three pixels, blurred or low in contrast, are often read once the
 // interpolation has given each module more pixels.
-func decodeScaled(img image.Image, factor float64, kernel xdraw.Interpolator) []found {
-	b := img.Bounds()
-	w, h := int(float64(b.Dx())*factor), int(float64(b.Dy())*factor)
+func decodeScaled(g gray, factor float64, kernel xdraw.Interpolator) matrixResult {
+	w, h := int(float64(g.w)*factor), int(float64(g.h)*factor)
 	if w*h > maxScaledPixels {
-		return nil
+		return matrixResult{}
 	}
-	scaled := image.NewGray(image.Rect(0, 0, w, h))
-	kernel.Scale(scaled, scaled.Bounds(), img, b, xdraw.Src, nil)
-	source := gozxing.NewLuminanceSourceFromImage(scaled)
-	codes := decodeSource(source, hybrid)
-	if len(codes) == 0 {
-		codes = decodeSource(source, global)
-	}
-	for i := range codes {
-		codes[i].x /= factor
-		codes[i].y /= factor
-	}
-	return codes
+	return scaled(readMatrix(hybridMatrix(scaleGray(g, w, h, kernel))), 1/factor)
+}
+
+// scaleGray resizes g to w×h with kernel.
+func scaleGray(g gray, w, h int, kernel xdraw.Interpolator) gray {
+	src := &image.Gray{Pix: g.pix, Stride: g.w, Rect: image.Rect(0, 0, g.w, g.h)}
+	dst := image.NewGray(image.Rect(0, 0, w, h))
+	kernel.Scale(dst, dst.Bounds(), src, src.Bounds(), xdraw.Src, nil)
+	return gray{pix: dst.Pix, w: w, h: h}
 }
 
 // texts orders codes top to bottom, left to right, and drops repeats.
@@ -206,6 +213,13 @@ func DecodeBytes(data []byte) ([]string, error) {
 	}
 	if cfg.Width*cfg.Height > MaxPixels || cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, fmt.Errorf("the %s image is %d×%d pixels; at most %d pixels are read", format, cfg.Width, cfg.Height, MaxPixels)
+	}
+	if format == "png" {
+		// The common PNGs decode straight to luminance; the rest, and
+		// damaged files, go to image/png, whose errors say what is wrong.
+		if g, err := pngLuminance(data); err == nil {
+			return decodeLuminance(g)
+		}
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {

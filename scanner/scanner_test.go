@@ -6,12 +6,10 @@ import (
 	"errors"
 	"hash/crc32"
 	"image"
-	"image/color"
 	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/countersign/countersign/scanner/internal/corpus"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 )
 
@@ -35,75 +32,21 @@ func qrImage(t testing.TB, text string, size int) *image.Gray {
 // qrImageLevel is qrImage with a chosen error-correction level.
 func qrImageLevel(t testing.TB, text string, size int, level decoder.ErrorCorrectionLevel) *image.Gray {
 	t.Helper()
-	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, size, size,
-		map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_MARGIN: 4, gozxing.EncodeHintType_ERROR_CORRECTION: level})
+	img, err := corpus.QR(text, size, level)
 	if err != nil {
 		t.Fatal(err)
-	}
-	img := image.NewGray(image.Rect(0, 0, m.GetWidth(), m.GetHeight()))
-	for y := range m.GetHeight() {
-		for x := range m.GetWidth() {
-			if !m.Get(x, y) {
-				img.SetGray(x, y, color.Gray{255})
-			}
-		}
 	}
 	return img
 }
 
-// screen returns a 1920×1080 desktop-like canvas: a grey background with
-// text-like stripes and a dark title bar, so the code is not alone.
-func screen() *image.RGBA {
-	s := image.NewRGBA(image.Rect(0, 0, 1920, 1080))
-	draw.Draw(s, s.Bounds(), &image.Uniform{color.RGBA{0xee, 0xee, 0xf0, 0xff}}, image.Point{}, draw.Src)
-	draw.Draw(s, image.Rect(0, 0, 1920, 40), &image.Uniform{color.RGBA{0x30, 0x30, 0x40, 0xff}}, image.Point{}, draw.Src)
-	for y := 80; y < 1040; y += 24 {
-		for x := 60; x < 1860; x += 97 {
-			draw.Draw(s, image.Rect(x, y, x+70, y+10), &image.Uniform{color.RGBA{0x55, 0x55, 0x60, 0xff}}, image.Point{}, draw.Src)
-		}
-	}
-	return s
-}
+// screen returns a 1920×1080 desktop-like canvas (see corpus.Desktop).
+func screen() *image.RGBA { return corpus.Desktop() }
 
-func place(dst draw.Image, src image.Image, at image.Point) {
-	r := src.Bounds().Sub(src.Bounds().Min).Add(at)
-	draw.Draw(dst, r, src, src.Bounds().Min, draw.Src)
-}
+func place(dst draw.Image, src image.Image, at image.Point) { corpus.Place(dst, src, at) }
 
-// rotate turns img by deg degrees around its centre (nearest neighbour),
-// on a white background.
-func rotate(img image.Image, deg float64) *image.Gray {
-	b := img.Bounds()
-	rad := deg * math.Pi / 180
-	sin, cos := math.Sin(rad), math.Cos(rad)
-	side := int(float64(b.Dx())*(math.Abs(sin)+math.Abs(cos))) + 2
-	out := image.NewGray(image.Rect(0, 0, side, side))
-	draw.Draw(out, out.Bounds(), image.White, image.Point{}, draw.Src)
-	cx, cy := float64(b.Dx())/2, float64(b.Dy())/2
-	oc := float64(side) / 2
-	for y := range side {
-		for x := range side {
-			dx, dy := float64(x)-oc, float64(y)-oc
-			sx, sy := cos*dx+sin*dy+cx, -sin*dx+cos*dy+cy
-			if sx >= 0 && sy >= 0 && int(sx) < b.Dx() && int(sy) < b.Dy() {
-				out.Set(x, y, img.At(b.Min.X+int(sx), b.Min.Y+int(sy)))
-			}
-		}
-	}
-	return out
-}
+func rotate(img image.Image, deg float64) *image.Gray { return corpus.Rotate(img, deg) }
 
-func invert(img image.Image) *image.Gray {
-	b := img.Bounds()
-	out := image.NewGray(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			g := color.GrayModel.Convert(img.At(x, y)).(color.Gray)
-			out.SetGray(x, y, color.Gray{255 - g.Y})
-		}
-	}
-	return out
-}
+func invert(img image.Image) *image.Gray { return corpus.Invert(img) }
 
 func TestDecodeCases(t *testing.T) {
 	small := screen()
