@@ -44,6 +44,12 @@ func ActivateAccount(ctx context.Context, v *vault.Vault, uri, deviceName string
 	if err != nil {
 		return Activation{}, err
 	}
+	// The same account on the same server, already here: a second
+	// enrollment would leave a device on the server that nothing uses, and
+	// its seed could not be stored beside the first. Refuse before asking.
+	if a, ok := EnrolledAccount(v, act); ok {
+		return Activation{}, &AlreadyEnrolledError{Existing: a}
+	}
 	a, err := device.Activate(ctx, activationClient, act, deviceName)
 	if err != nil {
 		return Activation{}, err
@@ -65,6 +71,27 @@ func ActivateAccount(ctx context.Context, v *vault.Vault, uri, deviceName string
 		return Activation{}, fmt.Errorf("the server activated this device but it could not be saved: %w; ask for a new activation code", err)
 	}
 	return Activation{Account: acc, Pending: a.Pending, ApprovalNumber: textsafe.Clean(a.ApprovalNumber), ApprovalExpiresAt: a.ApprovalExpiresAt}, nil
+}
+
+// AlreadyEnrolledError refuses an activation of a push account that is
+// already in the vault: the same account on the server with the same key.
+type AlreadyEnrolledError struct {
+	Existing vault.Account
+}
+
+func (e *AlreadyEnrolledError) Error() string {
+	return textsafe.Clean(e.Existing.Label()) + " on this server is already in Countersign; remove it first (its menu → Delete) to enroll this desktop again"
+}
+
+// EnrolledAccount returns the push account of v that act would enroll
+// again: the same account name on a server with act's key fingerprint.
+func EnrolledAccount(v *vault.Vault, act push.Activation) (vault.Account, bool) {
+	for _, a := range v.Accounts() {
+		if a.Push != nil && a.Name == act.Account && push.MatchFingerprint(a.Push.ServerKey, act.Fingerprint) {
+			return a, true
+		}
+	}
+	return vault.Account{}, false
 }
 
 // NewPushClient returns the websocket client of a push account; onEvent

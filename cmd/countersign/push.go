@@ -45,6 +45,10 @@ func cmdActivate(c *cli, cmd *command, args []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res, err := app.ActivateAccount(ctx, v, pos[0], *name)
+	if dup, ok := errors.AsType[*app.AlreadyEnrolledError](err); ok {
+		return fmt.Errorf("activating: %s on this server is already in Countersign; remove it first (countersign delete %s) to enroll this desktop again",
+			label(dup.Existing), dup.Existing.ID)
+	}
 	if err != nil {
 		return fmt.Errorf("activating: %w", err)
 	}

@@ -58,8 +58,10 @@ func TestPushCommands(t *testing.T) {
 	if !strings.HasPrefix(out, "activated\t") || !strings.HasSuffix(out, "\tCountersign (ada)\n") {
 		t.Fatalf("activate printed %q", out)
 	}
-	// The code is single-use.
-	wantFail(t, runCS(t, args(vaultFlags, []string{"activate", enr.ActivationURI})...), 1,
+	// The code is single-use (on another vault: this one refuses an
+	// account it already has before asking the server).
+	_, otherVault := fileStore(t)
+	wantFail(t, runCS(t, args(otherVault, []string{"activate", enr.ActivationURI})...), 1,
 		"activating: activation refused: activation_used: this activation code was already used; ask for a new one")
 
 	if got := ok(t, args(vaultFlags, []string{"requests", "--json"})...); got != "[]\n" {

@@ -67,8 +67,10 @@ func TestActivateFromStdin(t *testing.T) {
 	if len(devices) != 1 || devices[0].Name != "ci" {
 		t.Fatalf("the server has the devices %+v, want one named ci", devices)
 	}
-	// The code is single-use, read from stdin as from argv.
-	wantFail(t, runStdin(t, enr.ActivationURI, args(g, []string{"activate", "-"})...), 1,
+	// The code is single-use, read from stdin as from argv (on another
+	// vault: this one refuses an account it has before asking the server).
+	_, other := fileStore(t)
+	wantFail(t, runStdin(t, enr.ActivationURI, args(other, []string{"activate", "-"})...), 1,
 		"activating: activation refused: activation_used: this activation code was already used; ask for a new one")
 }
 
