@@ -19,9 +19,10 @@ XVFB := xvfb-run -a -s "-screen 0 1920x1080x24"
 # A private session bus with an unlocked gnome-keyring: the real Secret Service for the keyring tests.
 KEYRING := scripts/with-keyring.sh
 FUZZTIME ?= 20s
+SCREENSHOTS ?= screenshots
 GOTEST_TIMEOUT ?= 30m
 
-.PHONY: run build test bench fuzz idle clean deps-run deps-test
+.PHONY: run build test bench fuzz idle screenshots clean deps-run deps-test
 
 ## run: install what is missing, build bin/countersign and start the app (flags in ARGS="...")
 run: deps-run $(BIN)
@@ -56,6 +57,12 @@ fuzz: deps-test
 ## idle: idle CPU and memory of the GUI with 200 accounts, next to an empty vault (about 3 minutes)
 idle: deps-test
 	scripts/idle.sh 200
+
+## screenshots: every screen, light and dark, at the default window size and 360x740, as PNGs in SCREENSHOTS (default ./screenshots)
+screenshots: deps-test
+	mkdir -p $(SCREENSHOTS)
+	COUNTERSIGN_SCREENSHOTS=$(abspath $(SCREENSHOTS)) $(XVFB) $(KEYRING) go test -count=1 -run '^TestScreenshots$$' ./app
+	@echo "screenshots in $(SCREENSHOTS)/"
 
 ## clean: remove the build output
 clean:
