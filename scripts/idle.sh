@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Idle cost of the GUI: CPU and memory of the real binary under Xvfb with a
 # vault of N accounts (default 200) in the real keyring, next to the same
-# binary with an empty vault measured in the same run.
+# binary with an empty vault, and next to a bare Fyne window (an empty window
+# of the same size, cmd/internal/barewindow, built the same way), all
+# measured in the same run. The goal (issue 12): with N accounts, at most
+# 1.3x the bare window's RSS, and idle CPU under 1 %.
 #
 #   scripts/idle.sh [N]        (make test's packages must be installed)
 #
-# For each vault: start the GUI, wait for its window, let it settle for
+# For each: start the GUI, wait for its window, let it settle for
 # SETTLE seconds (default 10), then sample utime+stime from /proc/PID/stat
 # over WINDOW seconds (default 60) and VmRSS at the end. It runs itself under
 # its own Xvfb and private gnome-keyring, so it never touches your keyring.
@@ -24,6 +27,7 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/countersign-idle.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/countersign" ./cmd/countersign
+go build -o "$work/barewindow" ./cmd/internal/barewindow
 cs=$work/countersign
 export HOME=$work/home # fresh Fyne preferences: the default window size
 mkdir -p "$HOME"
@@ -39,12 +43,15 @@ done
 [ "$("$cs" --vault "$work/full" list | wc -l)" -eq "$n" ] || { echo "idle.sh: the vault does not hold $n accounts" >&2; exit 1; }
 
 tck=$(getconf CLK_TCK)
-# measure VAULT: prints "cpu_percent rss_mib"
+# measure TITLE COMMAND...: runs the GUI COMMAND, whose window is TITLE;
+# prints "cpu_percent rss_mib"
 measure() {
-  "$cs" --vault "$1" >"$work/gui.log" 2>&1 &
+  local title=$1
+  shift
+  "$@" >"$work/gui.log" 2>&1 &
   local pid=$!
-  if ! timeout 30 xdotool search --sync --onlyvisible --name '^Countersign$' >/dev/null; then
-    echo "idle.sh: no Countersign window within 30 s; its output:" >&2
+  if ! timeout 30 xdotool search --sync --onlyvisible --name "^$title\$" >/dev/null; then
+    echo "idle.sh: no $title window within 30 s; its output:" >&2
     cat "$work/gui.log" >&2
     kill "$pid" 2>/dev/null || true
     exit 1
@@ -62,14 +69,20 @@ measure() {
     'BEGIN { printf "%.2f %.1f\n", 100 * d / tck / w, rss / 1024 }'
 }
 
-read -r cpu_full rss_full < <(measure "$work/full")
-read -r cpu_empty rss_empty < <(measure "$work/empty")
+read -r cpu_full rss_full < <(measure Countersign "$cs" --vault "$work/full")
+read -r cpu_empty rss_empty < <(measure Countersign "$cs" --vault "$work/empty")
+read -r cpu_bare rss_bare < <(measure "Bare Fyne window" "$work/barewindow" "Bare Fyne window")
 
-echo "Idle cost of countersign under Xvfb (1920x1080x24), ${settle} s settle, ${window} s sample, $(nproc) CPUs:"
-printf '  %-22s %8s %10s\n' "vault" "CPU %" "RSS MiB"
-printf '  %-22s %8s %10s\n' "$n accounts" "$cpu_full" "$rss_full"
-printf '  %-22s %8s %10s\n' "empty (reference)" "$cpu_empty" "$rss_empty"
-awk -v cf="$cpu_full" -v ce="$cpu_empty" -v rf="$rss_full" -v re="$rss_empty" 'BEGIN {
-  if (ce > 0) printf "  ratio %d accounts / empty: CPU %.2fx, RSS %.2fx\n", '"$n"', cf / ce, rf / re
-  else printf "  ratio %d accounts / empty: CPU n/a (empty used no measurable CPU), RSS %.2fx\n", '"$n"', rf / re
+echo "Idle cost of countersign under Xvfb (1920x1080x24), ${settle} s settle, ${window} s sample, $(nproc) CPUs, $(date -u +%F):"
+printf '  %-30s %8s %10s\n' "window" "CPU %" "RSS MiB"
+printf '  %-30s %8s %10s\n' "$n accounts" "$cpu_full" "$rss_full"
+printf '  %-30s %8s %10s\n' "empty vault" "$cpu_empty" "$rss_empty"
+printf '  %-30s %8s %10s\n' "bare Fyne window (reference)" "$cpu_bare" "$rss_bare"
+awk -v n="$n" -v cf="$cpu_full" -v ce="$cpu_empty" -v cb="$cpu_bare" -v rf="$rss_full" -v re="$rss_empty" -v rb="$rss_bare" '
+function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "n/a (the bare window used no measurable CPU)" }
+BEGIN {
+  printf "  %d accounts / bare window: CPU %s, RSS %.2fx\n", n, ratio(cf, cb), rf / rb
+  printf "  empty vault / bare window: CPU %s, RSS %.2fx\n", ratio(ce, cb), re / rb
+  ok = rf / rb <= 1.3 && cf < 1
+  printf "  goal (RSS at most 1.3x the bare window, idle CPU under 1 %%) with %d accounts: %s\n", n, ok ? "met" : "NOT met"
 }'
