@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"encoding/binary"
+
 	"github.com/makiuchi-d/gozxing"
 )
 
@@ -10,7 +12,128 @@ import (
 // several times faster: no per-pixel method calls, and 32 pixels of a row
 // set at once. Images under 40 pixels a side get the global histogram
 // binarizer, as in gozxing.
-func hybridMatrix(g gray) *gozxing.BitMatrix { return hybridMatrixBlocks(g, 8, false) }
+func hybridMatrix(g gray) *gozxing.BitMatrix {
+	const block, minRange = 8, 24
+	w, h := g.w, g.h
+	if w < 40 || h < 40 {
+		return binarize(g, global)
+	}
+	subW, subH := (w+block-1)/block, (h+block-1)/block
+	black := make([]int32, subW*subH)
+	maxX, maxY := w-block, h-block
+	for by := range subH {
+		y0 := min(by*block, maxY)
+		rows := g.pix[y0*w : (y0+block)*w]
+		for bx := range subW {
+			x0 := min(bx*block, maxX)
+			// Eight pixels a word: sums in 16-bit lanes, minimum and
+			// maximum byte by byte.
+			var sums uint64
+			lo, hi := uint64(^uint64(0)), uint64(0)
+			for yy := range block {
+				v := binary.LittleEndian.Uint64(rows[yy*w+x0:])
+				sums += v&0x00ff00ff00ff00ff + v>>8&0x00ff00ff00ff00ff
+				lo, hi = minBytes(lo, v), maxBytes(hi, v)
+			}
+			sum := int(sums * 0x0001000100010001 >> 48)
+			lo = minBytes(lo, lo>>32)
+			lo = minBytes(lo, lo>>16)
+			lo = minBytes(lo, lo>>8)
+			hi = maxBytes(hi, hi>>32)
+			hi = maxBytes(hi, hi>>16)
+			hi = maxBytes(hi, hi>>8)
+			mn, mx := int(lo&0xff), int(hi&0xff)
+			avg := sum >> 6
+			if mx-mn <= minRange {
+				avg = mn / 2
+				if by > 0 && bx > 0 {
+					nb := (int(black[(by-1)*subW+bx]) + 2*int(black[by*subW+bx-1]) + int(black[(by-1)*subW+bx-1])) / 4
+					if mn < nb {
+						avg = nb
+					}
+				}
+			}
+			black[by*subW+bx] = int32(avg)
+		}
+	}
+	thresholds := blockThresholds(black, subW, subH)
+	m, _ := gozxing.NewBitMatrix(w, h)
+	row := gozxing.NewBitArray(w)
+	full := w / block
+	for y := range h {
+		ts := thresholds[min(y/block, subH-1)*subW:]
+		pix := g.pix[y*w : (y+1)*w]
+		row.Clear()
+		var word uint64
+		for bx := range full {
+			// Eight pixels compared at once: a byte's top bit is set where
+			// the threshold is at least the pixel, then the eight top bits
+			// are gathered into one byte.
+			t := uint64(ts[bx]) * 0x0101010101010101
+			le := geBytes(t, binary.LittleEndian.Uint64(pix[bx*block:]))
+			word |= (le >> 7 * 0x0102040810204080 >> 56) << (bx & 3 * 8)
+			if bx&3 == 3 {
+				row.SetBulk(bx/4*32, uint32(word))
+				word = 0
+			}
+		}
+		if full&3 != 0 {
+			row.SetBulk(full/4*32, uint32(word))
+		}
+		if full < subW {
+			t := ts[subW-1]
+			for x := maxX; x < w; x++ {
+				if pix[x] <= t {
+					row.Set(x)
+				}
+			}
+		}
+		m.SetRow(y, row)
+	}
+	return m
+}
+
+// Bytewise comparisons of eight bytes packed in a word (SWAR).
+const (
+	highBits = 0x8080808080808080
+	lowBits  = 0x7f7f7f7f7f7f7f7f
+)
+
+// geBytes sets the top bit of each byte of the result where a's byte is at
+// least b's, and clears every other bit.
+func geBytes(a, b uint64) uint64 {
+	t := (a | highBits) - (b & lowBits) // top bit: a's low seven bits ≥ b's
+	return (a&^b | ^(a^b)&t) & highBits
+}
+
+func minBytes(a, b uint64) uint64 {
+	m := geBytes(a, b) >> 7 * 0xff
+	return b&m | a&^m
+}
+
+func maxBytes(a, b uint64) uint64 {
+	m := geBytes(a, b) >> 7 * 0xff
+	return a&m | b&^m
+}
+
+// blockThresholds returns each block's threshold: the mean black point of
+// the 5×5 blocks around it (moved inside the grid at the edges).
+func blockThresholds(black []int32, subW, subH int) []uint8 {
+	thresholds := make([]uint8, subW*subH)
+	for by := range subH {
+		top := min(max(by, 2), subH-3)
+		for bx := range subW {
+			left := min(max(bx, 2), subW-3)
+			sum := 0
+			for z := -2; z <= 2; z++ {
+				r := black[(top+z)*subW+left-2 : (top+z)*subW+left+3 : (top+z)*subW+left+3]
+				sum += int(r[0] + r[1] + r[2] + r[3] + r[4])
+			}
+			thresholds[by*subW+bx] = uint8(min(255, sum/25))
+		}
+	}
+	return thresholds
+}
 
 // hybridMatrixBlocks is hybridMatrix with blocks of block×block pixels
 // (4 or 8): with 4, each threshold comes from a window of 20×20 pixels, not
@@ -66,21 +189,7 @@ func hybridMatrixBlocks(g gray, block int, fill bool) *gozxing.BitMatrix {
 	if fill {
 		fillBlackPoints(black, subW, subH)
 	}
-	// Each block's threshold: the mean black point of the 5×5 blocks
-	// around it (moved inside the grid at the edges).
-	thresholds := make([]uint8, subW*subH)
-	for by := range subH {
-		top := min(max(by, 2), subH-3)
-		for bx := range subW {
-			left := min(max(bx, 2), subW-3)
-			sum := 0
-			for z := -2; z <= 2; z++ {
-				r := black[(top+z)*subW+left-2 : (top+z)*subW+left+3 : (top+z)*subW+left+3]
-				sum += int(r[0] + r[1] + r[2] + r[3] + r[4])
-			}
-			thresholds[by*subW+bx] = uint8(min(255, sum/25))
-		}
-	}
+	thresholds := blockThresholds(black, subW, subH)
 	m, _ := gozxing.NewBitMatrix(w, h)
 	row := gozxing.NewBitArray(w)
 	full := w / block // blocks wholly inside the row, at their own place

@@ -53,7 +53,13 @@ func TestPNGLuminance(t *testing.T) {
 			wide.Set(x, y, c)
 		}
 	}
-	cases := map[string]image.Image{"RGB": opaque, "RGBA": src, "grey": grey, "palette with alpha": pal, "16-bit": wide}
+	// Rows equal to the row above (PNG's Up filter, all zero) are copied.
+	repeated := image.NewRGBA(src.Bounds())
+	copy(repeated.Pix, opaque.Pix)
+	for y := 50; y < 120; y++ {
+		copy(repeated.Pix[y*repeated.Stride:(y+1)*repeated.Stride], opaque.Pix[49*opaque.Stride:50*opaque.Stride])
+	}
+	cases := map[string]image.Image{"RGB": opaque, "RGB, rows repeated": repeated, "RGBA": src, "grey": grey, "palette with alpha": pal, "16-bit": wide}
 	for name, img := range cases {
 		var buf bytes.Buffer
 		if err := png.Encode(&buf, img); err != nil {

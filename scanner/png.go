@@ -119,10 +119,16 @@ func pngRows(idat [][]byte, w, h int, ctype byte, palette *[256]uint8, colors, a
 		if _, err := io.ReadFull(fr, cur); err != nil {
 			return gray{}, err
 		}
-		if err := unfilter(cur[0], cur[1:], prev[1:], bpp); err != nil {
+		row, dst := cur[1:], out.pix[y*w:(y+1)*w]
+		if y > 0 && cur[0] == 2 && allZero(row) {
+			// The same row as the one above, as often in a screen
+			// capture: its luminance too. prev stays the row above.
+			copy(dst, out.pix[(y-1)*w:y*w])
+			continue
+		}
+		if err := unfilter(cur[0], row, prev[1:], bpp); err != nil {
 			return gray{}, err
 		}
-		row, dst := cur[1:], out.pix[y*w:(y+1)*w]
 		switch ctype {
 		case 0:
 			copy(dst, row)
@@ -150,6 +156,19 @@ func pngRows(idat [][]byte, w, h int, ctype byte, palette *[256]uint8, colors, a
 		cur, prev = prev, cur
 	}
 	return out, nil
+}
+
+// allZero reports whether every byte of b is 0.
+func allZero(b []byte) bool {
+	var or uint64
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		or |= binary.LittleEndian.Uint64(b[i:])
+	}
+	for ; i < len(b); i++ {
+		or |= uint64(b[i])
+	}
+	return or == 0
 }
 
 // unfilter undoes a PNG row filter in place; prev is the previous row,
