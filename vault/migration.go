@@ -249,6 +249,13 @@ func MigrationURI(m Migration) (string, error) {
 	return "otpauth-migration://offline?data=" + url.QueryEscape(base64.StdEncoding.EncodeToString(b)), nil
 }
 
+// CanMigrate says why Google Authenticator cannot hold k (a *FieldError),
+// or nil when MigrationURI can encode it.
+func CanMigrate(k Key) error {
+	_, err := encodeOTPParameters(k)
+	return err
+}
+
 func encodeOTPParameters(k Key) ([]byte, error) {
 	var alg, digits, typ uint64
 	switch k.Type {

@@ -116,7 +116,8 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 	return nil
 }
 
-// cmdExport writes every account of the vault to a file.
+// cmdExport writes the vault's accounts to a file: those matching the
+// query (as `countersign code QUERY` matches them), or all.
 func cmdExport(c *cli, cmd *command, args []string) error {
 	fs := c.flags(cmd)
 	to := fs.String("to", "", "the `FORMAT` to write: "+exportFormatList())
@@ -126,16 +127,22 @@ func cmdExport(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	format, err := transfer.ParseFormat(*to)
-	if err != nil || len(pos) != 1 || !format.CanExport() {
-		return usageErrorf("export: give --to FORMAT and one FILE (FORMAT: %s)", exportFormatList())
+	if err != nil || len(pos) < 1 || !format.CanExport() {
+		return usageErrorf("export: give --to FORMAT, one FILE, and optionally a QUERY to export only the matching accounts (FORMAT: %s)", exportFormatList())
 	}
 	v, err := c.openVault()
 	if err != nil {
 		return err
 	}
 	defer v.Close()
+	accounts := v.Accounts()
+	if query := strings.Join(pos[1:], " "); query != "" {
+		if accounts = v.Search(query); len(accounts) == 0 {
+			return fmt.Errorf("no account matches %q (countersign list shows them all); nothing was exported", query)
+		}
+	}
 	var keys []vault.Key
-	for _, a := range v.Accounts() {
+	for _, a := range accounts {
 		k, err := v.Key(a.ID)
 		if err != nil {
 			return err
@@ -145,6 +152,16 @@ func cmdExport(c *cli, cmd *command, args []string) error {
 	if len(keys) == 0 {
 		return errors.New("the vault has no account to export")
 	}
+	var left []transfer.Skipped
+	if format == transfer.Google {
+		if keys, left = transfer.GoogleSplit(keys); len(keys) == 0 {
+			var why []string
+			for _, s := range left {
+				why = append(why, textsafe.Clean(s.Label)+": "+textsafe.Clean(s.Reason))
+			}
+			return fmt.Errorf("Google Authenticator cannot hold any of these accounts (%s); nothing was exported", strings.Join(why, "; "))
+		}
+	}
 	var pass []byte
 	if format.NeedsPassphrase() || *passwordFile != "" {
 		if pass, err = c.filePassword(pos[0], *passwordFile, true); err != nil {
@@ -152,7 +169,13 @@ func cmdExport(c *cli, cmd *command, args []string) error {
 		}
 	}
 	if format == transfer.Google {
-		return writeGoogleQRCodes(c, keys, pos[0])
+		if err := writeGoogleQRCodes(c, keys, pos[0]); err != nil {
+			return err
+		}
+		for _, s := range left {
+			fmt.Fprintf(c.stdout, "left out\t%s\t%s\n", textsafe.Clean(s.Label), textsafe.Clean(s.Reason))
+		}
+		return nil
 	}
 	data, err := transfer.Encode(format, keys, pass)
 	if err != nil {

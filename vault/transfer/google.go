@@ -3,6 +3,7 @@ package transfer
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -12,6 +13,25 @@ import (
 // GoogleBatchSize is how many accounts one export QR code holds, small
 // enough for a phone to scan from a screen.
 const GoogleBatchSize = 10
+
+// GoogleSplit parts keys into those Google Authenticator can hold and
+// those it cannot, each named with the reason (e.g. "Google Authenticator
+// does not support steam codes").
+func GoogleSplit(keys []vault.Key) (keep []vault.Key, left []Skipped) {
+	for _, k := range keys {
+		err := vault.CanMigrate(k)
+		if err == nil {
+			keep = append(keep, k)
+			continue
+		}
+		reason := err.Error()
+		if fe, ok := errors.AsType[*vault.FieldError](err); ok {
+			reason = fe.Problem
+		}
+		left = append(left, Skipped{Label: k.Label(), Reason: reason})
+	}
+	return keep, left
+}
 
 // GoogleBatches encodes keys as Google Authenticator export URIs, perBatch
 // accounts each, sharing a random batch id. Keys Google Authenticator
