@@ -25,9 +25,15 @@ const prefBackedUpIDs = "backed_up_ids"
 
 // backupTo writes an encrypted Countersign backup of every account to path.
 func (u *UI) backupTo(path string, passphrase []byte) error {
+	return u.backupAccountsTo(u.vault.Accounts(), path, passphrase)
+}
+
+// backupAccountsTo writes an encrypted Countersign backup of accounts to
+// path.
+func (u *UI) backupAccountsTo(accounts []vault.Account, path string, passphrase []byte) error {
 	var keys []vault.Key
 	var ids []string
-	for _, a := range u.vault.Accounts() {
+	for _, a := range accounts {
 		k, err := u.vault.Key(a.ID)
 		if err != nil {
 			return err
@@ -45,6 +51,76 @@ func (u *UI) backupTo(path string, passphrase []byte) error {
 	u.app.Preferences().SetStringList(prefBackedUpIDs, ids)
 	u.setStatus(fmt.Sprintf("Backed up %d accounts to %s.", len(keys), path))
 	return nil
+}
+
+// exportChoice is the checklist of accounts shown before an export's
+// format or password step: every account, all ticked.
+type exportChoice struct {
+	accounts []vault.Account
+	checks   []*widget.Check
+	next     *widget.Button
+	dialog   *dialog.CustomDialog
+}
+
+// chosen returns the ticked accounts.
+func (c *exportChoice) chosen() []vault.Account {
+	var out []vault.Account
+	for i, a := range c.accounts {
+		if c.checks[i].Checked {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// refresh counts the ticked accounts on the Next button.
+func (c *exportChoice) refresh() {
+	n := len(c.chosen())
+	c.next.SetText(fmt.Sprintf("Next: %d account(s)", n))
+	if n == 0 {
+		c.next.Disable()
+	} else {
+		c.next.Enable()
+	}
+}
+
+// chooseExport shows the checklist of the accounts to export, titled
+// title; Next goes on to then with the ticked ones.
+func (u *UI) chooseExport(title string, then func([]vault.Account)) *exportChoice {
+	c := &exportChoice{accounts: u.vault.Accounts()}
+	list := container.NewVBox()
+	for _, a := range c.accounts {
+		check := widget.NewCheck(textsafe.Clean(a.Label()), func(bool) { c.refresh() })
+		check.Checked = true
+		c.checks = append(c.checks, check)
+		list.Add(check)
+	}
+	c.next = widget.NewButton("", func() {
+		chosen := c.chosen()
+		c.dialog.Hide()
+		then(chosen)
+	})
+	c.next.Importance = widget.HighImportance
+	all := widget.NewButton("All", func() { c.tickAll(true) })
+	none := widget.NewButton("None", func() { c.tickAll(false) })
+	c.refresh()
+	scroll := container.NewVScroll(list)
+	scroll.SetMinSize(fyne.NewSize(0, 260))
+	c.dialog = dialog.NewCustomWithoutButtons(title, container.NewBorder(
+		container.NewVBox(wrapped("Choose the accounts to export:"), container.NewHBox(all, none)),
+		container.NewHBox(widget.NewButton("Cancel", func() { c.dialog.Hide() }), c.next), nil, nil, scroll), u.win)
+	c.dialog.Resize(dialogSize(u.win))
+	c.dialog.Show()
+	return c
+}
+
+// tickAll ticks or unticks every account.
+func (c *exportChoice) tickAll(on bool) {
+	for _, check := range c.checks {
+		check.Checked = on
+		check.Refresh()
+	}
+	c.refresh()
 }
 
 // notBackedUp counts the accounts added since the last backup.
@@ -177,14 +253,22 @@ func (u *UI) applyRestore(chosen []vault.Key, p restorePlan) error {
 	return nil
 }
 
-// showBackup asks for a passphrase (twice) and a file, then backs up.
-func (u *UI) showBackup() {
+// showBackup asks which accounts to back up, then for a passphrase
+// (twice) and a file, then backs them up.
+func (u *UI) showBackup() { u.chooseBackup() }
+
+// chooseBackup is showBackup's first step, the checklist of accounts.
+func (u *UI) chooseBackup() *exportChoice { return u.chooseExport("Back up", u.showBackupOf) }
+
+// showBackupOf asks for a passphrase (twice) and a file, then backs up
+// accounts.
+func (u *UI) showBackupOf(accounts []vault.Account) {
 	pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
 	problem := newErrorLabel()
 	pass.OnChanged = func(string) { problem.show("") }
 	again.OnChanged = func(string) { problem.show("") }
 	form := container.NewVBox(
-		wrapped("The backup holds every account's secret, encrypted with this passphrase. Without the passphrase it cannot be restored: keep it safe."),
+		wrapped(fmt.Sprintf("The backup holds the secrets of %d account(s), encrypted with this passphrase. Without the passphrase it cannot be restored: keep it safe.", len(accounts))),
 		widget.NewLabel("Passphrase"), pass, widget.NewLabel("The same passphrase again"), again, problem)
 	var d *dialog.CustomDialog
 	save := widget.NewButton("Choose where to save…", func() {
@@ -204,7 +288,7 @@ func (u *UI) showBackup() {
 			}
 			path := w.URI().Path()
 			w.Close()
-			if err := u.backupTo(path, []byte(pass.Text)); err != nil {
+			if err := u.backupAccountsTo(accounts, path, []byte(pass.Text)); err != nil {
 				problem.show(err.Error())
 				return
 			}
@@ -222,18 +306,40 @@ func (u *UI) showBackup() {
 // googleExport is the "Export to Google Authenticator" screen: the export's
 // QR codes, one batch at a time, to scan with a phone.
 type googleExport struct {
-	uris   []string
-	index  int
-	image  *canvas.Image
-	label  *widget.Label
-	dialog *dialog.CustomDialog
+	uris  []string
+	index int
+	image *canvas.Image
+	label *widget.Label
+	// leftOut names the accounts Google Authenticator cannot hold.
+	leftOut *widget.Label
+	dialog  *dialog.CustomDialog
 }
 
-// showGoogleExport shows the accounts as Google Authenticator export QR
-// codes; accounts Google cannot hold are named instead.
-func (u *UI) showGoogleExport() {
+// showGoogleExport asks which accounts to export, then shows them as
+// Google Authenticator export QR codes; accounts Google cannot hold are
+// left out and named.
+func (u *UI) showGoogleExport() { u.chooseGoogleExport() }
+
+// chooseGoogleExport is showGoogleExport's first step, the checklist of
+// accounts.
+func (u *UI) chooseGoogleExport() *exportChoice {
+	return u.chooseExport("Export to Google Authenticator", u.showGoogleExportOf)
+}
+
+// leftOutText names the accounts Google Authenticator cannot hold.
+func leftOutText(left []transfer.Skipped) string {
+	var b strings.Builder
+	for _, s := range left {
+		b.WriteString("\n  – " + textsafe.Clean(s.Label) + ": " + textsafe.Clean(s.Reason))
+	}
+	return b.String()
+}
+
+// showGoogleExportOf shows accounts as Google Authenticator export QR
+// codes.
+func (u *UI) showGoogleExportOf(accounts []vault.Account) {
 	var keys []vault.Key
-	for _, a := range u.vault.Accounts() {
+	for _, a := range accounts {
 		k, err := u.vault.Key(a.ID)
 		if err != nil {
 			dialog.ShowError(err, u.win)
@@ -241,12 +347,25 @@ func (u *UI) showGoogleExport() {
 		}
 		keys = append(keys, k)
 	}
+	keys, left := transfer.GoogleSplit(keys)
+	if len(keys) == 0 {
+		d := dialog.NewCustom("Export to Google Authenticator", "Close",
+			wrapped("Google Authenticator cannot hold any of these accounts:"+leftOutText(left)), u.win)
+		d.Resize(dialogSize(u.win))
+		d.Show()
+		return
+	}
 	uris, err := transfer.GoogleBatches(keys, transfer.GoogleBatchSize)
 	if err != nil {
 		dialog.ShowError(err, u.win)
 		return
 	}
-	g := &googleExport{uris: uris, label: widget.NewLabel("")}
+	g := &googleExport{uris: uris, label: widget.NewLabel(""), leftOut: wrapped("")}
+	if len(left) > 0 {
+		g.leftOut.SetText(fmt.Sprintf("%d account(s) left out, as Google Authenticator cannot hold them:", len(left)) + leftOutText(left))
+	} else {
+		g.leftOut.Hide()
+	}
 	g.image = canvas.NewImageFromImage(nil)
 	g.image.FillMode = canvas.ImageFillContain
 	g.image.ScaleMode = canvas.ImageScalePixels
@@ -257,7 +376,7 @@ func (u *UI) showGoogleExport() {
 	content := container.NewVBox(
 		wrapped("In Google Authenticator: Transfer accounts → Import accounts, then scan:"),
 		g.image, g.label, container.NewHBox(prev, next),
-		wrapped("These codes hold your secrets: close this when done."),
+		wrapped("These codes hold your secrets: close this when done."), g.leftOut,
 	)
 	g.dialog = dialog.NewCustom("Export to Google Authenticator", "Done", content, u.win)
 	u.googleExport = g

@@ -88,14 +88,16 @@ func TestFraudConfirmIsRedAndRequestTextWraps(t *testing.T) {
 
 func TestBackupAndGoogleExportTextWraps(t *testing.T) {
 	f := newFixture(t, nil, Options{}, rfcURI, githubURI)
-	f.ui.showBackup()
+	f.ui.chooseBackup()
+	tapButton(t, topOverlay(t, f.ui), "Next: 2 account(s)")
 	backup := topOverlay(t, f.ui)
 	assertWraps(t, backup, "Without the passphrase it cannot be restored")
 	capture(t, f.ui.win, "backup")
 	backup.Hide()
 	f.ui.win.Canvas().Overlays().Remove(backup)
 
-	f.ui.showGoogleExport()
+	f.ui.chooseGoogleExport()
+	tapButton(t, topOverlay(t, f.ui), "Next: 2 account(s)")
 	g := topOverlay(t, f.ui)
 	assertWraps(t, g, "Transfer accounts → Import accounts, then scan")
 	assertWraps(t, g, "These codes hold your secrets")

@@ -517,7 +517,8 @@ func TestGoogleExportShowsScannableCodes(t *testing.T) {
 		uris = append(uris, fmt.Sprintf("otpauth://totp/Issuer%d:user?secret=%s", i, vault.EncodeSecret([]byte(fmt.Sprintf("secret-number-%02d", i)))))
 	}
 	f := newFixture(t, nil, Options{}, uris...)
-	f.ui.showGoogleExport()
+	f.ui.chooseGoogleExport()
+	tapButton(t, topOverlay(t, f.ui), "Next: 12 account(s)")
 	g := f.ui.googleExport
 	if g == nil || len(g.uris) != 2 || g.label.Text != "QR code 1 of 2" {
 		t.Fatalf("export screen %+v", g)
