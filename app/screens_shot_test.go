@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,9 +87,10 @@ type textChecker struct {
 func cutText(w fyne.Window) (cut, past []string) {
 	c := &textChecker{win: w.Canvas().Size(), th: fyne.CurrentApp().Settings().Theme()}
 	c.pad = c.th.Size(theme.SizeNameInnerPadding)
-	c.walk(w.Canvas().Content(), fyne.Position{}, false)
+	all := bounds{0, 0, c.win.Width, c.win.Height}
+	c.walk(w.Canvas().Content(), fyne.Position{}, all)
 	for _, o := range w.Canvas().Overlays().List() {
-		c.walk(o, fyne.Position{}, false)
+		c.walk(o, fyne.Position{}, all)
 	}
 	return c.cut, c.past
 }
@@ -97,28 +99,50 @@ func (c *textChecker) report(kind, text, why string) {
 	c.cut = append(c.cut, fmt.Sprintf("%s %q: %s", kind, text, why))
 }
 
-// outside tells whether the rectangle from p0 to p1 leaves the window.
-func (c *textChecker) outside(p0, p1 fyne.Position) bool {
-	return p0.X < -0.5 || p0.Y < -0.5 || p1.X > c.win.Width+0.5 || p1.Y > c.win.Height+0.5
+// bounds is where text shows: the window, less what a scroll container
+// cuts in the direction it does not scroll (what it scrolls out of sight
+// can be scrolled to).
+type bounds struct{ x0, y0, x1, y1 float32 }
+
+// outside tells whether the rectangle from p0 to p1 leaves b.
+func (b bounds) outside(p0, p1 fyne.Position) bool {
+	return p0.X < b.x0-0.5 || p0.Y < b.y0-0.5 || p1.X > b.x1+0.5 || p1.Y > b.y1+0.5
+}
+
+func (b bounds) String() string {
+	return fmt.Sprintf("(%.1f,%.1f)-(%.1f,%.1f)", b.x0, b.y0, b.x1, b.y1)
+}
+
+// scrolled are the bounds inside scroll s at pos.
+func (b bounds) scrolled(s *container.Scroll, pos fyne.Position) bounds {
+	size := s.Size()
+	if s.Direction == container.ScrollVerticalOnly || s.Direction == container.ScrollNone {
+		b.x0, b.x1 = max(b.x0, pos.X), min(b.x1, pos.X+size.Width)
+	} else {
+		b.x0, b.x1 = float32(math.Inf(-1)), float32(math.Inf(1))
+	}
+	if s.Direction == container.ScrollHorizontalOnly || s.Direction == container.ScrollNone {
+		b.y0, b.y1 = max(b.y0, pos.Y), min(b.y1, pos.Y+size.Height)
+	} else {
+		b.y0, b.y1 = float32(math.Inf(-1)), float32(math.Inf(1))
+	}
+	return b
 }
 
 // place reports text whose ink, centred in the box at pos of size (less
 // the padding) and inkW wide, leaves the window, and notes a box that does.
-func (c *textChecker) place(kind, text string, pos fyne.Position, size fyne.Size, inkW float32, inScroll bool) {
-	if inScroll {
-		return
-	}
+func (c *textChecker) place(kind, text string, pos fyne.Position, size fyne.Size, inkW float32, in bounds) {
 	inkW = min(inkW, size.Width-2*c.pad)
 	x0 := pos.X + (size.Width-inkW)/2
 	p0, p1 := fyne.NewPos(x0, pos.Y+c.pad), fyne.NewPos(x0+inkW, pos.Y+max(size.Height-c.pad, c.pad))
-	if text != "" && c.outside(p0, p1) {
-		c.report(kind, text, fmt.Sprintf("its text from (%.1f,%.1f) to (%.1f,%.1f) leaves the %vx%v window", p0.X, p0.Y, p1.X, p1.Y, c.win.Width, c.win.Height))
-	} else if c.outside(pos, pos.Add(fyne.NewPos(size.Width, size.Height))) {
-		c.past = append(c.past, fmt.Sprintf("%s %q at (%.1f,%.1f) size %vx%v", kind, text, pos.X, pos.Y, size.Width, size.Height))
+	if text != "" && in.outside(p0, p1) {
+		c.report(kind, text, fmt.Sprintf("its text from (%.1f,%.1f) to (%.1f,%.1f) leaves the %vx%v window or its scroll's %v", p0.X, p0.Y, p1.X, p1.Y, c.win.Width, c.win.Height, in))
+	} else if in.outside(pos, pos.Add(fyne.NewPos(size.Width, size.Height))) {
+		c.past = append(c.past, fmt.Sprintf("%s %q at (%.1f,%.1f) size %vx%v, outside %v", kind, text, pos.X, pos.Y, size.Width, size.Height, in))
 	}
 }
 
-func (c *textChecker) walk(o fyne.CanvasObject, pos fyne.Position, inScroll bool) {
+func (c *textChecker) walk(o fyne.CanvasObject, pos fyne.Position, in bounds) {
 	if o == nil || !o.Visible() {
 		return
 	}
@@ -127,10 +151,10 @@ func (c *textChecker) walk(o fyne.CanvasObject, pos fyne.Position, inScroll bool
 	var children []fyne.CanvasObject
 	switch o := o.(type) {
 	case *widget.Label:
-		c.label(o, size, pos, inScroll)
+		c.label(o, size, pos, in)
 		return
 	case *errorLabel:
-		c.label(&o.Label, size, pos, inScroll)
+		c.label(&o.Label, size, pos, in)
 		return
 	case *widget.RichText:
 		text := o.String()
@@ -144,34 +168,34 @@ func (c *textChecker) walk(o fyne.CanvasObject, pos fyne.Position, inScroll bool
 		if size.Height+0.5 < min.Height {
 			c.report("rich text", text, fmt.Sprintf("%v high, needs %v", size.Height, min.Height))
 		}
-		c.place("rich text", text, pos, size, size.Width, inScroll)
+		c.place("rich text", text, pos, size, size.Width, in)
 		return
 	case *widget.Button:
 		min := o.MinSize()
 		if o.Text != "" && (size.Width+0.5 < min.Width || size.Height+0.5 < min.Height) {
 			c.report("button", o.Text, fmt.Sprintf("%vx%v, needs %vx%v", size.Width, size.Height, min.Width, min.Height))
 		}
-		c.place("button", o.Text, pos, size, min.Width-2*c.pad, inScroll)
+		c.place("button", o.Text, pos, size, min.Width-2*c.pad, in)
 		return
 	case *widget.Check:
 		min := o.MinSize()
 		if o.Text != "" && size.Width+0.5 < min.Width {
 			c.report("check", o.Text, fmt.Sprintf("%v wide, needs %v", size.Width, min.Width))
 		}
-		c.place("check", o.Text, pos, size, size.Width, inScroll)
+		c.place("check", o.Text, pos, size, size.Width, in)
 		return
 	case *widget.Select:
 		if min := o.MinSize(); size.Width+0.5 < min.Width {
 			c.report("choice", o.Selected, fmt.Sprintf("%v wide, needs %v", size.Width, min.Width))
 		}
-		c.place("choice", o.Selected, pos, size, size.Width, inScroll)
+		c.place("choice", o.Selected, pos, size, size.Width, in)
 		return
 	case *widget.Entry, *lockEntry:
-		c.place("entry", "", pos, size, 0, inScroll)
+		c.place("entry", "", pos, size, 0, in)
 		return // its text scrolls inside it
 	case *container.Scroll:
-		c.place("scroll", "", pos, size, 0, inScroll)
-		inScroll = true
+		c.place("scroll", "", pos, size, 0, in)
+		in = in.scrolled(o, pos)
 		children = test.WidgetRenderer(o).Objects()
 	case *fyne.Container:
 		children = o.Objects
@@ -180,7 +204,7 @@ func (c *textChecker) walk(o fyne.CanvasObject, pos fyne.Position, inScroll bool
 			// size (it is not cut): check only its place.
 			if l, ok := children[4].(*widget.Label); ok {
 				min := l.MinSize()
-				c.place("dialog title", l.Text, pos.Add(l.Position()), min, min.Width, inScroll)
+				c.place("dialog title", l.Text, pos.Add(l.Position()), min, min.Width, in)
 				children = children[:4]
 			}
 		}
@@ -188,7 +212,7 @@ func (c *textChecker) walk(o fyne.CanvasObject, pos fyne.Position, inScroll bool
 		children = test.WidgetRenderer(o).Objects()
 	}
 	for _, ch := range children {
-		c.walk(ch, pos, inScroll)
+		c.walk(ch, pos, in)
 	}
 }
 
@@ -196,7 +220,7 @@ func (c *textChecker) walk(o fyne.CanvasObject, pos fyne.Position, inScroll bool
 // nor is cut on purpose must be as wide as its widest line (measured in
 // its size and style) and as high as its lines; a wrapped one must be as
 // high as its lines at its width.
-func (c *textChecker) label(l *widget.Label, size fyne.Size, pos fyne.Position, inScroll bool) {
+func (c *textChecker) label(l *widget.Label, size fyne.Size, pos fyne.Position, in bounds) {
 	if l.Text == "" || l.Truncation != fyne.TextTruncateOff {
 		return
 	}
@@ -227,7 +251,7 @@ func (c *textChecker) label(l *widget.Label, size fyne.Size, pos fyne.Position, 
 	if size.Height+0.5 < min.Height {
 		c.report("label", l.Text, fmt.Sprintf("%v high, its lines need %v", size.Height, min.Height))
 	}
-	c.place("label", l.Text, pos, size, inkW, inScroll)
+	c.place("label", l.Text, pos, size, inkW, in)
 }
 
 // TestNoScreenCutsText builds every screen at the default window size and
