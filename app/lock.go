@@ -418,10 +418,12 @@ func (u *UI) newLockScreen() *lockScreen {
 	icon.SetMinSize(fyne.NewSize(64, 64))
 	width := canvas.NewRectangle(color.Transparent)
 	width.SetMinSize(fyne.NewSize(300, 0))
+	intro := widget.NewLabelWithStyle("Locked. Type your passphrase to show your accounts.", fyne.TextAlignCenter, fyne.TextStyle{})
+	intro.Wrapping = fyne.TextWrapWord // fits a phone-sized window
 	s.box = container.NewVBox(
 		container.NewCenter(icon),
 		widget.NewLabelWithStyle("Countersign", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		widget.NewLabelWithStyle("Locked. Type your passphrase to show your accounts.", fyne.TextAlignCenter, fyne.TextStyle{}),
+		intro,
 		s.pass,
 		s.message,
 		s.unlock,
