@@ -25,7 +25,8 @@ import (
 //	go test -run '^$' -bench . -benchtime 1x ./scanner/
 //
 // COUNTERSIGN_CORPUS_CACHE names where the corpus's browser screenshots are
-// kept between runs (default: the user's cache directory).
+// kept between runs (default: the user's cache directory);
+// COUNTERSIGN_CORPUS_KINDS=photo,browser limits the corpus to those kinds.
 
 // BenchmarkDecodeScreen decodes a 200-pixel QR code in a 1920×1080 capture
 // of a desktop: the "scan the screen" case, in the process.
@@ -207,7 +208,11 @@ func corpusCache(b *testing.B) string {
 func BenchmarkCorpus(b *testing.B) {
 	requirePeers(b)
 	start := time.Now()
-	imgs, err := corpus.Generate(corpus.Options{Dir: b.TempDir(), Cache: corpusCache(b)})
+	var kinds []string
+	if k := os.Getenv("COUNTERSIGN_CORPUS_KINDS"); k != "" {
+		kinds = strings.Split(k, ",")
+	}
+	imgs, err := corpus.Generate(corpus.Options{Dir: b.TempDir(), Cache: corpusCache(b), Kinds: kinds})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -250,6 +255,9 @@ func BenchmarkCorpus(b *testing.B) {
 	}
 	sb.WriteString("\n")
 	for _, kind := range corpus.Kinds {
+		if len(kinds) > 0 && !slices.Contains(kinds, kind) {
+			continue
+		}
 		n := 0
 		missed := make([]int, len(decoders))
 		for _, im := range imgs {

@@ -2,8 +2,10 @@ package scanner
 
 import (
 	"math"
+	"slices"
 
 	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/common"
 	multidetector "github.com/makiuchi-d/gozxing/multi/qrcode/detector"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
@@ -16,13 +18,15 @@ var hints = map[gozxing.DecodeHintType]any{
 	gozxing.DecodeHintType_POSSIBLE_FORMATS: []gozxing.BarcodeFormat{gozxing.BarcodeFormat_QR_CODE},
 }
 
-// matrixResult is what reading one binary image gave: the codes, and how
-// many of the finder patterns seen (each seen on two rows or more) are
-// left unexplained by them, a hint that a code is there but unread.
+// matrixResult is what reading one binary image gave: the codes, and
+// where the finder patterns seen (each on two rows or more) that are part
+// of no code read are: a hint that a code is there but unread.
 type matrixResult struct {
-	codes       []found
-	unexplained int
+	codes []found
+	left  []point
 }
+
+type point struct{ x, y float64 }
 
 // readMatrix finds the finder patterns of a binary image, groups them in
 // threes as codes, and decodes each. Where gozxing's detector fails on a
@@ -59,7 +63,8 @@ func readMatrix(m *gozxing.BitMatrix) (res matrixResult) {
 		}
 		if r, ok := decode(info); ok {
 			used[tl], used[tr], used[bl] = true, true, true
-			res.codes = append(res.codes, found{text: r.GetText(), x: tl.GetX(), y: tl.GetY()})
+			res.codes = append(res.codes, found{text: r.GetText(), x: tl.GetX(), y: tl.GetY(),
+				corners: [3]point{{bl.GetX(), bl.GetY()}, {tl.GetX(), tl.GetY()}, {tr.GetX(), tr.GetY()}}})
 		}
 	}
 	// First gozxing's own detector for every triple, then the other
@@ -83,7 +88,7 @@ func readMatrix(m *gozxing.BitMatrix) (res matrixResult) {
 	}
 	var left []*detector.FinderPattern
 	for _, c := range centers {
-		if c.GetCount() >= 2 && !used[c] && !insideAny(c, res.codes, infos, used) {
+		if c.GetCount() >= 2 && !used[c] && !inside(point{c.GetX(), c.GetY()}, res.codes) {
 			left = append(left, c)
 		}
 	}
@@ -111,7 +116,7 @@ func readMatrix(m *gozxing.BitMatrix) (res matrixResult) {
 	}
 	for _, c := range left {
 		if !used[c] {
-			res.unexplained++
+			res.left = append(res.left, point{c.GetX(), c.GetY()})
 		}
 	}
 	return res
@@ -163,18 +168,15 @@ func inferThird(m *gozxing.BitMatrix, p, q *detector.FinderPattern) *detector.Fi
 	return nil
 }
 
-// insideAny reports whether the pattern p lies within a decoded code's
-// triangle: a stray finder-like shape in its data.
-func insideAny(p *detector.FinderPattern, codes []found, infos []*detector.FinderPatternInfo, used map[*detector.FinderPattern]bool) bool {
-	for _, info := range infos {
-		tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
-		if !used[tl] || !used[tr] || !used[bl] {
-			continue
-		}
+// inside reports whether p lies within one of the codes: a finder
+// pattern of it, or a finder-like shape in its data.
+func inside(p point, codes []found) bool {
+	for _, c := range codes {
+		bl, tl, tr := c.corners[0], c.corners[1], c.corners[2]
 		// p = tl + a·(tr−tl) + b·(bl−tl), inside the code for a, b in [−0.2, 1.2].
-		ux, uy := tr.GetX()-tl.GetX(), tr.GetY()-tl.GetY()
-		vx, vy := bl.GetX()-tl.GetX(), bl.GetY()-tl.GetY()
-		px, py := p.GetX()-tl.GetX(), p.GetY()-tl.GetY()
+		ux, uy := tr.x-tl.x, tr.y-tl.y
+		vx, vy := bl.x-tl.x, bl.y-tl.y
+		px, py := p.x-tl.x, p.y-tl.y
 		det := ux*vy - uy*vx
 		if det == 0 {
 			continue
@@ -234,8 +236,120 @@ func decodeOtherDimensions(m *gozxing.BitMatrix, info *detector.FinderPatternInf
 			}
 		}
 	}
+	return decodeFitted(m, tl, tr, bl, base, module)
+}
+
+// A fit is a dimension and a bottom-right point for a code's grid, and how
+// many of the modules of its alignment patterns it samples right.
+type fit struct {
+	dim          int
+	brX, brY     float64
+	score, total int
+}
+
+// decodeFitted looks for the grid of a code seen in perspective (a photo
+// of a screen): gozxing's detector puts the fourth corner where a
+// parallelogram would have it, and looks for one alignment pattern near
+// there, which a tilted, blurred or moiré-striped photo hides. Here the
+// fourth corner is searched instead, around the parallelogram's, for the
+// point whose grid samples the most modules of all alignment patterns
+// right, at each dimension around the estimate; the best fits are decoded.
+func decodeFitted(m *gozxing.BitMatrix, tl, tr, bl gozxing.ResultPoint, base int, module float64) (*gozxing.Result, bool) {
+	var fits []fit
+	for _, delta := range []int{0, -4, 4, -8, 8} {
+		dim := base + delta
+		if dim < 25 || dim > 177 {
+			continue // version 1 has no alignment pattern
+		}
+		if f, ok := fitCorner(m, tl, tr, bl, dim, module); ok {
+			fits = append(fits, f)
+		}
+	}
+	slices.SortFunc(fits, func(a, b fit) int { return b.score*a.total - a.score*b.total })
+	for _, f := range fits[:min(len(fits), 3)] {
+		transform := cornerTransform(tl, tr, bl, f.brX, f.brY, f.dim)
+		bits, err := detector.Detector_sampleGrid(m, transform, f.dim)
+		if err != nil {
+			continue
+		}
+		if r, ok := decodeBits(bits, []gozxing.ResultPoint{bl, tl, tr}); ok {
+			return r, true
+		}
+	}
 	return nil, false
 }
+
+// cornerTransform maps a code's modules to the image by its three finder
+// patterns' centres and the point (brX, brY) where a fourth, bottom-right
+// one would be centred.
+func cornerTransform(tl, tr, bl gozxing.ResultPoint, brX, brY float64, dim int) *common.PerspectiveTransform {
+	far := float64(dim) - 3.5
+	return common.PerspectiveTransform_QuadrilateralToQuadrilateral(3.5, 3.5, far, 3.5, far, far, 3.5, far,
+		tl.GetX(), tl.GetY(), tr.GetX(), tr.GetY(), brX, brY, bl.GetX(), bl.GetY())
+}
+
+// fitCorner searches the fourth corner of a code of dim modules, in steps
+// of a module then of half a module, for the best match of the alignment
+// patterns.
+func fitCorner(m *gozxing.BitMatrix, tl, tr, bl gozxing.ResultPoint, dim int, module float64) (fit, bool) {
+	version, err := decoder.Version_GetVersionForNumber((dim - 17) / 4)
+	if err != nil {
+		return fit{}, false
+	}
+	// The alignment patterns' modules: centre dark, ring light, rim dark.
+	var where []float64
+	var dark []bool
+	centers := version.GetAlignmentPatternCenters()
+	last := len(centers) - 1
+	for i, cy := range centers {
+		for j, cx := range centers {
+			if i == 0 && (j == 0 || j == last) || i == last && j == 0 {
+				continue // under a finder pattern
+			}
+			for dy := -2; dy <= 2; dy++ {
+				for dx := -2; dx <= 2; dx++ {
+					where = append(where, float64(cx+dx)+0.5, float64(cy+dy)+0.5)
+					dark = append(dark, max(abs(dx), abs(dy)) != 1)
+				}
+			}
+		}
+	}
+	points := make([]float64, len(where))
+	score := func(brX, brY float64) int {
+		copy(points, where)
+		cornerTransform(tl, tr, bl, brX, brY, dim).TransformPoints(points)
+		n := 0
+		for k, want := range dark {
+			x, y := points[2*k], points[2*k+1]
+			if x >= 0 && y >= 0 && m.Get(int(x), int(y)) == want {
+				n++
+			}
+		}
+		return n
+	}
+	best := fit{dim: dim, total: len(dark)}
+	best.brX = tr.GetX() - tl.GetX() + bl.GetX()
+	best.brY = tr.GetY() - tl.GetY() + bl.GetY()
+	best.score = score(best.brX, best.brY)
+	// Coarse, a module a step up to 4 modules away, then fine.
+	for _, step := range []struct {
+		size  float64
+		reach int
+	}{{module, 4}, {module / 2, 1}, {module / 4, 1}} {
+		cx, cy := best.brX, best.brY
+		for iy := -step.reach; iy <= step.reach; iy++ {
+			for ix := -step.reach; ix <= step.reach; ix++ {
+				x, y := cx+float64(ix)*step.size, cy+float64(iy)*step.size
+				if n := score(x, y); n > best.score {
+					best.score, best.brX, best.brY = n, x, y
+				}
+			}
+		}
+	}
+	return best, true
+}
+
+func abs(v int) int { return max(v, -v) }
 
 // decodeBits decodes a sampled grid of modules.
 func decodeBits(bits *gozxing.BitMatrix, points []gozxing.ResultPoint) (*gozxing.Result, bool) {

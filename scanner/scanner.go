@@ -53,10 +53,12 @@ func decodeLuminance(g gray) ([]string, error) {
 	return nil, ErrNoCode
 }
 
-// found is one decoded code and where it is.
+// found is one decoded code and where it is: its top-left corner's finder
+// pattern, and the centres of its bottom-left, top-left and top-right ones.
 type found struct {
-	text string
-	x, y float64
+	text    string
+	x, y    float64
+	corners [3]point
 }
 
 // pass is one way of reading an image.
@@ -106,19 +108,30 @@ var passes = []pass{
 		}
 		return scaled(readMatrix(hybridMatrix(halved(g))), 2)
 	}},
-	// Small modules: enlarged 1.5 times (Catmull-Rom, which also sharpens).
-	{"x1.5", func(g gray, s *state) matrixResult { return decodeScaled(g, 1.5, xdraw.CatmullRom) }},
+	// Small images with small modules: enlarged 1.5 times (Catmull-Rom,
+	// which also sharpens). A large image with modules under two pixels is
+	// out of reach anyway, and would cost hundreds of milliseconds here.
+	{"x1.5", func(g gray, s *state) matrixResult {
+		if g.w*g.h > maxScaledPixels {
+			return matrixResult{}
+		}
+		return decodeScaled(g, 1.5, xdraw.CatmullRom)
+	}},
 }
 
-// decodeGray runs the passes until one reads a code and leaves no finder
-// pattern unexplained, and returns every code read by any.
+// decodeGray runs the passes until one reads a code and every finder
+// pattern seen by any pass is part of a code read, and returns every code
+// read by any.
 func decodeGray(g gray) []found {
 	var s state
 	var codes []found
+	var left []point
 	for _, p := range passes {
 		r := p.run(g, &s)
 		codes = append(codes, r.codes...)
-		if len(r.codes) > 0 && r.unexplained == 0 {
+		left = append(left, r.left...)
+		left = slices.DeleteFunc(left, func(p point) bool { return inside(p, codes) })
+		if len(r.codes) > 0 && len(left) == 0 {
 			break
 		}
 	}
@@ -130,6 +143,14 @@ func scaled(r matrixResult, f float64) matrixResult {
 	for i := range r.codes {
 		r.codes[i].x *= f
 		r.codes[i].y *= f
+		for j := range r.codes[i].corners {
+			r.codes[i].corners[j].x *= f
+			r.codes[i].corners[j].y *= f
+		}
+	}
+	for i := range r.left {
+		r.left[i].x *= f
+		r.left[i].y *= f
 	}
 	return r
 }
@@ -151,17 +172,14 @@ func binarize(g gray, binarizer func(gozxing.LuminanceSource) gozxing.Binarizer)
 	return m
 }
 
-// maxScaledPixels bounds the enlarged copies tried last (a 4K screen).
-const maxScaledPixels = 3840 * 2160
+// maxScaledPixels bounds the images enlarged by the last pass.
+const maxScaledPixels = 1280 * 960
 
 // decodeScaled enlarges the image and tries again: codes with modules of
 // two or three pixels, blurred or low in contrast, are often read once the
 // interpolation has given each module more pixels.
 func decodeScaled(g gray, factor float64, kernel xdraw.Interpolator) matrixResult {
 	w, h := int(float64(g.w)*factor), int(float64(g.h)*factor)
-	if w*h > maxScaledPixels {
-		return matrixResult{}
-	}
 	return scaled(readMatrix(hybridMatrix(scaleGray(g, w, h, kernel))), 1/factor)
 }
 

@@ -191,9 +191,13 @@ var kernels = []struct {
 }{{"nearest", nil}, {"bilinear", xdraw.BiLinear}, {"approx-bilinear", xdraw.ApproxBiLinear}, {"catmull-rom", xdraw.CatmullRom}}
 
 // RandomPhone draws the settings of an export screen with two codes of ten
-// accounts each from rng.
+// accounts each (versions 16 to 27) from rng.
 func RandomPhone(rng *rand.Rand) (Phone, error) {
-	uris, err := ExportURIs(rng, 20, 10)
+	exports := ExportURIs
+	if rng.IntN(2) == 0 {
+		exports = ShortExportURIs
+	}
+	uris, err := exports(rng, 20, 10)
 	if err != nil {
 		return Phone{}, err
 	}
