@@ -26,23 +26,39 @@ func hybridMatrix(g gray) *gozxing.BitMatrix {
 		rows := g.pix[y0*w : (y0+block)*w]
 		for bx := range subW {
 			x0 := min(bx*block, maxX)
-			// Eight pixels a word: sums in 16-bit lanes, minimum and
-			// maximum byte by byte.
-			var sums uint64
-			lo, hi := uint64(^uint64(0)), uint64(0)
-			for yy := range block {
-				v := binary.LittleEndian.Uint64(rows[yy*w+x0:])
-				sums += v&0x00ff00ff00ff00ff + v>>8&0x00ff00ff00ff00ff
-				lo, hi = minBytes(lo, v), maxBytes(hi, v)
+			// Eight pixels a word.
+			var v [block]uint64
+			for yy := range v {
+				v[yy] = binary.LittleEndian.Uint64(rows[yy*w+x0:])
 			}
-			sum := int(sums * 0x0001000100010001 >> 48)
-			lo = minBytes(lo, lo>>32)
-			lo = minBytes(lo, lo>>16)
-			lo = minBytes(lo, lo>>8)
-			hi = maxBytes(hi, hi>>32)
-			hi = maxBytes(hi, hi>>16)
-			hi = maxBytes(hi, hi>>8)
-			mn, mx := int(lo&0xff), int(hi&0xff)
+			var sum, mn, mx int
+			if flat := v[0] & 0xff * 0x0101010101010101; v[0] == flat && v[1] == flat && v[2] == flat &&
+				v[3] == flat && v[4] == flat && v[5] == flat && v[6] == flat && v[7] == flat {
+				// One grey all over, as much of a screen capture is.
+				mn = int(flat & 0xff)
+				sum, mx = mn*block*block, mn
+			} else {
+				// Sums in 16-bit lanes; minimum and maximum byte by byte,
+				// rows paired so that one comparison gives both.
+				var sums uint64
+				for _, r := range v {
+					sums += r&0x00ff00ff00ff00ff + r>>8&0x00ff00ff00ff00ff
+				}
+				sum = int(sums * 0x0001000100010001 >> 48)
+				lo01, hi01 := minMaxBytes(v[0], v[1])
+				lo23, hi23 := minMaxBytes(v[2], v[3])
+				lo45, hi45 := minMaxBytes(v[4], v[5])
+				lo67, hi67 := minMaxBytes(v[6], v[7])
+				lo := minBytes(minBytes(lo01, lo23), minBytes(lo45, lo67))
+				hi := maxBytes(maxBytes(hi01, hi23), maxBytes(hi45, hi67))
+				lo = minBytes(lo, lo>>32)
+				lo = minBytes(lo, lo>>16)
+				lo = minBytes(lo, lo>>8)
+				hi = maxBytes(hi, hi>>32)
+				hi = maxBytes(hi, hi>>16)
+				hi = maxBytes(hi, hi>>8)
+				mn, mx = int(lo&0xff), int(hi&0xff)
+			}
 			avg := sum >> 6
 			if mx-mn <= minRange {
 				avg = mn / 2
@@ -111,6 +127,11 @@ func minBytes(a, b uint64) uint64 {
 	return b&m | a&^m
 }
 
+func minMaxBytes(a, b uint64) (lo, hi uint64) {
+	m := geBytes(a, b) >> 7 * 0xff
+	return b&m | a&^m, a&m | b&^m
+}
+
 func maxBytes(a, b uint64) uint64 {
 	m := geBytes(a, b) >> 7 * 0xff
 	return a&m | b&^m
@@ -120,16 +141,20 @@ func maxBytes(a, b uint64) uint64 {
 // the 5×5 blocks around it (moved inside the grid at the edges).
 func blockThresholds(black []int32, subW, subH int) []uint8 {
 	thresholds := make([]uint8, subW*subH)
+	cols := make([]int32, subW) // a block row's sums of five black points down
 	for by := range subH {
 		top := min(max(by, 2), subH-3)
-		for bx := range subW {
-			left := min(max(bx, 2), subW-3)
-			sum := 0
-			for z := -2; z <= 2; z++ {
-				r := black[(top+z)*subW+left-2 : (top+z)*subW+left+3 : (top+z)*subW+left+3]
-				sum += int(r[0] + r[1] + r[2] + r[3] + r[4])
+		clear(cols)
+		for z := top - 2; z <= top+2; z++ {
+			for bx, v := range black[z*subW : (z+1)*subW] {
+				cols[bx] += v
 			}
-			thresholds[by*subW+bx] = uint8(min(255, sum/25))
+		}
+		out := thresholds[by*subW : (by+1)*subW]
+		for bx := range out {
+			left := min(max(bx, 2), subW-3)
+			r := cols[left-2 : left+3 : left+3]
+			out[bx] = uint8(min(255, int(r[0]+r[1]+r[2]+r[3]+r[4])/25))
 		}
 	}
 	return thresholds

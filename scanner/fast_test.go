@@ -154,3 +154,32 @@ func TestHybridMatrix(t *testing.T) {
 		}
 	}
 }
+
+// TestSharpened checks the unsharp mask against its definition, borders
+// included.
+func TestSharpened(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, size := range [][2]int{{5, 5}, {7, 9}, {64, 33}, {301, 203}} {
+		w, h := size[0], size[1]
+		g := gray{pix: make([]byte, w*h), w: w, h: h}
+		for i := range g.pix {
+			g.pix[i] = byte(rng.IntN(256))
+		}
+		got := sharpened(g, 1)
+		for y := range h {
+			for x := range w {
+				sum, n := 0, 0
+				for yy := max(0, y-2); yy <= min(h-1, y+2); yy++ {
+					for xx := max(0, x-2); xx <= min(w-1, x+2); xx++ {
+						sum += int(g.pix[yy*w+xx])
+						n++
+					}
+				}
+				v := int(g.pix[y*w+x])
+				if want := uint8(min(255, max(0, 2*v-sum/n))); got.pix[y*w+x] != want {
+					t.Fatalf("%dx%d at %d,%d: %d, want %d", w, h, x, y, got.pix[y*w+x], want)
+				}
+			}
+		}
+	}
+}

@@ -90,41 +90,62 @@ func lumaOf(c color.Color) uint8 {
 // mean of its 5×5 neighbourhood by amount (1: as far again).
 func sharpened(g gray, amount int) gray {
 	w, h := g.w, g.h
-	// Box sums: horizontal then vertical, radius 2.
-	tmp := make([]uint16, w*h)
+	if w < 5 || h < 5 {
+		return g
+	}
+	// Sums of five: along rows, then those along columns.
+	rows := make([]uint16, w*h)
 	for y := range h {
-		row := g.pix[y*w : (y+1)*w]
-		t := tmp[y*w : (y+1)*w]
+		src, dst := g.pix[y*w:(y+1)*w], rows[y*w:(y+1)*w]
 		sum := 0
-		for x := 0; x < 2 && x < w; x++ {
-			sum += int(row[x])
+		for x := range 2 {
+			sum += int(src[x])
 		}
-		for x := range w {
+		for x := range dst {
 			if x+2 < w {
-				sum += int(row[x+2])
+				sum += int(src[x+2])
 			}
-			if x-3 >= 0 {
-				sum -= int(row[x-3])
+			if x >= 3 {
+				sum -= int(src[x-3])
 			}
-			t[x] = uint16(sum)
+			dst[x] = uint16(sum)
 		}
 	}
 	out := gray{pix: make([]byte, w*h), w: w, h: h}
-	for x := range w {
-		sum := 0
-		for y := 0; y < 2 && y < h; y++ {
-			sum += int(tmp[y*w+x])
+	sums := make([]int, w)
+	for y := range 2 {
+		for x, v := range rows[y*w : (y+1)*w] {
+			sums[x] += int(v)
 		}
-		for y := range h {
-			if y+2 < h {
-				sum += int(tmp[(y+2)*w+x])
+	}
+	for y := range h {
+		if y+2 < h {
+			for x, v := range rows[(y+2)*w : (y+3)*w] {
+				sums[x] += int(v)
 			}
-			if y-3 >= 0 {
-				sum -= int(tmp[(y-3)*w+x])
+		}
+		if y >= 3 {
+			for x, v := range rows[(y-3)*w : (y-2)*w] {
+				sums[x] -= int(v)
 			}
-			n := (min(x+2, w-1) - max(x-2, 0) + 1) * (min(y+2, h-1) - max(y-2, 0) + 1)
-			v := int(g.pix[y*w+x])
-			out.pix[y*w+x] = uint8(min(255, max(0, v+amount*(v-sum/n))))
+		}
+		src, dst := g.pix[y*w:(y+1)*w], out.pix[y*w:(y+1)*w]
+		if y < 2 || y >= h-2 {
+			// Rows near the top and bottom: fewer neighbours.
+			for x := range dst {
+				n := (min(x+2, w-1) - max(x-2, 0) + 1) * (min(y+2, h-1) - max(y-2, 0) + 1)
+				v := int(src[x])
+				dst[x] = uint8(min(255, max(0, v+amount*(v-sums[x]/n))))
+			}
+			continue
+		}
+		for x := range dst {
+			v := int(src[x])
+			n := 25
+			if x < 2 || x >= w-2 {
+				n = (min(x+2, w-1) - max(x-2, 0) + 1) * 5
+			}
+			dst[x] = uint8(min(255, max(0, v+amount*(v-sums[x]/n))))
 		}
 	}
 	return out

@@ -91,6 +91,16 @@ var passes = []pass{
 		s.hybrid.FlipAll()
 		return readMatrix(s.hybrid)
 	}},
+	// Large images (a camera's photo, a phone's screenshot): at half size,
+	// averaged 2×2, which also averages out noise, moiré and compression
+	// artefacts, and makes modules of 15 pixels and more, whose dark insides
+	// the hybrid binarizer takes for light, small enough for it.
+	{"half", func(g gray, s *state) matrixResult {
+		if g.w*g.h < 2_000_000 {
+			return matrixResult{}
+		}
+		return scaled(readMatrix(hybridMatrix(halved(g))), 2)
+	}},
 	// Blurred codes, grey on grey: the whole histogram's threshold, then
 	// thresholds from smaller neighbourhoods (4×4 blocks).
 	{"global", func(g gray, s *state) matrixResult { return readMatrix(binarize(g, global)) }},
@@ -100,14 +110,6 @@ var passes = []pass{
 	// Grey on grey on a lighter page: flat blocks take their neighbours'
 	// thresholds.
 	{"fill", func(g gray, s *state) matrixResult { return readMatrix(hybridMatrixBlocks(g, 4, true)) }},
-	// Large images (photos, phone screenshots): at half size, averaged
-	// 2×2, which also averages out noise, moiré and compression artefacts.
-	{"half", func(g gray, s *state) matrixResult {
-		if g.w*g.h < 2_000_000 {
-			return matrixResult{}
-		}
-		return scaled(readMatrix(hybridMatrix(halved(g))), 2)
-	}},
 	// Small images with small modules: enlarged 1.5 times (Catmull-Rom,
 	// which also sharpens). A large image with modules under two pixels is
 	// out of reach anyway, and would cost hundreds of milliseconds here.

@@ -266,8 +266,10 @@ func phones(dir, kind string, n int, rng *rand.Rand) ([]Image, error) {
 	return out, nil
 }
 
-// photos makes simulated photos of screens: two thirds of a phone showing
-// two export codes, a third of a monitor showing one otpauth:// code.
+// photos makes simulated photos of screens: half of a phone showing two
+// export codes, a quarter of a monitor showing one otpauth:// code, and a
+// quarter of a camera's full-size photo (3000×4000) of a phone showing one
+// export code from close by.
 func photos(dir string, n int, rng *rand.Rand) ([]Image, error) {
 	var out []Image
 	for i := range n {
@@ -277,12 +279,18 @@ func photos(dir string, n int, rng *rand.Rand) ([]Image, error) {
 			Black: 15 + 35*rng.Float64(), White: 190 + 55*rng.Float64(), Moire: 0.05 + 0.25*rng.Float64(),
 			Light: 0.2 + 0.6*rng.Float64(), Glare: 0.5 * rng.Float64(), Blur: rng.IntN(3), Noise: 1 + 4*rng.Float64()}
 		var note string
-		if i%3 != 2 {
+		switch i % 4 {
+		case 0, 1, 3:
 			p, err := RandomPhone(rng)
 			if err != nil {
 				return nil, err
 			}
 			p.W, p.H = 1080, 2400
+			ph.W, ph.H, ph.Fill, ph.Bezel = 1536, 2048, 0.8+0.15*rng.Float64(), 0.04
+			if i%4 == 3 {
+				p.Codes, p.SideBySide, p.Width = p.Codes[:1], false, 0.9
+				ph.W, ph.H, ph.Fill, ph.Noise = 3000, 4000, 0.85+0.1*rng.Float64(), ph.Noise+2
+			}
 			var module float64
 			var version int
 			screen, module, version, err = p.Draw()
@@ -290,9 +298,8 @@ func photos(dir string, n int, rng *rand.Rand) ([]Image, error) {
 				return nil, err
 			}
 			texts = p.Codes
-			ph.W, ph.H, ph.Fill, ph.Bezel = 1536, 2048, 0.8+0.15*rng.Float64(), 0.04
-			note = fmt.Sprintf("phone v%d %.1f px/module on screen", version, module*ph.Fill*float64(ph.H)/float64(p.H))
-		} else {
+			note = fmt.Sprintf("%d×%d, phone, v%d %.1f px/module", ph.W, ph.H, version, module*ph.Fill*float64(ph.H)/float64(p.H))
+		case 2:
 			uri := fmt.Sprintf("otpauth://totp/Example%d:user%d@example.com?secret=%s&issuer=Example%d", i, rng.IntN(1000), randomBase32(rng, 32), i)
 			screen = Desktop()
 			size := 300 + rng.IntN(200)
@@ -303,7 +310,7 @@ func photos(dir string, n int, rng *rand.Rand) ([]Image, error) {
 			Place(screen, c, image.Pt(200+rng.IntN(1920-400-size), 100+rng.IntN(1080-200-size)))
 			texts = []string{uri}
 			ph.W, ph.H, ph.Fill, ph.Bezel = 2048, 1536, 0.7+0.2*rng.Float64(), 0.02
-			note = fmt.Sprintf("monitor, a %d-px code", size)
+			note = fmt.Sprintf("2048×1536, monitor, a %d-px code", size)
 		}
 		img := ph.Take(screen, rng)
 		q := 70 + rng.IntN(23)
