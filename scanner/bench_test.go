@@ -216,7 +216,7 @@ func BenchmarkCorpus(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("corpus: %d images, made in %v", len(imgs), time.Since(start).Round(time.Second))
+	fmt.Printf("corpus: %d images, made in %v\n", len(imgs), time.Since(start).Round(time.Second))
 	decoders := []corpusDecoder{ourDecoder(), zbarDecoder(), zxingDecoder()}
 	read := make([]map[string]bool, len(decoders)) // per decoder, per image: fully read
 	for i, d := range decoders {

@@ -61,6 +61,9 @@ func Generate(o Options) ([]Image, error) {
 	if o.PerKind <= 0 {
 		o.PerKind = 12
 	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, err
+	}
 	want := func(kind string) bool { return len(o.Kinds) == 0 || slices.Contains(o.Kinds, kind) }
 	out, err := original(o.Dir, 8*o.PerKind, want)
 	if err != nil {
