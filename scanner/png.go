@@ -57,7 +57,7 @@ func pngLuminance(data []byte) (gray, error) {
 			}
 			w, h = int(binary.BigEndian.Uint32(body)), int(binary.BigEndian.Uint32(body[4:]))
 			depth, ctype = body[8], body[9]
-			if w <= 0 || h <= 0 || w*h > MaxPixels {
+			if w <= 0 || h <= 0 || w > MaxPixels || h > MaxPixels || w*h > MaxPixels {
 				return gray{}, errPNGFallback // image/png says what is wrong
 			}
 			if depth != 8 || body[12] != 0 || (ctype != 0 && ctype != 2 && ctype != 3 && ctype != 4 && ctype != 6) {
