@@ -137,20 +137,23 @@ func TestHybridMatrix(t *testing.T) {
 	for _, size := range [][2]int{{320, 240}, {301, 203}, {41, 97}, {640, 41}} {
 		g := luminance(noisy(t, size[0], size[1]))
 		want := binarize(g, gozxing.NewHybridBinarizer)
-		got := hybridMatrix(g)
-		diff := 0
-		for y := range g.h {
-			for x := range g.w {
-				if got.Get(x, y) != want.Get(x, y) {
-					diff++
+		// The fast binarizer, and the general one (any block size) with
+		// ZXing's 8×8 blocks.
+		for name, got := range map[string]*gozxing.BitMatrix{"hybridMatrix": hybridMatrix(g), "hybridMatrixBlocks": hybridMatrixBlocks(g, 8, false)} {
+			diff := 0
+			for y := range g.h {
+				for x := range g.w {
+					if got.Get(x, y) != want.Get(x, y) {
+						diff++
+					}
 				}
 			}
-		}
-		// gozxing sets a pixel covered by two of the last, shifted blocks if
-		// either says black; hybridMatrix uses one block's threshold in the
-		// rows they share, so a few pixels there may differ.
-		if size[1]%8 == 0 && diff != 0 || diff > g.w*8/10 {
-			t.Errorf("%dx%d: %d pixels differ from gozxing's", g.w, g.h, diff)
+			// gozxing sets a pixel covered by two of the last, shifted
+			// blocks if either says black; here the rows they share take
+			// one block's threshold, so a few pixels there may differ.
+			if size[1]%8 == 0 && diff != 0 || diff > g.w*8/10 {
+				t.Errorf("%s, %dx%d: %d pixels differ from gozxing's", name, g.w, g.h, diff)
+			}
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"image"
+	"image/color"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -102,6 +104,51 @@ func TestPhoneScreenshots(t *testing.T) {
 			if err != nil || !reflect.DeepEqual(got, p.Codes) {
 				t.Errorf("%d×%d, version %d, %.1f px a module, %s: got %d codes, %v", p.W, p.H, version, module, filepath.Ext(path), len(got), err)
 			}
+		}
+	}
+}
+
+// TestDecodeHardCases reads codes that only the later passes read: grey on
+// a grey card on a white page, a blurred code, and a photo of a phone
+// showing two export codes in perspective, with moiré, uneven light and
+// noise, saved as JPEG.
+func TestDecodeHardCases(t *testing.T) {
+	page := image.NewRGBA(image.Rect(0, 0, 1280, 1080))
+	corpus.Fill(page, page.Bounds(), color.White)
+	grey := qrImageLevel(t, sampleURI, 300, decoder.ErrorCorrectionLevel_Q)
+	for i, v := range grey.Pix {
+		grey.Pix[i] = 110 + v/255*50
+	}
+	place(page, grey, image.Pt(840, 330))
+
+	blurred := image.NewRGBA(image.Rect(0, 0, 960, 780))
+	corpus.Fill(blurred, blurred.Bounds(), color.White)
+	place(blurred, corpus.Blur(qrImageLevel(t, sampleURI, 330, decoder.ErrorCorrectionLevel_M), 2), image.Pt(300, 200))
+
+	rng := rand.New(rand.NewPCG(3, 3))
+	uris, err := corpus.ExportURIs(rng, 20, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := corpus.Phone{W: 1080, H: 2400, Codes: uris, Quiet: 2, Kernel: xdraw.BiLinear, Level: decoder.ErrorCorrectionLevel_L}
+	screen, _, _, err := phone.Draw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := corpus.Photo{W: 1536, H: 2048, Fill: 0.9, Tilt: 0.05, Turn: 4, Black: 30, White: 225, Moire: 0.2,
+		Light: 0.5, Glare: 0.3, Blur: 1, Noise: 3, Bezel: 0.04}.Take(screen, rng)
+	path := filepath.Join(t.TempDir(), "photo.jpg")
+	if err := corpus.WriteJPEG(shot, 85, path); err != nil {
+		t.Fatal(err)
+	}
+	photo, err := DecodeFile(path)
+	if err != nil || !reflect.DeepEqual(photo, uris) {
+		t.Errorf("photo of a phone: got %d codes, %v", len(photo), err)
+	}
+	for name, img := range map[string]image.Image{"grey on a grey card": page, "blurred": blurred} {
+		got, err := Decode(img)
+		if err != nil || !reflect.DeepEqual(got, []string{sampleURI}) {
+			t.Errorf("%s: got %q, %v", name, got, err)
 		}
 	}
 }
