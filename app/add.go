@@ -15,7 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/vault"
 )
 
@@ -173,12 +173,13 @@ func (u *UI) addTexts(texts []string) (string, int) {
 }
 
 func (u *UI) addText(text string) (string, int) {
-	switch {
-	case vault.IsMigrationURI(text):
-		m, err := vault.ParseMigrationURI(text)
+	t, err := authenticator.Read(text)
+	switch t.Kind {
+	case authenticator.Migration:
 		if err != nil {
 			return err.Error(), 0
 		}
+		m := t.Migration
 		accounts, err := u.vault.AddAll(m.Keys)
 		if err != nil {
 			return "Nothing added from the Google Authenticator export: " + describe(err), 0
@@ -191,18 +192,17 @@ func (u *UI) addText(text string) (string, int) {
 			batch = fmt.Sprintf(" (code %d of %d: scan the others too)", m.BatchIndex+1, m.BatchSize)
 		}
 		return fmt.Sprintf("Added %s from Google Authenticator%s.", countAccounts(len(accounts)), batch), len(accounts)
-	case push.IsActivationURI(text):
-		act, err := push.ParseActivationURI(text)
+	case authenticator.Activation:
 		if err != nil {
 			return err.Error(), 0
 		}
 		go u.activate(text)
-		return "Activating " + act.Account + " with " + act.URL + "…", 0
-	case strings.HasPrefix(strings.ToLower(text), "otpauth://"):
-		k, err := vault.ParseURI(text)
+		return "Activating " + t.Activation.Account + " with " + t.Activation.URL + "…", 0
+	case authenticator.OTPAuth:
 		if err != nil {
 			return "This QR code's key is not valid: " + describe(err), 0
 		}
+		k := t.Key
 		a, err := u.vault.Add(k)
 		if err != nil {
 			return k.Label() + ": " + describe(err), 0

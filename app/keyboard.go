@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/vault"
 )
 
@@ -164,7 +165,7 @@ func (e *searchEntry) TypedShortcut(s fyne.Shortcut) {
 			return
 		}
 	case *fyne.ShortcutPaste:
-		if isAccountURI(e.ui.app.Clipboard().Content()) {
+		if authenticator.IsAccountURI(e.ui.app.Clipboard().Content()) {
 			e.ui.paste()
 			return
 		}
@@ -173,12 +174,6 @@ func (e *searchEntry) TypedShortcut(s fyne.Shortcut) {
 		return
 	}
 	e.Entry.TypedShortcut(s)
-}
-
-// isAccountURI tells whether text is something paste adds rather than searches.
-func isAccountURI(text string) bool {
-	text = strings.ToLower(strings.TrimSpace(text))
-	return strings.HasPrefix(text, "otpauth://") || strings.HasPrefix(text, "otpauth-migration://")
 }
 
 // accountList is the list of accounts. When it has the keyboard focus

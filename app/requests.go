@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"fyne.io/fyne/v2/dialog"
 
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
@@ -314,10 +314,5 @@ func DescribeRequest(r push.Request) RequestText {
 // pendingCount is the number of sign-in requests waiting, for the tray.
 func (u *UI) pendingCount() int { return len(u.push.pending) }
 
-// deviceName names this device for the server: the host name.
-func deviceName() string {
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return "Countersign on " + h
-	}
-	return "Countersign desktop"
-}
+// deviceName names this device for the server (see authenticator.DeviceName).
+func deviceName() string { return authenticator.DeviceName() }

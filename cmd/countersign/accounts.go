@@ -4,9 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 )
@@ -32,7 +32,7 @@ func cmdAdd(c *cli, cmd *command, args []string) error {
 
 	var keys []vault.Key
 	for _, u := range uris {
-		ks, err := keysFromText(u)
+		ks, err := authenticator.Keys(u)
 		if err != nil {
 			return err
 		}
@@ -43,7 +43,7 @@ func cmdAdd(c *cli, cmd *command, args []string) error {
 		if err != nil {
 			return err // it names the file
 		}
-		ks, err := keysFromTexts(texts)
+		ks, err := authenticator.KeysFromTexts(texts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
@@ -54,7 +54,7 @@ func cmdAdd(c *cli, cmd *command, args []string) error {
 		if err != nil {
 			return fmt.Errorf("scanning the screen: %w", err)
 		}
-		ks, err := keysFromTexts(texts)
+		ks, err := authenticator.KeysFromTexts(texts)
 		if err != nil {
 			return fmt.Errorf("the screen: %w", err)
 		}
@@ -79,59 +79,6 @@ func cmdAdd(c *cli, cmd *command, args []string) error {
 		fmt.Fprintf(tw, "added\t%s\t%s\n", a.ID, label(a))
 	}
 	return tw.Flush()
-}
-
-// keysFromText parses an otpauth:// URI or a Google Authenticator export
-// (otpauth-migration://).
-func keysFromText(text string) ([]vault.Key, error) {
-	if vault.IsMigrationURI(text) {
-		m, err := vault.ParseMigrationURI(text)
-		if err != nil {
-			return nil, err
-		}
-		if len(m.Keys) == 0 {
-			return nil, errors.New("the Google Authenticator export holds no account")
-		}
-		return m.Keys, nil
-	}
-	k, err := vault.ParseURI(text)
-	if err != nil {
-		return nil, err
-	}
-	return []vault.Key{k}, nil
-}
-
-// keysFromTexts parses the texts of the QR codes of one image. Codes that
-// are not otpauth URIs (a web address next to the QR code of an account,
-// say) are skipped; an image with none at all is an error.
-func keysFromTexts(texts []string) ([]vault.Key, error) {
-	var keys []vault.Key
-	var firstErr error
-	for _, t := range texts {
-		if !isOTPAuth(t) {
-			continue
-		}
-		ks, err := keysFromText(t)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		keys = append(keys, ks...)
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	if len(keys) == 0 {
-		return nil, fmt.Errorf("found %d QR code(s) but no otpauth:// or otpauth-migration:// URI", len(texts))
-	}
-	return keys, nil
-}
-
-func isOTPAuth(s string) bool {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.HasPrefix(s, "otpauth://") || strings.HasPrefix(s, "otpauth-migration://")
 }
 
 // cmdList prints the accounts, never their secrets.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/countersign/countersign/app"
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
@@ -34,8 +34,7 @@ func cmdActivate(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	if *name == "" {
-		host, _ := os.Hostname()
-		*name = "Countersign on " + host
+		*name = authenticator.DeviceName()
 	}
 	v, err := c.openVault()
 	if err != nil {
