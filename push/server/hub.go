@@ -95,9 +95,22 @@ func (h *hub) add(c *deviceConn) {
 	h.byUser[c.device.User][c] = struct{}{}
 }
 
-// sendToUserDevices queues f for every connected device of user but those
-// in skip, and returns their ids.
-func (h *hub) sendToUserDevices(user string, f push.Frame, skip ...string) []string {
+func (h *hub) remove(c *deviceConn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.byUser[c.device.User], c)
+	if len(h.byUser[c.device.User]) == 0 {
+		delete(h.byUser, c.device.User)
+	}
+}
+
+// sendToUser queues f for every connected device of user but those in
+// skip, and returns their ids; long-polling devices are woken to fetch it.
+// A device too slow to take it is disconnected (it resumes on reconnect).
+func (h *hub) sendToUser(user string, f push.Frame, skip ...string) []string {
+	if f.Type == push.FrameRequest || f.Type == push.FrameResolved || f.Type == push.FrameNotice {
+		wake(&h.mu, h.pollers, user)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var ids []string
@@ -109,31 +122,6 @@ func (h *hub) sendToUserDevices(user string, f push.Frame, skip ...string) []str
 		ids = append(ids, c.device.ID)
 	}
 	return ids
-}
-
-func (h *hub) remove(c *deviceConn) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.byUser[c.device.User], c)
-	if len(h.byUser[c.device.User]) == 0 {
-		delete(h.byUser, c.device.User)
-	}
-}
-
-// sendToUser queues f for every connected device of user but skipDevice.
-// A device too slow to take it is disconnected (it resumes on reconnect).
-func (h *hub) sendToUser(user string, f push.Frame, skipDevice string) {
-	if f.Type == push.FrameRequest || f.Type == push.FrameResolved {
-		wake(&h.mu, h.pollers, user) // long-polling devices learn it too
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for c := range h.byUser[user] {
-		if c.device.ID == skipDevice {
-			continue
-		}
-		c.send(f)
-	}
 }
 
 // Connected reports how many devices are connected now.

@@ -28,12 +28,11 @@ func (s *Server) notify(user, about, kind, text string, skip ...string) {
 		}
 	}
 	f := s.noticeFrame(n)
-	for _, deviceID := range s.hub.sendToUserDevices(user, f, append(skip, about)...) {
+	for _, deviceID := range s.hub.sendToUser(user, f, append(skip, about)...) {
 		if err := s.store.MarkNoticesSeen(deviceID, id); err != nil {
 			s.log.Error("recording a notice as given", "device", deviceID, "err", err)
 		}
 	}
-	wake(&s.hub.mu, s.hub.pollers, user)
 }
 
 // noticeFrame signs a notice for the devices.

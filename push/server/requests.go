@@ -126,7 +126,7 @@ func (s *Server) newRequest(user, rp, application string, kind push.RequestKind,
 		return req, err
 	}
 	s.log.Info("request pushed", "id", req.ID, "user", req.User, "rp", rp, "kind", kind)
-	s.hub.sendToUser(req.User, s.requestFrame(req.Request), "")
+	s.hub.sendToUser(req.User, s.requestFrame(req.Request))
 	s.schedule(req.ID, req.ExpiresAt, func() { s.expire(req.ID) })
 	return req, nil
 }

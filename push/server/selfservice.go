@@ -208,18 +208,20 @@ func (s *Server) handleSelfRevoke(w http.ResponseWriter, r *http.Request, user s
 		s.writeError(w, errorf("already_revoked", "this device is already removed"))
 		return
 	}
-	removed, err := s.store.RevokeUnlessLast(d.ID, s.cfg.Now())
+	// A pending device is turned away at once; an active one goes at once
+	// only if it is not the user's last (one statement: racing removals
+	// cannot leave none).
+	removed, err := true, error(nil)
+	if d.Pending {
+		err = s.store.RevokeDevice(d.ID, s.cfg.Now())
+	} else {
+		removed, err = s.store.RevokeUnlessLast(d.ID, s.cfg.Now())
+	}
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	if removed || d.Pending {
-		if !removed {
-			if err := s.store.RevokeDevice(d.ID, s.cfg.Now()); err != nil {
-				s.writeError(w, err)
-				return
-			}
-		}
+	if removed {
 		s.deviceGone(d, "self-service")
 		writeJSON(w, http.StatusOK, map[string]string{"revoked": d.ID})
 		return
