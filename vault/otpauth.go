@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"cmp"
 	"fmt"
 	"maps"
 	"net/url"
@@ -65,11 +64,15 @@ func ParseURI(raw string) (Key, error) {
 	// Parameter names in any case (SECRET=, Issuer=), as other libraries
 	// accept; where a name comes in several cases, the lower-case one wins.
 	values := url.Values{}
-	names := slices.Sorted(maps.Keys(parsed))
-	slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(b2i(a != strings.ToLower(a)), b2i(b != strings.ToLower(b))) })
-	for _, name := range names {
-		lower := strings.ToLower(name)
-		values[lower] = append(values[lower], parsed[name]...)
+	for _, name := range slices.Sorted(maps.Keys(parsed)) { // sorted: the same winner every time
+		if lower := strings.ToLower(name); name != lower && parsed[lower] == nil && values[lower] == nil {
+			values[lower] = parsed[name]
+		}
+	}
+	for name, vs := range parsed {
+		if name == strings.ToLower(name) {
+			values[name] = vs
+		}
 	}
 	issuer := strings.TrimSpace(values.Get("issuer"))
 	switch prefix, account, found := strings.Cut(label, ":"); {
@@ -186,11 +189,4 @@ func (k Key) URI() string {
 		q.WriteString("&encoder=steam")
 	}
 	return "otpauth://" + string(typ) + "/" + label + "?" + q.String()
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
