@@ -3,7 +3,6 @@ package transfer
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -131,14 +130,5 @@ func decodeGoogleAuthenticatorDB(data []byte) (Result, error) {
 		}
 		r.Keys = append(r.Keys, k)
 	}
-	if err := rows.Err(); err != nil {
-		return Result{}, fmt.Errorf("reading Google Authenticator's accounts: %w; the database may be damaged: copy it again", err)
-	}
-	if snap.WAL {
-		r.Skipped = append(r.Skipped, sqliteWALNote(app))
-	}
-	if len(r.Keys) == 0 && len(r.Skipped) == 0 {
-		return Result{}, errors.New("this Google Authenticator database holds no account")
-	}
-	return r, nil
+	return sqliteAccountsRead(app, r, rows.Err(), snap.WAL)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -146,16 +145,7 @@ func decodeMicrosoftAuthenticator(data []byte) (Result, error) {
 		}
 		r.Keys = append(r.Keys, k)
 	}
-	if err := rows.Err(); err != nil {
-		return Result{}, fmt.Errorf("reading Microsoft Authenticator's accounts: %w; the database may be damaged: copy it again", err)
-	}
-	if snap.WAL {
-		r.Skipped = append(r.Skipped, sqliteWALNote(app))
-	}
-	if len(r.Keys) == 0 && len(r.Skipped) == 0 {
-		return Result{}, errors.New("this Microsoft Authenticator database holds no account")
-	}
-	return r, nil
+	return sqliteAccountsRead(app, r, rows.Err(), snap.WAL)
 }
 
 // msDecodeBase64Secret decodes a base64 secret, padded or not, standard or

@@ -299,3 +299,18 @@ func sqliteInt(v sql.NullString, account int, label, column string) (int64, erro
 func sqliteWALNote(app string) Skipped {
 	return Skipped{Label: "latest changes", Reason: "the " + app + " database was in WAL mode and its -wal file was not given: accounts added or changed since the app last wrote them to the main file may be missing: compare the list with the app"}
 }
+
+// sqliteAccountsRead closes the import of an app's accounts table: the
+// rows' error, the WAL note, and a database with nothing in it.
+func sqliteAccountsRead(app string, r Result, rowsErr error, wal bool) (Result, error) {
+	if rowsErr != nil {
+		return Result{}, fmt.Errorf("reading %s's accounts: %w; the database may be damaged: copy it again", app, rowsErr)
+	}
+	if wal {
+		r.Skipped = append(r.Skipped, sqliteWALNote(app))
+	}
+	if len(r.Keys) == 0 && len(r.Skipped) == 0 {
+		return Result{}, fmt.Errorf("this %s database holds no account", app)
+	}
+	return r, nil
+}
