@@ -103,8 +103,10 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return cmdUserBlock(rest[1:], stdout, true)
 		case "unblock":
 			return cmdUserBlock(rest[1:], stdout, false)
+		case "phone":
+			return cmdUserPhone(rest[1:], stdout)
 		}
-		return usagef("unknown command user %q: use add, list, block or unblock", rest[0])
+		return usagef("unknown command user %q: use add, list, block, unblock or phone", rest[0])
 	case "enroll":
 		return cmdEnroll(rest, stdout)
 	case "rp":
@@ -114,6 +116,10 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdRPAdd(rest[1:], stdout)
 	case "devices":
 		return cmdDevices(rest, stdout)
+	case "usage":
+		return cmdUsage(rest, stdout)
+	case "admin":
+		return cmdAdmin(rest, stdout, stderr)
 	case "device":
 		if len(rest) > 0 && rest[0] == "revoke" {
 			return cmdDeviceRevoke(rest[1:], stdout)

@@ -206,6 +206,9 @@ func (s *Server) Handler() http.Handler {
 		s.writeError(w, errorf("not_found", "no endpoint %s %s; the API is described at /openapi.yaml", r.Method, r.URL.Path))
 	})
 	s.routePages(mux)
+	s.routeTelephony(mux)
+	s.routeDuo(mux)
+	s.routeConsole(mux)
 	return s.edge(mux)
 }
 

@@ -171,6 +171,9 @@ var migrations = []string{
 		text   TEXT NOT NULL
 	);
 	CREATE INDEX notices_user ON notices(user, id);`,
+	schemaMethods, // 4: phones, methods, text-message codes, recovery codes (methods.go)
+	schemaDuo,     // 5: Duo-compatible integration keys (duo.go)
+	schemaConsole, // 6: administrators and their console sessions (console.go)
 }
 
 // afterMigration are data changes that SQL alone cannot make, run in the

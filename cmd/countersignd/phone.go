@@ -1,0 +1,16 @@
+package main
+
+import (
+	"errors"
+	"io"
+)
+
+// cmdUserPhone sets a user's phone number.
+func cmdUserPhone(args []string, stdout io.Writer) error {
+	return errors.New("user phone: not built yet")
+}
+
+// cmdUsage prints the usage report.
+func cmdUsage(args []string, stdout io.Writer) error {
+	return errors.New("usage: not built yet")
+}
