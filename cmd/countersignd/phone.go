@@ -9,8 +9,3 @@ import (
 func cmdUserPhone(args []string, stdout io.Writer) error {
 	return errors.New("user phone: not built yet")
 }
-
-// cmdUsage prints the usage report.
-func cmdUsage(args []string, stdout io.Writer) error {
-	return errors.New("usage: not built yet")
-}

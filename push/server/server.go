@@ -56,6 +56,10 @@ type Config struct {
 	// MaxConnsPerIP bounds the open connections from one client address
 	// (see LimitListener); 0 takes the default.
 	MaxConnsPerIP int
+	// UsageModel is how usage is billed, "per-user" (enabled users) or
+	// "per-authentication"; chosen at the first start and kept in the
+	// database. Empty: the stored model, or per-authentication at first.
+	UsageModel string
 	// Now tells the time; tests move it.
 	Now func() time.Time
 	// Logger receives structured logs; never secrets.
