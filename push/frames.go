@@ -60,6 +60,20 @@ const (
 	StatusDenied   Status = "denied"
 	StatusFraud    Status = "fraud"
 	StatusExpired  Status = "expired"
+	// StatusCodeSent is a text-message sign-in waiting for the code the
+	// user types on the application's sign-in page.
+	StatusCodeSent Status = "code_sent"
+)
+
+// Method is how a user gives a second factor.
+type Method string
+
+// The methods. MethodAuto, in a request, means the user's default method.
+const (
+	MethodPush  Method = "push"  // a notification to the app, answered with number matching
+	MethodSMS   Method = "sms"   // a one-time code sent by text message
+	MethodVoice Method = "voice" // a phone call: # approves, 0# reports fraud
+	MethodAuto  Method = "auto"
 )
 
 // ErrorBody is the error of the HTTP API and of error frames:
@@ -162,12 +176,24 @@ type ActivateResponse struct {
 type AuthRequestBody struct {
 	User    string  `json:"user"`
 	Context Context `json:"context"`
+	// Method is push, sms, voice or auto (the user's default); empty
+	// means auto.
+	Method Method `json:"method,omitempty"`
+}
+
+// CodeBody is the body of POST /v1/auth-requests/{id}/verify: the code the
+// user typed after a text message.
+type CodeBody struct {
+	Code string `json:"code"`
 }
 
 // AuthRequestState is what the relying-party API says of a request.
 type AuthRequestState struct {
-	ID        string    `json:"id"`
-	User      string    `json:"user"`
+	ID     string `json:"id"`
+	User   string `json:"user"`
+	Method Method `json:"method"`
+	// Number is what the sign-in page shows for a push, to be typed in the
+	// app; empty for the phone methods.
 	Number    string    `json:"number,omitempty"`
 	Status    Status    `json:"status"`
 	Reason    string    `json:"reason,omitempty"`

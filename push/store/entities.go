@@ -21,6 +21,12 @@ type AuthRequest struct {
 	Reason    string
 	DecidedAt time.Time
 	DecidedBy string
+	// Method is how the user is asked: push, sms or voice.
+	Method push.Method
+	// SealedCode is the code of a text-message sign-in, sealed.
+	SealedCode []byte
+	// CodeFailures counts wrong codes typed for it.
+	CodeFailures int
 }
 
 // AddAuthRequest stores a new pending request.
@@ -33,12 +39,19 @@ func (s *Store) AddAuthRequest(r AuthRequest) error {
 	if kind == "" {
 		kind = push.KindSignIn
 	}
-	_, err = s.exec(`INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.User, r.RP, r.Application, kind, r.Subject, string(ctx), r.Number, r.Nonce, push.StatusPending, r.CreatedAt.Unix(), r.ExpiresAt.Unix())
+	method, status := r.Method, push.StatusPending
+	if method == "" {
+		method = push.MethodPush
+	}
+	if method == push.MethodSMS {
+		status = push.StatusCodeSent
+	}
+	_, err = s.exec(`INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires, method, sealed_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.User, r.RP, r.Application, kind, r.Subject, string(ctx), r.Number, r.Nonce, status, r.CreatedAt.Unix(), r.ExpiresAt.Unix(), method, r.SealedCode)
 	return err
 }
 
-const authRequestColumns = `id, user, rp, application, kind, subject, context, number, nonce, status, reason, created, expires, decided, decided_by`
+const authRequestColumns = `id, user, rp, application, kind, subject, context, number, nonce, status, reason, created, expires, decided, decided_by, method, sealed_code, code_failures`
 
 func scanAuthRequest(scan func(...any) error) (AuthRequest, error) {
 	var r AuthRequest
@@ -46,7 +59,7 @@ func scanAuthRequest(scan func(...any) error) (AuthRequest, error) {
 	var created, expires int64
 	var decided sql.NullInt64
 	var decidedBy sql.NullString
-	if err := scan(&r.ID, &r.User, &r.RP, &r.Application, &r.Kind, &r.Subject, &ctx, &r.Number, &r.Nonce, &r.Status, &r.Reason, &created, &expires, &decided, &decidedBy); err != nil {
+	if err := scan(&r.ID, &r.User, &r.RP, &r.Application, &r.Kind, &r.Subject, &ctx, &r.Number, &r.Nonce, &r.Status, &r.Reason, &created, &expires, &decided, &decidedBy, &r.Method, &r.SealedCode, &r.CodeFailures); err != nil {
 		return AuthRequest{}, err
 	}
 	if err := json.Unmarshal([]byte(ctx), &r.Context); err != nil {
@@ -67,7 +80,7 @@ func (s *Store) AuthRequest(id string) (AuthRequest, error) {
 
 // PendingRequests returns a user's pending requests that have not expired at now.
 func (s *Store) PendingRequests(user string, now time.Time) ([]AuthRequest, error) {
-	rows, err := s.query(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND status = 'pending' AND expires > ? ORDER BY created, id`, user, now.Unix())
+	rows, err := s.query(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND status = 'pending' AND method = 'push' AND expires > ? ORDER BY created, id`, user, now.Unix())
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +112,7 @@ func (s *Store) Decide(id string, status push.Status, reason, deviceID string, n
 // Expire marks a pending request whose time is up as expired; it reports
 // whether it did.
 func (s *Store) Expire(id string, now time.Time) (bool, error) {
-	res, err := s.exec(`UPDATE auth_requests SET status = 'expired', decided = ? WHERE id = ? AND status = 'pending' AND expires <= ?`, now.Unix(), id, now.Unix())
+	res, err := s.exec(`UPDATE auth_requests SET status = 'expired', decided = ? WHERE id = ? AND status IN ('pending', 'code_sent') AND expires <= ?`, now.Unix(), id, now.Unix())
 	if err != nil {
 		return false, err
 	}

@@ -16,6 +16,11 @@ type User struct {
 	// kept only until every device has its own; empty afterwards.
 	SealedSeed []byte
 	Created    time.Time
+	// Phone is the user's phone number in E.164 ("+14155550123"), or empty.
+	Phone string
+	// DefaultMethod is the method a request with method auto uses; empty:
+	// push when the user has an active device, else the first phone method.
+	DefaultMethod string
 }
 
 // AddUser creates a user; ErrExists if the name is taken.
@@ -39,8 +44,8 @@ func (s *Store) AddUser(u User) error {
 func (s *Store) User(name string) (User, error) {
 	u := User{Name: name}
 	var created int64
-	err := s.queryRow(`SELECT blocked, require_mfa, sealed_seed, created FROM users WHERE name = ?`, name).
-		Scan(&u.Blocked, &u.RequireMFA, &u.SealedSeed, &created)
+	err := s.queryRow(`SELECT blocked, require_mfa, sealed_seed, created, phone, default_method FROM users WHERE name = ?`, name).
+		Scan(&u.Blocked, &u.RequireMFA, &u.SealedSeed, &created, &u.Phone, &u.DefaultMethod)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
 	}
@@ -50,7 +55,7 @@ func (s *Store) User(name string) (User, error) {
 
 // Users lists every user by name.
 func (s *Store) Users() ([]User, error) {
-	rows, err := s.query(`SELECT name, blocked, require_mfa, created FROM users ORDER BY name`)
+	rows, err := s.query(`SELECT name, blocked, require_mfa, created, phone, default_method FROM users ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +64,7 @@ func (s *Store) Users() ([]User, error) {
 	for rows.Next() {
 		var u User
 		var created int64
-		if err := rows.Scan(&u.Name, &u.Blocked, &u.RequireMFA, &created); err != nil {
+		if err := rows.Scan(&u.Name, &u.Blocked, &u.RequireMFA, &created, &u.Phone, &u.DefaultMethod); err != nil {
 			return nil, err
 		}
 		u.Created = time.Unix(created, 0)
