@@ -60,7 +60,7 @@ func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", page, err)
 		}
-		scripts := 0
+		scripts, sheets := 0, []string{}
 		for n := range doc.Descendants() {
 			if n.Type != html.ElementNode {
 				continue
@@ -100,10 +100,16 @@ func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
 				if attr["rel"] == "stylesheet" || attr["rel"] == "icon" {
 					static(attr["href"])
 				}
+				if attr["rel"] == "stylesheet" {
+					sheets = append(sheets, attr["href"])
+				}
 			}
 		}
 		if scripts != 1 {
 			t.Errorf("%s has %d scripts, want its own one", page, scripts)
+		}
+		if len(sheets) != 1 || sheets[0] != "/static/style.css" {
+			t.Errorf("%s links the style sheets %q, want the pages' one, /static/style.css", page, sheets)
 		}
 	}
 	files, _ := fs.Glob(Web, "web/static/*")
@@ -112,8 +118,8 @@ func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
 			t.Errorf("%s is used by no page", f)
 		}
 	}
-	if len(files) != 7 {
-		t.Errorf("static files %v, want a script and a style sheet per page, and the icon", files)
+	if css, _ := fs.Glob(Web, "web/static/*.css"); len(css) != 1 || css[0] != "web/static/style.css" {
+		t.Errorf("style sheets %v, want one for every page: web/static/style.css", css)
 	}
 }
 
