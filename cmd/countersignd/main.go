@@ -44,6 +44,9 @@ const usage = `usage:
   countersignd devices NAME [--json]
   countersignd device revoke ID
   countersignd device approve ID          (a device that waits for an approval)
+  countersignd admin add NAME --password-file FILE   (a web console administrator, /admin)
+  countersignd admin list [--json]
+  countersignd admin remove NAME
 Every command takes --data DIR (default: the working directory).
 `
 
