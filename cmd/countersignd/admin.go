@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -186,6 +187,8 @@ func cmdEnroll(args []string, stdout io.Writer) error {
 func cmdRPAdd(args []string, stdout io.Writer) error {
 	fs, data := newFlags("rp add")
 	webhook := fs.String("webhook", "", "URL to POST decisions to (https, or http on loopback)")
+	approveOnly := fs.Bool("approve-only", false, "push requests need no number typed on the device (weaker: for Duo integrations that cannot show the number)")
+	asJSON := fs.Bool("json", false, "print the credentials as JSON")
 	pos, err := parse(fs, args, 1, "a relying-party name: countersignd rp add NAME")
 	if err != nil {
 		return err
@@ -195,16 +198,34 @@ func cmdRPAdd(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer srv.Close()
-	key, secret, err := srv.AddRelyingParty(pos[0], *webhook)
+	c, err := srv.NewRelyingParty(pos[0], server.RelyingPartyOptions{WebhookURL: *webhook, ApproveOnly: *approveOnly})
 	if err != nil {
 		return fmt.Errorf("adding relying party: %w", err)
 	}
+	if c.APIHostname == "" { // no serving process recorded its URL yet
+		u, _ := url.Parse(defaultPublicURL)
+		c.APIHostname = u.Host
+	}
+	if *asJSON {
+		out := struct {
+			server.RelyingPartyCredentials
+			WebhookSecret string `json:"webhook_secret,omitempty"`
+		}{RelyingPartyCredentials: c}
+		if *webhook != "" {
+			out.WebhookSecret = c.WebhookSecret
+		}
+		return json.NewEncoder(stdout).Encode(out)
+	}
 	fmt.Fprintf(stdout, "added relying party %s\n", pos[0])
 	if *webhook != "" {
-		fmt.Fprintf(stdout, "webhook: %s\nwebhook secret (HMAC-SHA256 key of the %s header): %s\n", *webhook, server.WebhookSignatureHeader, secret)
+		fmt.Fprintf(stdout, "webhook: %s\nwebhook secret (HMAC-SHA256 key of the %s header): %s\n", *webhook, server.WebhookSignatureHeader, c.WebhookSecret)
 	}
+	if *approveOnly {
+		fmt.Fprintln(stdout, "approve-only: its push requests need no number typed on the device (weaker)")
+	}
+	fmt.Fprintf(stdout, "Duo Auth API (for Duo's client libraries): integration key %s, secret key %s, API hostname %s\n", c.IKey, c.SKey, c.APIHostname)
 	fmt.Fprintln(stdout, "API key (send it as Authorization: Bearer KEY; shown once, only its hash is kept):")
-	fmt.Fprintln(stdout, key)
+	fmt.Fprintln(stdout, c.APIKey)
 	return nil
 }
 

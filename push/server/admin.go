@@ -166,28 +166,11 @@ func (s *Server) otpauthURI(user string, seed []byte) string {
 
 // AddRelyingParty registers an application and returns its API key and
 // webhook secret, which are shown once: only the key's hash is stored, and
-// the webhook secret is sealed like the seeds.
+// the webhook secret is sealed like the seeds. It gets Duo keys as well
+// (NewRelyingParty returns them).
 func (s *Server) AddRelyingParty(name, webhookURL string) (apiKey, webhookSecret string, err error) {
-	if err := checkName("relying party", name); err != nil {
-		return "", "", err
-	}
-	if webhookURL != "" {
-		if err := push.CheckEndpoint(webhookURL); err != nil {
-			return "", "", fmt.Errorf("webhook URL %w", err)
-		}
-	}
-	apiKey, webhookSecret = "cs_"+randomToken(32), randomToken(32)
-	hash := sha256.Sum256([]byte(apiKey))
-	sealed, err := s.keys.sealSeed(webhookAD(name), []byte(webhookSecret))
-	if err != nil {
-		return "", "", err
-	}
-	err = s.store.AddRelyingParty(store.RelyingParty{Name: name, KeyHash: hash[:], WebhookURL: webhookURL, SealedWebhookSecret: sealed, Created: s.cfg.Now()})
-	if err != nil {
-		return "", "", err
-	}
-	s.log.Info("relying party added", "rp", name)
-	return apiKey, webhookSecret, nil
+	c, err := s.NewRelyingParty(name, RelyingPartyOptions{WebhookURL: webhookURL})
+	return c.APIKey, c.WebhookSecret, err
 }
 
 // RevokeDevice revokes a device as an administrator (even a user's last

@@ -156,6 +156,10 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("moving to per-device seeds: %w", err)
 	}
+	if err := s.migrateDuoKeys(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("giving relying parties Duo keys: %w", err)
+	}
 	s.hub = newHub(s)
 	var ctx context.Context
 	ctx, s.stopPinger = context.WithCancel(context.Background())

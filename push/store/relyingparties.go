@@ -19,14 +19,25 @@ type RelyingParty struct {
 	// server seals it when it opens the database (SealWebhookSecret).
 	ClearWebhookSecret string
 	Created            time.Time
+	// IKey is the integration key of Duo's Auth API (public, unique);
+	// empty for a relying party added before schema 5 until the server
+	// gives it one (see duo.go).
+	IKey string
+	// SealedSKey is the integration's secret key, sealed with the server's
+	// seal key (it must be usable to verify signatures, so it cannot be a
+	// hash).
+	SealedSKey []byte
+	// ApproveOnly: its push requests ask for an approval without number
+	// matching (weaker: see the README).
+	ApproveOnly bool
 }
 
-const rpColumns = `name, key_hash, webhook_url, webhook_secret, sealed_webhook_secret, created`
+const rpColumns = `name, key_hash, webhook_url, webhook_secret, sealed_webhook_secret, created, COALESCE(ikey, ''), sealed_skey, approve_only`
 
 func scanRP(scan func(...any) error) (RelyingParty, error) {
 	var rp RelyingParty
 	var created int64
-	err := scan(&rp.Name, &rp.KeyHash, &rp.WebhookURL, &rp.ClearWebhookSecret, &rp.SealedWebhookSecret, &created)
+	err := scan(&rp.Name, &rp.KeyHash, &rp.WebhookURL, &rp.ClearWebhookSecret, &rp.SealedWebhookSecret, &created, &rp.IKey, &rp.SealedSKey, &rp.ApproveOnly)
 	if errors.Is(err, sql.ErrNoRows) {
 		return RelyingParty{}, ErrNotFound
 	}
@@ -34,10 +45,11 @@ func scanRP(scan func(...any) error) (RelyingParty, error) {
 	return rp, err
 }
 
-// AddRelyingParty stores a relying party; ErrExists if the name is taken.
+// AddRelyingParty stores a relying party; ErrExists if the name (or the
+// integration key) is taken.
 func (s *Store) AddRelyingParty(rp RelyingParty) error {
-	_, err := s.exec(`INSERT INTO relying_parties (name, key_hash, webhook_url, sealed_webhook_secret, created) VALUES (?, ?, ?, ?, ?)`,
-		rp.Name, rp.KeyHash, rp.WebhookURL, rp.SealedWebhookSecret, rp.Created.Unix())
+	_, err := s.exec(`INSERT INTO relying_parties (name, key_hash, webhook_url, sealed_webhook_secret, created, ikey, sealed_skey, approve_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		rp.Name, rp.KeyHash, rp.WebhookURL, rp.SealedWebhookSecret, rp.Created.Unix(), nullIfEmpty(rp.IKey), rp.SealedSKey, rp.ApproveOnly)
 	if isUnique(err) {
 		return fmt.Errorf("relying party %q: %w", rp.Name, ErrExists)
 	}
