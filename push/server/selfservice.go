@@ -112,6 +112,7 @@ func (s *Server) routeSelfService(mux *http.ServeMux, page func(string) http.Han
 	mux.HandleFunc("POST /v1/self-service/devices/{id}/revoke", s.withSession(s.handleSelfRevoke))
 	mux.HandleFunc("POST /v1/self-service/enroll", s.withSession(s.handleSelfEnroll))
 	mux.HandleFunc("GET /v1/self-service/requests/{id}", s.withSession(s.handleSelfRequest))
+	mux.HandleFunc("POST /v1/self-service/recovery-codes", s.withSession(s.handleSelfRecoveryCodes))
 }
 
 // clientIP is the address a call comes from.
