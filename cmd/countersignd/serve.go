@@ -19,6 +19,7 @@ import (
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/server"
+	"github.com/countersign/countersign/push/telephony"
 )
 
 // defaultAddr is where serve listens without --addr: this machine only.
@@ -40,6 +41,10 @@ func cmdServe(args []string, stderr io.Writer) error {
 	issuer := fs.String("issuer", "Countersign", "name of the service in authenticator apps")
 	blockOnFraud := fs.Bool("block-on-fraud", true, "block users who report a sign-in as fraud")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines")
+	telephonySpec := fs.String("telephony", "", "telephony gateway for text messages and calls: file:PATH, webhook:CONFIG.json or exec:PROGRAM (none: the phone methods are off)")
+	countries := fs.String("telephony-countries", "", "countries phone numbers may be in, e.g. US,GB,DE (default: those of the users' stored numbers)")
+	dailyCap := fs.Int("telephony-daily-cap", 1000, "most text messages and calls in 24 hours, to everyone")
+	usageModel := fs.String("usage-model", "", "how usage is billed: per-user or per-authentication (chosen at the first start, default per-authentication)")
 	maxConns := fs.Int("max-conns-per-ip", server.DefaultMaxConnsPerIP, "most connections one client address may hold open; 0: no limit (behind a reverse proxy, whose address every connection comes from)")
 	if _, err := parse(fs, args, 0, ""); err != nil {
 		return err
@@ -62,6 +67,22 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return usagef("--demo-public goes with --demo")
 	case *maxConns < 0:
 		return usagef("--max-conns-per-ip %d: give a number of connections (%d by default), or 0 for no limit", *maxConns, server.DefaultMaxConnsPerIP)
+	}
+	var gateway telephony.Gateway
+	var callbackSecret []byte
+	if *telephonySpec != "" {
+		if gateway, err = telephony.Parse(*telephonySpec); err != nil {
+			return usagef("--telephony %s: %v", *telephonySpec, err)
+		}
+	}
+	var allowed []string
+	if *countries != "" {
+		if allowed, err = telephony.ParseCountries(*countries); err != nil {
+			return usagef("--telephony-countries: %v", err)
+		}
+	}
+	if *dailyCap < 1 {
+		return usagef("--telephony-daily-cap %d: give at least 1", *dailyCap)
 	}
 	var tlsConfig *tls.Config
 	if useTLS {
@@ -101,13 +122,23 @@ func cmdServe(args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("data directory %s: %w", *data, err)
 	}
+	if gateway != nil {
+		if callbackSecret, err = telephonyCallbackSecret(dir); err != nil {
+			return err
+		}
+	}
 	srv, err := server.Open(dir, server.Config{
-		PublicURL:            pub,
-		Issuer:               *issuer,
-		NumberDigits:         *digits,
-		KeepUnblockedOnFraud: !*blockOnFraud,
-		Demo:                 *demo,
-		Logger:               logger,
+		Telephony:               gateway,
+		TelephonyCountries:      allowed,
+		TelephonyDailyCap:       *dailyCap,
+		TelephonyCallbackSecret: callbackSecret,
+		UsageModel:              *usageModel,
+		PublicURL:               pub,
+		Issuer:                  *issuer,
+		NumberDigits:            *digits,
+		KeepUnblockedOnFraud:    !*blockOnFraud,
+		Demo:                    *demo,
+		Logger:                  logger,
 		// Browsers are told to keep to HTTPS (HSTS) when they reach the
 		// server over it: served with TLS here, or by a TLS proxy.
 		TLS:           useTLS || strings.HasPrefix(pub, "https://"),
@@ -120,6 +151,9 @@ func cmdServe(args []string, stderr io.Writer) error {
 	defer closeServer()
 	if err := srv.RememberPublicURL(); err != nil {
 		return err
+	}
+	if gateway != nil {
+		logTelephony(logger, gateway, filepath.Join(dir, callbackSecretFile), allowed)
 	}
 	if *demo && !publicIsLoopback(pub) {
 		logger.Warn("the demo page is public (--demo-public): anyone who reaches it can push sign-in requests to any user")

@@ -219,7 +219,7 @@ func TestAttacksOnAccounts(t *testing.T) {
 		if n := tablet.notice(t, "device_rejected"); n.Text != `The new device "evil phone" was not added to your account (denied).` {
 			t.Fatalf("notice: %+v", n)
 		}
-		if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated,enrollment_created,device_activated,self_service_sign_in,enrollment_created,device_pending,device_rejected" {
+		if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated,enrollment_created,device_activated,self_service_sign_in,enrollment_created,device_pending,authentication,device_rejected" {
 			t.Fatalf("audit: %s", got)
 		}
 	})

@@ -32,7 +32,7 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 		return "", errorf("bad_request", "%v", err)
 	}
 	req, err := s.store.AuthRequest(a.RequestID)
-	if err != nil || req.User != d.User {
+	if err != nil || req.User != d.User || (req.Method != "" && req.Method != push.MethodPush) {
 		return "", errorf("not_found", "no sign-in request %q for this device's user", a.RequestID)
 	}
 	if subtle.ConstantTimeCompare([]byte(a.Nonce), []byte(req.Nonce)) != 1 {
@@ -82,8 +82,7 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 	if status == push.StatusFraud {
 		s.reportFraud(req, deviceID)
 	}
-	s.applyDecision(req, deviceID)
-	s.hub.resolved(req, deviceID)
+	s.finish(req, deviceID)
 	return req.Status, nil
 }
 

@@ -60,6 +60,10 @@ var statusOf = map[string]int{
 	"otp_throttled":        http.StatusTooManyRequests,
 	"too_many_attempts":    http.StatusTooManyRequests,
 	"too_many_connections": http.StatusTooManyRequests,
+	"method_not_available": http.StatusConflict,
+	"country_not_allowed":  http.StatusForbidden,
+	"telephony_limited":    http.StatusTooManyRequests,
+	"telephony_failed":     http.StatusBadGateway,
 	"internal":             http.StatusInternalServerError,
 }
 

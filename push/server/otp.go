@@ -26,6 +26,7 @@ func (s *Server) handleVerifyOTP(w http.ResponseWriter, r *http.Request, rp stor
 		s.writeError(w, err)
 		return
 	}
+	s.recordCodeCheck(rp.Name, body.User, "otp", valid)
 	writeJSON(w, http.StatusOK, push.OTPVerifyResult{Valid: valid})
 }
 

@@ -81,13 +81,17 @@ func (s *Server) createRequest(rp, application string, body push.AuthRequestBody
 		return push.AuthRequestState{}, err
 	}
 	s.hub.dropRevoked(body.User, devices)
-	if !hasActive(devices) && !u.RequireMFA {
+	methods, err := s.methodsOf(u, devices)
+	if err != nil {
+		return push.AuthRequestState{}, err
+	}
+	if !hasActive(devices) && !methods.Any() && !u.RequireMFA {
 		// The administrator chose not to require a second factor of this
 		// user: say so explicitly; the relying party decides what to do.
 		return push.AuthRequestState{}, errorf("mfa_not_required",
 			"%s has no device and does not require a second factor (countersignd user add --require-mfa=false); enroll them to protect the account", body.User)
 	}
-	if !hasActive(devices) {
+	if !hasActive(devices) && !methods.Any() {
 		ae := errorf("enrollment_required", "%s has no active device; send them to enroll_url to add one", body.User)
 		if !offerEnrollment {
 			ae.Message = fmt.Sprintf("%s has no active device; an administrator can enroll one (countersignd enroll %s)", body.User, body.User)
@@ -98,10 +102,23 @@ func (s *Server) createRequest(rp, application string, body push.AuthRequestBody
 		}
 		return push.AuthRequestState{}, ae
 	}
+	method, err := resolveMethod(body.Method, methods)
+	if err != nil {
+		if !methods.Any() {
+			// An otpauth authenticator only: codes, no pushes.
+			err = errorf("method_not_available", "%s signs in with codes from an authenticator app; ask for a code and check it with POST /v1/otp/verify", body.User)
+		}
+		return push.AuthRequestState{}, err
+	}
 	if err := s.checkFatigue(body.User, rp, s.cfg.Now()); err != nil {
 		return push.AuthRequestState{}, err
 	}
-	req, err := s.newRequest(body.User, rp, application, push.KindSignIn, "", body.Context)
+	var req store.AuthRequest
+	if method == push.MethodPush {
+		req, err = s.newRequest(body.User, rp, application, push.KindSignIn, "", body.Context)
+	} else {
+		req, err = s.phoneRequest(u, rp, application, method, body.Context)
+	}
 	if err != nil {
 		return push.AuthRequestState{}, err
 	}
@@ -162,7 +179,11 @@ func hasActive(devices []store.Device) bool {
 }
 
 func stateOf(r store.AuthRequest) push.AuthRequestState {
-	return push.AuthRequestState{ID: r.ID, User: r.User, Number: r.Number, Status: r.Status, Reason: r.Reason, ExpiresAt: r.ExpiresAt, DecidedAt: r.DecidedAt}
+	method := r.Method
+	if method == "" {
+		method = push.MethodPush
+	}
+	return push.AuthRequestState{ID: r.ID, User: r.User, Method: method, Number: r.Number, Status: r.Status, Reason: r.Reason, ExpiresAt: r.ExpiresAt, DecidedAt: r.DecidedAt}
 }
 
 // maxWait bounds the long-poll of GET /v1/auth-requests/{id}.
@@ -198,7 +219,7 @@ func (s *Server) waitForDecision(ctx context.Context, rp, id string, wait time.D
 	if err != nil {
 		return req, err
 	}
-	if req.Status == push.StatusPending && wait > 0 {
+	if (req.Status == push.StatusPending || req.Status == push.StatusCodeSent) && wait > 0 {
 		timer := time.NewTimer(wait)
 		defer timer.Stop()
 		select {
@@ -210,7 +231,7 @@ func (s *Server) waitForDecision(ctx context.Context, rp, id string, wait time.D
 			return req, err
 		}
 	}
-	if req.Status == push.StatusPending && !s.cfg.Now().Before(req.ExpiresAt) {
+	if (req.Status == push.StatusPending || req.Status == push.StatusCodeSent) && !s.cfg.Now().Before(req.ExpiresAt) {
 		s.expire(id)
 		return s.store.AuthRequest(id)
 	}
@@ -231,7 +252,6 @@ func (s *Server) expire(id string) {
 	if err != nil {
 		return
 	}
-	s.log.Info("request expired", "id", id, "user", req.User, "kind", req.Kind)
-	s.applyDecision(req, "")
-	s.hub.resolved(req, "")
+	s.log.Info("request expired", "id", id, "user", req.User, "kind", req.Kind, "method", req.Method)
+	s.finish(req, "")
 }

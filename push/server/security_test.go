@@ -215,8 +215,9 @@ func TestFraudWithoutBlocking(t *testing.T) {
 		t.Fatal("blocked although KeepUnblockedOnFraud")
 	}
 	events, _ := e.srv.Store().AuditEvents("ada")
-	last := events[len(events)-1]
-	if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated,fraud" || last.Detail["request"] != r.ID || last.Detail["device"] != p.act.DeviceID {
+	// The fraud report, then the sign-in's outcome for the usage report.
+	last := events[len(events)-2]
+	if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated,fraud,authentication" || last.Detail["request"] != r.ID || last.Detail["device"] != p.act.DeviceID {
 		t.Fatalf("audit %s %+v", got, last)
 	}
 	e.signIn("ada")

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/countersign/countersign/push/store"
+	"github.com/countersign/countersign/push/telephony"
 )
 
 // Config are the server's settings; zero values take the defaults.
@@ -56,6 +57,18 @@ type Config struct {
 	// MaxConnsPerIP bounds the open connections from one client address
 	// (see LimitListener); 0 takes the default.
 	MaxConnsPerIP int
+	// Telephony sends text messages and calls for the phone methods; nil:
+	// the phone methods are unavailable.
+	Telephony telephony.Gateway
+	// TelephonyCountries are the ISO country codes that phone numbers may
+	// be in; empty: the countries of the users' stored numbers.
+	TelephonyCountries []string
+	// TelephonyDailyCap bounds the messages sent in a day, to everyone
+	// (1000 by default): a stop to SMS pumping and toll fraud.
+	TelephonyDailyCap int
+	// TelephonyCallbackSecret is the HMAC key the gateway signs its
+	// callbacks (keys pressed during a call) with.
+	TelephonyCallbackSecret []byte
 	// UsageModel is how usage is billed, "per-user" (enabled users) or
 	// "per-authentication"; chosen at the first start and kept in the
 	// database. Empty: the stored model, or per-authentication at first.
@@ -79,6 +92,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ActivationTTL == 0 {
 		c.ActivationTTL = 10 * time.Minute
+	}
+	if c.TelephonyDailyCap == 0 {
+		c.TelephonyDailyCap = 1000
 	}
 	if c.MaxPending == 0 {
 		c.MaxPending = 1
@@ -155,10 +171,6 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 	if err := s.migrateSecrets(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("moving to per-device seeds: %w", err)
-	}
-	if err := s.migrateDuoKeys(); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("giving relying parties Duo keys: %w", err)
 	}
 	s.hub = newHub(s)
 	var ctx context.Context

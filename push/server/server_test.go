@@ -331,7 +331,7 @@ func TestFraudBlocksUser(t *testing.T) {
 	if code := e.call("POST", "/v1/otp/verify", push.OTPVerifyBody{User: "ada", Code: "123456"}, &ae); code != http.StatusForbidden || ae.Error.Code != "user_blocked" {
 		t.Fatalf("OTP after fraud: %d %+v", code, ae)
 	}
-	if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated,fraud,blocked" {
+	if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated,fraud,blocked,authentication" {
 		t.Fatalf("audit %q", got)
 	}
 	if err := e.srv.SetBlocked("ada", false); err != nil {
@@ -714,7 +714,7 @@ func TestServerRestartMidRequest(t *testing.T) {
 	if final := e.status(st.ID, "0s"); final.Status != push.StatusApproved {
 		t.Fatalf("relying party sees %+v", final)
 	}
-	if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated" {
+	if got := e.auditKinds("ada"); got != "user_added,enrollment_created,device_activated,authentication" {
 		t.Fatalf("audit after restart: %s", got)
 	}
 }

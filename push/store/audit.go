@@ -25,6 +25,13 @@ const (
 	// Method is push, sms, voice, otp, recovery or bypass; Result is
 	// approved, denied, fraud, expired, code-ok or code-wrong.
 	AuditAuthentication AuditKind = "authentication"
+	// AuditPhoneChanged is a phone number set, changed or removed.
+	AuditPhoneChanged AuditKind = "phone_changed"
+	// AuditMethodChanged is a method added, removed or made the default.
+	AuditMethodChanged AuditKind = "method_changed"
+	// AuditTelephonyCapReached is the global daily cap of telephony
+	// messages tripping.
+	AuditTelephonyCapReached AuditKind = "telephony_cap_reached"
 	// AuditTelephony is one text message or call handed to the gateway:
 	// Method is sms or voice, Result sent or failed, Detail has country.
 	AuditTelephony AuditKind = "telephony"
