@@ -158,7 +158,7 @@ func (s *Server) Usage(from, to time.Time) (UsageReport, error) {
 		Telephony:       TelephonyUsage{ByKind: map[string]int{}, ByCountry: map[string]int{}, ByResult: map[string]int{}, Rows: []TelephonyRow{}},
 	}
 	var err error
-	if r.EnabledUsers, err = s.store.EnabledUsers(to); err != nil {
+	if r.EnabledUsers, err = s.store.EnabledUsers(from, to); err != nil {
 		return UsageReport{}, err
 	}
 	if r.AuthenticatingUsers, err = s.store.AuthenticatingUsers(from, to); err != nil {

@@ -86,13 +86,63 @@ func TestUsageCountsFromTheAuditLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := s.EnabledUsers(to); err != nil || n != 2 {
+	if n, err := s.EnabledUsers(from, to); err != nil || n != 2 {
 		t.Fatalf("enabled users %d, %v; want 2 (ada, bob)", n, err)
 	}
-	if n, _ := s.EnabledUsers(day2); n != 1 {
+	if n, _ := s.EnabledUsers(from, day2); n != 1 {
 		t.Fatalf("enabled users before bob was added: %d, want 1", n)
 	}
 	if got, err := s.AuthenticationCounts(to, to.AddDate(0, 1, 0)); err != nil || len(got) != 1 || got[0].Count != 1 {
 		t.Fatalf("the next period: %+v %v", got, err)
+	}
+}
+
+// TestEnabledUsersFollowTheRequireMFAHistory: a user counts when
+// require-MFA was on at some point of the period, as the audit log tells.
+func TestEnabledUsersFollowTheRequireMFAHistory(t *testing.T) {
+	s, _ := openTest(t) // ada: no history, require-MFA on now: counts
+	from := t0.Add(24 * time.Hour)
+	to := from.Add(24 * time.Hour)
+	before, during, after := from.Add(-time.Hour), from.Add(time.Hour), to
+	history := map[string][]AuditEvent{
+		// switched on during the period
+		"on-during": {{Time: before, Kind: AuditUserAdded, Detail: map[string]string{"require_mfa": "false"}}, {Time: during, Kind: kindRequireMFAChanged, Detail: map[string]string{"require_mfa": "true"}}},
+		// switched off before it
+		"off-before": {{Time: before, Kind: AuditUserAdded, Detail: map[string]string{"require_mfa": "true"}}, {Time: before, Kind: kindRequireMFAChanged, Detail: map[string]string{"require_mfa": "false"}}},
+		// on at its start, switched off during it
+		"off-during": {{Time: before, Kind: AuditUserAdded, Detail: map[string]string{"require_mfa": "true"}}, {Time: during, Kind: kindRequireMFAChanged, Detail: map[string]string{"require_mfa": "false"}}},
+		// switched on only after it
+		"on-after": {{Time: before, Kind: AuditUserAdded, Detail: map[string]string{"require_mfa": "false"}}, {Time: after, Kind: kindRequireMFAChanged, Detail: map[string]string{"require_mfa": "true"}}},
+		// added during it without MFA, never switched
+		"added-off": {{Time: during, Kind: AuditUserAdded, Detail: map[string]string{"require_mfa": "false"}}},
+		// added during it with MFA
+		"added-on": {{Time: during, Kind: AuditUserAdded, Detail: map[string]string{"require_mfa": "true"}}},
+		// a switch that does not say its new value toggles
+		"toggled": {{Time: before, Kind: AuditUserAdded, Detail: map[string]string{"require_mfa": "false"}}, {Time: during, Kind: kindRequireMFAChanged}},
+	}
+	for name, events := range history {
+		created := events[0].Time
+		// The current setting disagrees with the history on purpose: the history wins.
+		if err := s.AddUser(User{Name: name, RequireMFA: name == "off-before" || name == "added-off", Created: created}); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			e.User = name
+			if err := s.Audit(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// ada, on-during, off-during, added-on, toggled.
+	if n, err := s.EnabledUsers(from, to); err != nil || n != 5 {
+		t.Fatalf("enabled users %d, %v; want 5", n, err)
+	}
+	// The next period: ada, on-during, on-after, added-on, toggled.
+	if n, err := s.EnabledUsers(to, to.Add(24*time.Hour)); err != nil || n != 5 {
+		t.Fatalf("enabled users of the next period %d, %v; want 5", n, err)
+	}
+	// The day before: ada, off-before (on until its switch), off-during.
+	if n, err := s.EnabledUsers(from.Add(-24*time.Hour), from); err != nil || n != 3 {
+		t.Fatalf("enabled users of the day before %d, %v; want 3", n, err)
 	}
 }
