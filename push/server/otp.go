@@ -26,15 +26,15 @@ func (s *Server) handleVerifyOTP(w http.ResponseWriter, r *http.Request, rp stor
 		s.writeError(w, err)
 		return
 	}
-	s.recordCodeCheck(rp.Name, body.User, "otp", valid)
+	s.recordCodeCheck(rp.Name, body.User, codeMethod(body.Code), valid)
 	writeJSON(w, http.StatusOK, push.OTPVerifyResult{Valid: valid})
 }
 
 // VerifyOTP checks a user's one-time code for a relying party (an
 // authenticated caller): a code of any of the user's active devices, ±1
 // time step, compared in constant time, each step of a device accepted
-// once, throttled after consecutive failures and the user blocked after
-// many.
+// once, or one of the user's recovery codes (recovery.go), spent once;
+// throttled after consecutive failures and the user blocked after many.
 func (s *Server) VerifyOTP(user, code string) (bool, error) {
 	if _, err := s.activeUser(user); err != nil {
 		return false, err
@@ -50,11 +50,11 @@ func (s *Server) VerifyOTP(user, code string) (bool, error) {
 			return false, errorf("otp_throttled", "%d wrong codes in a row for %s; try again after %s", failures, user, next.UTC().Format(time.RFC3339))
 		}
 	}
-	d, err := s.matchCode(user, "", code)
+	matched, err := s.matchCodeOrRecovery(user, code)
 	if err != nil {
 		return false, err
 	}
-	if d.ID != "" {
+	if matched {
 		if err := s.store.ResetOTPFailures(user); err != nil {
 			return false, err
 		}
