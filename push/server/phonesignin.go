@@ -197,11 +197,11 @@ func (s *Server) VerifyPasscode(rp, user, code string) (push.Method, error) {
 	if err != nil {
 		return "", err
 	}
-	s.recordCodeCheck(rp, user, "otp", valid)
+	s.recordCodeCheck(rp, user, codeMethod(code), valid)
 	if !valid {
 		return "", errorf("wrong_code", "the code is not right, or was used before")
 	}
-	return "otp", nil
+	return codeMethod(code), nil
 }
 
 // finish tells everyone that a request is decided or expired: the audit
@@ -217,8 +217,8 @@ func (s *Server) finish(req store.AuthRequest, deciderID string) {
 // text-message sign-in's wrong codes are audited as they are typed, so
 // its end is recorded only when the code was right or time ran out.
 func (s *Server) recordOutcome(req store.AuthRequest) {
-	if req.Kind != push.KindSignIn && req.Kind != "" {
-		return
+	if (req.Kind != push.KindSignIn && req.Kind != "") || req.RP == "" {
+		return // the server's own requests (devices, recovery codes, phones) are not sign-ins
 	}
 	method := req.Method
 	if method == "" {

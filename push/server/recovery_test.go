@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -316,5 +317,33 @@ func TestSelfServiceRenewsRecoveryCodes(t *testing.T) {
 	}
 	if !e.verify("ada", got.Codes[1]) {
 		t.Fatal("the codes of the spent approval stopped working")
+	}
+}
+
+// TestVerifyPasscodeTakesRecoveryCodes: the code check of phone sign-ins
+// takes a recovery code too, and names and audits its method.
+func TestVerifyPasscodeTakesRecoveryCodes(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.activate("ada", "phone")
+	codes, err := e.srv.NewRecoveryCodes("ada", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err := e.srv.VerifyPasscode("payroll", "ada", strings.ToUpper(codes[0])); err != nil || m != "recovery" {
+		t.Fatalf("first use: %q %v", m, err)
+	}
+	var se *Error
+	if m, err := e.srv.VerifyPasscode("payroll", "ada", codes[0]); !errors.As(err, &se) || se.Code != "wrong_code" || m != "" {
+		t.Fatalf("second use: %q %v", m, err)
+	}
+	events, _ := e.srv.Store().AuditEvents("ada")
+	var got []string
+	for _, ev := range events {
+		if ev.Kind == store.AuditAuthentication {
+			got = append(got, ev.Application+" "+ev.Method+" "+ev.Result)
+		}
+	}
+	if strings.Join(got, ", ") != "payroll recovery code-ok, payroll recovery code-wrong" {
+		t.Fatalf("audit: %v", got)
 	}
 }
