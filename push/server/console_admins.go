@@ -28,6 +28,7 @@ const (
 	AuditAppKeyRotated    store.AuditKind = "application_key_rotated"
 	AuditAppRevoked       store.AuditKind = "application_revoked"
 	AuditEnrollmentByAdm  store.AuditKind = "enrollment_link_made"
+	AuditExported         store.AuditKind = "audit_exported"
 )
 
 // auditBy appends an event made by actor to the audit log.
