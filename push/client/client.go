@@ -8,6 +8,11 @@
 //	st, err = c.Wait(ctx, st.ID)
 //	if err == nil && st.Status == push.StatusApproved { /* signed in */ }
 //
+// A user without the app signs in with a code by text message:
+// CreateRequestWith(ctx, user, push.MethodSMS, c), then
+// VerifyRequestCode(ctx, id, typedCode). VerifyCode checks a code from an
+// authenticator app.
+//
 // The API key comes from `countersignd rp add NAME`. Refusals of the server
 // are *Error values carrying its code (user_blocked, enrollment_required…);
 // test them with errors.As.

@@ -59,6 +59,15 @@ const (
 	CodeWrongCode = "wrong_code"
 	// CodeNotFound: no such request for this relying party.
 	CodeNotFound = "not_found"
+	// CodeMethodNotAvailable: the user has no such method (no phone
+	// number for sms or voice; only an authenticator app's codes), or the
+	// server has no telephony gateway.
+	CodeMethodNotAvailable = "method_not_available"
+	// CodeTelephonyLimited: too many text messages or calls went to this
+	// number, this user or everyone lately; offer the app instead.
+	CodeTelephonyLimited = "telephony_limited"
+	// CodeTelephonyFailed: the gateway could not send the text or call.
+	CodeTelephonyFailed = "telephony_failed"
 )
 
 // ErrWrongCode is the answer to a code that does not sign in: wrong,

@@ -64,6 +64,30 @@ func ExampleClient_VerifyCode() {
 	// refused: countersign: the code is not right; ask the user for the code their app shows now
 }
 
+// Katherine has no app: she signs in with a code sent to her phone by text
+// message, and types it on the sign-in page.
+func ExampleClient_VerifyRequestCode() {
+	ctx := context.Background()
+	c := client.New(serverURL, apiKey)
+	st, err := c.CreateRequestWith(ctx, "katherine", push.MethodSMS, push.Context{App: "Payroll web", IP: "203.0.113.7"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.Status)
+	// A mistyped code: she may try again (three times in all).
+	st, err = c.VerifyRequestCode(ctx, st.ID, "12345")
+	fmt.Println(st.Status, errors.Is(err, client.ErrWrongCode))
+	st, err = c.VerifyRequestCode(ctx, st.ID, typedByKatherine(st.ID))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.Status)
+	// Output:
+	// code_sent
+	// code_sent true
+	// approved
+}
+
 // Bob has no device yet: the server answers enrollment_required with the
 // page where he adds one.
 func ExampleError() {
@@ -109,6 +133,10 @@ func typedByGrace() string { return phones["grace"].Code(mainT) }
 
 // typedByAlan is the code Alan's phone shows now.
 func typedByAlan() string { return phones["alan"].Code(mainT) }
+
+// typedByKatherine is the code of the text message of request id, which
+// Katherine reads on her phone (here the server's file gateway).
+func typedByKatherine(id string) string { return bench.TextedCode(mainT, katherinePhone, id) }
 
 // The examples' server over TLS, with a test certificate written to caFile.
 var tlsURL, caFile string

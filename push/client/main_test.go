@@ -20,17 +20,24 @@ var (
 	phones = map[string]*clienttest.Phone{}
 	// mainT is the examples' testing.TB.
 	mainT = &mainTB{}
+	// bench is the examples' server.
+	bench *clienttest.Bench
 )
+
+// katherinePhone is the phone number of the examples' user who signs in by
+// text message (a range kept for drama).
+const katherinePhone = "+442079460959"
 
 func TestMain(m *testing.M) {
 	b := clienttest.Start(mainT, server.Config{})
-	serverURL, apiKey = b.URL, b.APIKey
+	bench, serverURL, apiKey = b, b.URL, b.APIKey
 	for _, user := range []string{"ada", "grace", "alan"} {
 		phones[user] = b.AddUser(mainT, user)
 	}
 	if err := b.Server.AddUser("bob", true); err != nil {
 		mainT.Fatal(err)
 	}
+	b.AddPhoneUser(mainT, "katherine", katherinePhone)
 	startTLS(b)
 	code := m.Run()
 	mainT.cleanup()
