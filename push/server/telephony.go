@@ -33,6 +33,7 @@ const (
 func (s *Server) routeTelephony(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/telephony/callback", s.handleTelephonyCallback)
 	mux.HandleFunc("POST /v1/auth-requests/{id}/verify", s.withRP(s.handleVerifyRequestCode))
+	s.routePhoneMethods(mux)
 }
 
 // allowedCountry checks a number's country against the allow-list: the

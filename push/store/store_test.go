@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -407,5 +408,35 @@ func TestRevokedSince(t *testing.T) {
 	}
 	if _, err := s.OpenActivation("ada", t0.Add(time.Minute)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("open activation after expiry: %v", err)
+	}
+}
+
+// TestOpenPathWithURICharacters opens a database in a directory whose name
+// holds the characters a file: URI gives meaning to.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "team #2 ?draft 100%")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "countersign.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSetting("k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	entries, _ := os.ReadDir(dir)
+	if len(entries) == 0 || entries[0].Name() != "countersign.db" {
+		t.Fatalf("the directory holds %v, want countersign.db", entries)
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.Setting("k"); v != "v" {
+		t.Fatalf("reopened, the setting is %q", v)
 	}
 }

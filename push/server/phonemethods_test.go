@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/device"
+	"github.com/countersign/countersign/push/store"
+	"github.com/countersign/countersign/push/telephony"
+)
+
+// TestSelfServiceAddsAPhone adds a phone method from a real self-service
+// session: a code sent to the new phone (the file gateway stands in for
+// it), then an approval with number matching on the user's device.
+func TestSelfServiceAddsAPhone(t *testing.T) {
+	outbox := filepath.Join(t.TempDir(), "outbox.jsonl")
+	g, err := telephony.Parse("file:" + outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Config{Telephony: g, TelephonyCountries: []string{"GB"}})
+	p := e.activate("ada", "laptop")
+	c := e.selfServiceFrom("127.0.0.1")
+	if status, ae := c.signIn("ada", e.codeOf(p.act)); status != http.StatusOK {
+		t.Fatalf("sign-in: %d %+v", status, ae)
+	}
+	var ae apiErr
+	if status := c.do("POST", "/v1/self-service/phone", map[string]string{"phone": "+1 415 555 0123", "method": "sms"}, &ae); status != http.StatusForbidden || ae.Error.Code != "country_not_allowed" {
+		t.Fatalf("a US number with GB allowed: %d %+v", status, ae)
+	}
+	var started PhoneProofStarted
+	if status := c.do("POST", "/v1/self-service/phone", map[string]string{"phone": "+44 20 7946 0958", "method": "sms"}, &started); status != http.StatusAccepted || started.SentTo != "•••• 0958" {
+		t.Fatalf("start: %d %+v", status, started)
+	}
+	msgs := readOutbox(t, outbox)
+	code := sixDigits.FindString(msgs[0].Body)
+	if len(msgs) != 1 || msgs[0].To != adaPhone || msgs[0].ID != started.ProofID || code == "" {
+		t.Fatalf("outbox %+v", msgs)
+	}
+	if status := c.do("POST", "/v1/self-service/phone/confirm", map[string]string{"proof_id": started.ProofID, "code": flip(code)}, &ae); status != http.StatusUnauthorized || ae.Error.Code != "wrong_code" {
+		t.Fatalf("a wrong code: %d %+v", status, ae)
+	}
+	var ap Approval
+	if status := c.do("POST", "/v1/self-service/phone/confirm", map[string]string{"proof_id": started.ProofID, "code": code}, &ap); status != http.StatusAccepted || ap.Status != "approval_pending" {
+		t.Fatalf("the right code: %d %+v", status, ap)
+	}
+	if status := c.do("POST", "/v1/self-service/phone/confirm", map[string]string{"proof_id": started.ProofID, "code": code}, &ae); status != http.StatusConflict {
+		t.Fatalf("the code a second time: %d %+v", status, ae)
+	}
+	r := p.request(t)
+	if r.ID != ap.RequestID || r.Context.App != "Add phone •••• 0958 (text message)" {
+		t.Fatalf("the device was asked %+v", r)
+	}
+	finish := map[string]string{"proof_id": started.ProofID, "request_id": ap.RequestID}
+	if status := c.do("POST", "/v1/self-service/phone/confirm", finish, &ae); status != http.StatusConflict || ae.Error.Code != "approval_pending" {
+		t.Fatalf("before the approval: %d %+v", status, ae)
+	}
+	if m, _ := e.srv.UserMethods("ada"); m.SMS || m.Phone != "" {
+		t.Fatalf("the phone was set before the approval: %+v", m)
+	}
+	if err := p.client.Answer(context.Background(), r, push.Approve, "", ap.Number); err != nil {
+		t.Fatal(err)
+	}
+	p.result(t, r.ID)
+	var m Methods
+	if status := c.do("POST", "/v1/self-service/phone/confirm", finish, &m); status != http.StatusOK || !m.SMS || m.Voice || m.Phone != adaPhone || m.Default != push.MethodPush {
+		t.Fatalf("after the approval: %d %+v", status, m)
+	}
+	if status := c.do("POST", "/v1/self-service/phone/confirm", finish, &ae); status != http.StatusNotFound {
+		t.Fatalf("the approval a second time: %d %+v", status, ae)
+	}
+	ev := p.await(t, func(ev device.Event) bool { return ev.Kind == device.EventNotice && ev.Notice.Kind == "phone_changed" })
+	if !strings.Contains(ev.Notice.Text, "•••• 0958") {
+		t.Fatalf("notice %q", ev.Notice.Text)
+	}
+	// Made the default, then removed.
+	if status := c.do("POST", "/v1/self-service/methods/default", map[string]string{"method": "sms"}, &m); status != http.StatusOK || m.Default != push.MethodSMS {
+		t.Fatalf("default sms: %d %+v", status, m)
+	}
+	if status := c.do("POST", "/v1/self-service/methods/voice/remove", map[string]string{}, &ae); status != http.StatusNotFound {
+		t.Fatalf("removing voice, which ada does not have: %d %+v", status, ae)
+	}
+	if status := c.do("POST", "/v1/self-service/methods/sms/remove", map[string]string{}, &m); status != http.StatusOK || m.SMS || m.Default != push.MethodPush {
+		t.Fatalf("removing sms: %d %+v", status, m)
+	}
+	events, _ := e.srv.Store().AuditEvents("ada")
+	var kinds []string
+	for _, ev := range events {
+		if ev.Kind == store.AuditPhoneChanged || ev.Kind == store.AuditMethodChanged {
+			kinds = append(kinds, string(ev.Kind)+" by "+ev.Actor)
+		}
+	}
+	if got := strings.Join(kinds, ", "); got != "phone_changed by self-service, method_changed by self-service, method_changed by self-service" {
+		t.Fatalf("audit: %s", got)
+	}
+}
