@@ -172,6 +172,10 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("moving to per-device seeds: %w", err)
 	}
+	if err := s.settleUsageModel(); err != nil { // usage.go
+		st.Close()
+		return nil, err
+	}
 	s.hub = newHub(s)
 	var ctx context.Context
 	ctx, s.stopPinger = context.WithCancel(context.Background())
