@@ -136,3 +136,13 @@ func firstLine(s string, n int) string {
 	}, s)
 	return limit(strings.TrimSpace(s), n)
 }
+
+// Supports tells whether g can send messages of kind k. A gateway with a
+// method Supports(Kind) bool says (a webhook config without voice_body
+// makes no calls); any other gateway sends both kinds.
+func Supports(g Gateway, k Kind) bool {
+	if s, ok := g.(interface{ Supports(Kind) bool }); ok {
+		return s.Supports(k)
+	}
+	return k == SMS || k == Voice
+}

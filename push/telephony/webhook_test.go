@@ -322,8 +322,15 @@ func TestWebhookWithoutVoiceBody(t *testing.T) {
 	if err == nil || err.Error() != "telephony webhook: message req-1 not sent: the config has no voice_body, so it cannot send a voice message; add voice_body to test.json" || p.hits() != 0 {
 		t.Errorf("err = %v, %d hits", err, p.hits())
 	}
-	if !g.Supports(SMS) || g.Supports(Voice) {
-		t.Error("Supports is wrong")
+	if !Supports(g, SMS) || Supports(g, Voice) {
+		t.Error("Supports of a config without voice_body is wrong")
+	}
+	file, err := Parse("file:" + t.TempDir() + "/x.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Supports(file, SMS) || !Supports(file, Voice) || Supports(file, "fax") {
+		t.Error("Supports of the file gateway is wrong")
 	}
 	if err := g.Send(context.Background(), Message{ID: "x", Kind: SMS, To: "+1", Body: "b"}); err == nil || p.hits() != 0 {
 		t.Errorf("an invalid message was sent: %v", err)
