@@ -144,6 +144,10 @@ func (c *console) render(w http.ResponseWriter, status int, page string, v view)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// The edge's no-referrer makes browsers send "Origin: null" with the
+	// forms' POSTs; same-origin keeps the referrer within this server and
+	// lets them send the Origin that sameSite checks.
+	w.Header().Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

@@ -1,0 +1,323 @@
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/countersign/countersign/internal/pushtest"
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/device"
+	"github.com/countersign/countersign/push/server"
+	"github.com/countersign/countersign/push/server/servertest"
+)
+
+// The administrators' console (/admin) in the browser: signing in with a
+// password and a push approved on a device client with the number the
+// page shows; a wrong password, a denied push, a form without its CSRF
+// token; Require MFA ticked for a user, after which the relying-party API
+// sends that user to enroll; and a screenshot of each page, at the default
+// width and at 375 px.
+
+const consolePassword = "correct horse battery staple"
+
+// consoleSetup is a server with the administrator root, whose phone is
+// connected, and the users bob (no second factor required) and carol.
+type consoleSetup struct {
+	srv   *servertest.Server
+	phone *pushtest.Client
+}
+
+func newConsoleSetup(t *testing.T) consoleSetup {
+	t.Helper()
+	srv := servertest.Start(t, server.Config{})
+	if err := srv.AddAdmin("root", consolePassword, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	phone := pushtest.Run(t, pushtest.AdminDevice(t, srv, "root", "root's phone"))
+	phone.Next(t, "connection of root's phone", pushtest.Connected)
+	for _, u := range []struct {
+		name string
+		mfa  bool
+	}{{"bob", false}, {"carol", true}} {
+		if err := srv.AddUser(u.name, u.mfa); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return consoleSetup{srv: srv, phone: phone}
+}
+
+// consoleBrowser is a browser for the console. The console's forms POST
+// as forms (urlencoded), by design: each carries the session's CSRF token,
+// the session cookie is SameSite=Strict and the server checks Origin; so
+// the harness's check that every POST is JSON (the API's pages) leaves out
+// the POSTs to /admin/.
+func consoleBrowser(t *testing.T, srv *servertest.Server) *browser {
+	t.Helper()
+	b := newBrowser(t)
+	t.Cleanup(func() { // runs before newBrowser's checkClean (cleanups run last first)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		kept := b.posts[:0]
+		for _, p := range b.posts {
+			if !strings.HasPrefix(p, srv.URL+"/admin/") || !strings.HasSuffix(p, " application/x-www-form-urlencoded") {
+				kept = append(kept, p)
+			}
+		}
+		b.posts = kept
+	})
+	return b
+}
+
+// expectRefusal takes the console errors of an answer the test expects
+// (Chromium logs a page loaded with an error status), and fails on others.
+func (b *browser) expectRefusal(status int) {
+	b.t.Helper()
+	for _, p := range b.takeProblems() {
+		if !strings.Contains(p, fmt.Sprintf("status of %d", status)) {
+			b.t.Errorf("browser console: %s", p)
+		}
+	}
+}
+
+// consoleSignInForm fills the sign-in form and submits it.
+func (b *browser) consoleSignInForm(name, password string) {
+	b.t.Helper()
+	b.waitShown("signin", wait)
+	b.clear("name")
+	b.typeInto("name", name)
+	b.clear("password")
+	b.typeInto("password", password)
+	b.click("signInButton")
+}
+
+// answerConsolePush answers the console's next push on the phone.
+func answerConsolePush(t *testing.T, phone *pushtest.Client, decision push.Decision, number string) push.Request {
+	t.Helper()
+	req := phone.Next(t, "console push", pushtest.RequestOfKind(push.KindSignIn)).Request
+	if req.Application != "Countersign console" {
+		t.Errorf("the push names the application %q", req.Application)
+	}
+	if decision != push.Approve {
+		number = ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pushtest.Wait)
+	defer cancel()
+	if err := phone.Answer(ctx, req, decision, push.ReasonNone, number); err != nil {
+		t.Fatal(err)
+	}
+	phone.Next(t, "verdict on the answer", func(ev device.Event) bool { return ev.Kind == device.EventResult && ev.RequestID == req.ID })
+	return req
+}
+
+// heading is the expression that the page's h1 reads text.
+func heading(text string) string {
+	return fmt.Sprintf(`(h => !!h && h.innerText.trim() === %q)(document.querySelector("h1"))`, text)
+}
+
+// consoleSignIn signs root in: password, then the number read from the
+// page approved on the phone; the page goes on to the dashboard by itself.
+func (b *browser) consoleSignIn(c consoleSetup, shoot bool) {
+	b.t.Helper()
+	b.open(c.srv.URL + "/admin")
+	b.waitFor("the sign-in page", heading("Sign in"), wait)
+	if shoot {
+		b.shot("sign-in")
+	}
+	b.consoleSignInForm("root", consolePassword)
+	b.waitShown("number", wait)
+	number := b.text("number")
+	if shoot {
+		b.numberIsLarge("number")
+		b.shot("approve-on-device")
+	}
+	req := answerConsolePush(b.t, c.phone, push.Approve, number)
+	if req.Context.App != "Sign in to the console" {
+		b.t.Errorf("the push says %q", req.Context.App)
+	}
+	if took := b.waitFor("the dashboard", heading("Dashboard"), wait); took > promptly {
+		b.t.Errorf("the page followed the approval after %v, want within %v", took, promptly)
+	}
+}
+
+// TestConsoleSignInAndPages: a wrong password is refused; the right one
+// and the push approved with the number shown sign in; then every page of
+// the console, photographed wide and at 375 px.
+func TestConsoleSignInAndPages(t *testing.T) {
+	c := newConsoleSetup(t)
+	if _, _, err := c.srv.AddRelyingParty("Shop", ""); err != nil {
+		t.Fatal(err)
+	}
+	b := consoleBrowser(t, c.srv)
+
+	b.open(c.srv.URL + "/admin")
+	b.consoleSignInForm("root", "not the password")
+	b.waitShown("error", wait)
+	if got := b.text("error"); got != "The name or password is not right." {
+		t.Errorf("a wrong password: %q", got)
+	}
+	if b.isShown("number") {
+		t.Error("a wrong password got a number")
+	}
+	b.expectRefusal(http.StatusUnauthorized)
+	b.shot("wrong-password")
+
+	b.consoleSignIn(c, true)
+	if got := b.text("users"); got != "3" { // root, bob and carol
+		t.Errorf("the dashboard counts %s users", got)
+	}
+	if got := b.text("online"); got != "1" { // root's phone
+		t.Errorf("the dashboard counts %s devices online", got)
+	}
+	pages := []struct{ path, title string }{
+		{"/admin", "Dashboard"},
+		{"/admin/users", "Users"},
+		{"/admin/user?name=root", "User root"},
+		{"/admin/fraud", "Fraud reports"},
+		{"/admin/audit", "Audit log"},
+		{"/admin/applications", "Applications"},
+		{"/admin/admins", "Administrators"},
+	}
+	for _, p := range pages {
+		b.open(c.srv.URL + p.path)
+		b.waitFor(p.title, heading(p.title), wait)
+		b.shot(strings.ToLower(strings.ReplaceAll(p.title, " ", "-")))
+	}
+	b.viewport(375, 812)
+	for _, p := range pages {
+		b.open(c.srv.URL + p.path)
+		b.waitFor(p.title, heading(p.title), wait)
+		b.shot(strings.ToLower(strings.ReplaceAll(p.title, " ", "-")) + "-375px")
+	}
+	b.viewport(900, 900)
+
+	// A new enrollment link and a bypass code for carol, on her page.
+	b.open(c.srv.URL + "/admin/user?name=carol")
+	b.waitFor("carol's page", heading("User carol"), wait)
+	if got := b.text("state"); got != "needs enrollment" {
+		t.Errorf("carol's state: %q", got)
+	}
+	b.click("enroll")
+	b.waitShown("enrollment", wait)
+	b.imageLoaded("enrollQR")
+	activationURI(t, b.text("enrollLink"))
+	b.shot("user-enrollment-link")
+	b.click("makeBypass")
+	b.waitShown("bypass", wait)
+	if code := b.text("bypassCode"); len(code) != 9 {
+		t.Errorf("the bypass code %q", code)
+	}
+	b.shot("user-bypass-code")
+}
+
+// TestConsoleDeniedPush: the password is right but the push is denied on
+// the device: the page says so, and no session opens.
+func TestConsoleDeniedPush(t *testing.T) {
+	c := newConsoleSetup(t)
+	b := consoleBrowser(t, c.srv)
+	b.open(c.srv.URL + "/admin/sign-in")
+	b.consoleSignInForm("root", consolePassword)
+	b.waitShown("number", wait)
+	answerConsolePush(t, c.phone, push.Deny, "")
+	b.waitShown("error", wait)
+	if got := b.text("error"); got != "The sign-in was not approved on your device (denied). Sign in again to try once more." {
+		t.Errorf("after the denial the page says %q", got)
+	}
+	b.expectRefusal(http.StatusUnauthorized)
+	b.shot("denied")
+	b.open(c.srv.URL + "/admin")
+	b.waitFor("the sign-in page", heading("Sign in"), wait)
+}
+
+// TestConsoleCSRFRefused: a form whose CSRF token was changed is refused,
+// and changes nothing.
+func TestConsoleCSRFRefused(t *testing.T) {
+	c := newConsoleSetup(t)
+	b := consoleBrowser(t, c.srv)
+	b.consoleSignIn(c, false)
+	b.open(c.srv.URL + "/admin/users")
+	b.waitFor("the users page", heading("Users"), wait)
+	b.eval(`document.getElementById("mfa-bob").form.elements.csrf.value = "forged"`, nil)
+	b.click("mfa-bob")
+	b.waitFor("the refusal", heading("Refused"), wait)
+	if got := b.text("error"); !strings.Contains(got, "its security token is missing or wrong") {
+		t.Errorf("the refusal says %q", got)
+	}
+	b.expectRefusal(http.StatusForbidden)
+	b.shot("csrf-refused")
+	if u, _ := c.srv.Store().User("bob"); u.RequireMFA {
+		t.Error("the forged form changed bob")
+	}
+}
+
+// signInThroughAPI asks for a push for user as an application does, and
+// returns the error code of the answer ("" on success).
+func signInThroughAPI(t *testing.T, srv *servertest.Server, key, user string) string {
+	t.Helper()
+	body, _ := json.Marshal(push.AuthRequestBody{User: user})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/auth-requests", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Error push.ErrorBody `json:"error"`
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	return out.Error.Code
+}
+
+// TestConsoleRequireMFA: bob has no device and no second factor required,
+// so the application is told so; an administrator ticks Require MFA for
+// him in the console, and his next sign-in answers enrollment_required.
+func TestConsoleRequireMFA(t *testing.T) {
+	c := newConsoleSetup(t)
+	key, _, err := c.srv.AddRelyingParty("Shop", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := signInThroughAPI(t, c.srv, key, "bob"); got != "mfa_not_required" {
+		t.Fatalf("bob's sign-in before: %q", got)
+	}
+	b := consoleBrowser(t, c.srv)
+	b.consoleSignIn(c, false)
+	b.open(c.srv.URL + "/admin/users?q=bo")
+	b.waitFor("the users page", heading("Users"), wait)
+	var checked bool
+	if b.eval(`document.getElementById("mfa-bob").checked`, &checked); checked {
+		t.Fatal("Require MFA is ticked for bob already")
+	}
+	b.do("ticking Require MFA with the keyboard", chromedpFocusAndSpace("mfa-bob")...)
+	deadline := time.Now().Add(wait)
+	for u, _ := c.srv.Store().User("bob"); !u.RequireMFA; u, _ = c.srv.Store().User("bob") {
+		if time.Now().After(deadline) {
+			t.Fatalf("bob does not require MFA; the page says %q", b.pageText())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.waitFor("the users page again", `document.readyState === "complete" && !!document.getElementById("mfa-bob") && document.getElementById("mfa-bob").checked`, wait)
+	b.shot("require-mfa-ticked")
+	if got := signInThroughAPI(t, c.srv, key, "bob"); got != "enrollment_required" {
+		t.Errorf("bob's sign-in after: %q, want enrollment_required", got)
+	}
+	if os.Getenv("COUNTERSIGN_SCREENSHOTS") != "" {
+		t.Logf("screenshots in %s", b.shots)
+	}
+}
+
+// chromedpFocusAndSpace focuses element id and presses the space bar, as
+// a keyboard user ticks a checkbox.
+func chromedpFocusAndSpace(id string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{chromedp.Focus(chromedp.ID(id), chromedp.NodeVisible), chromedp.KeyEvent(" ")}
+}
