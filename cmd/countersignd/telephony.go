@@ -14,8 +14,9 @@ import (
 	"github.com/countersign/countersign/push/telephony"
 )
 
-// callbackSecretFile holds the HMAC key the telephony gateway signs its
-// callbacks with, in hex, beside the server's other keys.
+// callbackSecretFile holds the key the telephony gateway signs its
+// callbacks with (HMAC-SHA256), beside the server's other keys: 64 hex
+// digits, used as written (the text is the key, as openssl -hmac takes it).
 const callbackSecretFile = "telephony-callback.key"
 
 // telephonyCallbackSecret reads the gateway's callback key from the data
@@ -34,16 +35,16 @@ func telephonyCallbackSecret(dir string) ([]byte, error) {
 			f.Close()
 			return nil, fmt.Errorf("writing the telephony callback key %s: %w", path, err)
 		}
-		return key, f.Close()
+		return []byte(hex.EncodeToString(key)), f.Close()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the telephony callback key: %w", err)
 	}
-	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
-	if err != nil || len(key) < 16 {
+	key := strings.TrimSpace(string(data))
+	if _, err := hex.DecodeString(key); err != nil || len(key) < 32 {
 		return nil, fmt.Errorf("the telephony callback key %s is damaged (want at least 32 hex digits); delete it to make a new one, and give the new one to the gateway", path)
 	}
-	return key, nil
+	return []byte(key), nil
 }
 
 // logTelephony says at start what the gateway does; loudly when nothing
