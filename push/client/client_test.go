@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -302,6 +303,25 @@ func TestNotCountersign(t *testing.T) {
 	var ce *client.Error
 	if err == nil || err.Error() != want || errors.As(err, &ce) {
 		t.Fatalf("a proxy's error page:\n%v\nwant\n%s", err, want)
+	}
+}
+
+// TestWaitDoesNotSpin: against a server that answers pending at once
+// (a real HTTP server standing in for one that ignores wait, or a caching
+// proxy), Wait polls at most once a second.
+func TestWaitDoesNotSpin(t *testing.T) {
+	var polls atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		polls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"r1","user":"ada","status":"pending","expires_at":"2030-01-01T00:00:00Z"}`))
+	}))
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 2500*time.Millisecond)
+	defer cancel()
+	last, err := client.New(ts.URL, "cs_key").Wait(ctx, "r1")
+	if !errors.Is(err, context.DeadlineExceeded) || last.Status != push.StatusPending || polls.Load() != 3 {
+		t.Fatalf("Wait: %+v, %v after %d polls; want pending, the deadline, 3 polls", last, err, polls.Load())
 	}
 }
 

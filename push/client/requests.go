@@ -77,6 +77,7 @@ func (cl *Client) Get(ctx context.Context, id string) (push.AuthRequestState, er
 func (cl *Client) Wait(ctx context.Context, id string) (push.AuthRequestState, error) {
 	var last push.AuthRequestState
 	for {
+		start := time.Now()
 		st, err := cl.poll(ctx, id, cl.pollWait)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -88,11 +89,17 @@ func (cl *Client) Wait(ctx context.Context, id string) (push.AuthRequestState, e
 			return st, nil
 		}
 		last = st
-		if err := ctx.Err(); err != nil {
-			return last, fmt.Errorf("countersign: waiting for sign-in request %s: %w", id, err)
+		// A server or proxy that answers at once does not make Wait spin.
+		select {
+		case <-ctx.Done():
+			return last, fmt.Errorf("countersign: waiting for sign-in request %s: %w", id, ctx.Err())
+		case <-time.After(minPoll - time.Since(start)):
 		}
 	}
 }
+
+// minPoll is the shortest time between the starts of two polls of Wait.
+const minPoll = time.Second
 
 // poll reads the request's state, the server holding it up to wait while
 // it is pending.
