@@ -72,4 +72,4 @@ const (
 
 // ErrWrongCode is the answer to a code that does not sign in: wrong,
 // expired, or used already. Test for it with errors.Is.
-var ErrWrongCode = errors.New("countersign: the code is not right; ask the user for the code their app shows now")
+var ErrWrongCode = errors.New("countersign: the code is not right; ask the user to type the code again")

@@ -61,7 +61,7 @@ func ExampleClient_VerifyCode() {
 	}
 	// Output:
 	// signed in
-	// refused: countersign: the code is not right; ask the user for the code their app shows now
+	// refused: countersign: the code is not right; ask the user to type the code again
 }
 
 // Katherine has no app: she signs in with a code sent to her phone by text
