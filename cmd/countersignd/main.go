@@ -39,6 +39,7 @@ const usage = `usage:
   countersignd user list [--json]
   countersignd user block NAME
   countersignd user unblock NAME
+  countersignd user recovery-codes NAME [--json]   (ten single-use codes, shown once; the old ones end)
   countersignd enroll NAME [--json] [--public-url URL]
   countersignd rp add NAME [--webhook URL]
   countersignd devices NAME [--json]
@@ -47,6 +48,7 @@ const usage = `usage:
   countersignd admin add NAME --password-file FILE   (a web console administrator, /admin)
   countersignd admin list [--json]
   countersignd admin remove NAME
+  countersignd usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]   (UTC days, --to included; default: this month)
 Every command takes --data DIR (default: the working directory).
 `
 
@@ -108,8 +110,10 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return cmdUserBlock(rest[1:], stdout, false)
 		case "phone":
 			return cmdUserPhone(rest[1:], stdout)
+		case "recovery-codes":
+			return cmdUserRecoveryCodes(rest[1:], stdout)
 		}
-		return usagef("unknown command user %q: use add, list, block, unblock or phone", rest[0])
+		return usagef("unknown command user %q: use add, list, block, unblock, phone or recovery-codes", rest[0])
 	case "enroll":
 		return cmdEnroll(rest, stdout)
 	case "rp":
