@@ -77,23 +77,8 @@ func TestRecoveryCodeSpentOnceUnderRace(t *testing.T) {
 	if err := s.ReplaceRecoveryCodes("ada", [][]byte{[]byte("h1"), []byte("h2")}, t0); err != nil {
 		t.Fatal(err)
 	}
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ok, err := s.UseRecoveryCode("ada", []byte("h1"), t0.Add(time.Second))
-			if err != nil {
-				t.Error(err)
-			} else if ok {
-				wins.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d uses of one code won, want 1", wins.Load())
+	if wins := race(t, 20, func() (bool, error) { return s.UseRecoveryCode("ada", []byte("h1"), t0.Add(time.Second)) }); wins != 1 {
+		t.Fatalf("%d uses of one code won, want 1", wins)
 	}
 	if n, _ := s.RecoveryCodesLeft("ada"); n != 1 {
 		t.Fatalf("left %d, want 1", n)
@@ -130,13 +115,26 @@ func TestSpendApprovalOnce(t *testing.T) {
 	if ok, _ := s.SpendApproval("ok", "ada", "recovery_codes", "recovery_codes:spent", t0.Add(11*time.Second)); ok {
 		t.Fatal("spent an approval decided before notBefore")
 	}
+	if wins := race(t, 10, func() (bool, error) {
+		return s.SpendApproval("ok", "ada", "recovery_codes", "recovery_codes:spent", t0)
+	}); wins != 1 {
+		t.Fatalf("%d spends of one approval won, want 1", wins)
+	}
+	if r, _ := s.AuthRequest("ok"); r.Subject != "recovery_codes:spent" || r.Status != push.StatusApproved {
+		t.Fatalf("after spending: %+v", r)
+	}
+}
+
+// race runs f in n goroutines at once and counts the calls that won
+// (returned true); an error fails the test.
+func race(t *testing.T, n int, f func() (bool, error)) int32 {
 	var wins atomic.Int32
 	var wg sync.WaitGroup
-	for range 10 {
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if ok, err := s.SpendApproval("ok", "ada", "recovery_codes", "recovery_codes:spent", t0); err != nil {
+			if ok, err := f(); err != nil {
 				t.Error(err)
 			} else if ok {
 				wins.Add(1)
@@ -144,10 +142,5 @@ func TestSpendApprovalOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d spends of one approval won, want 1", wins.Load())
-	}
-	if r, _ := s.AuthRequest("ok"); r.Subject != "recovery_codes:spent" || r.Status != push.StatusApproved {
-		t.Fatalf("after spending: %+v", r)
-	}
+	return wins.Load()
 }
