@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/countersign/countersign/internal/qr"
@@ -26,7 +27,8 @@ type EnrollmentStatus struct {
 	Status    string    `json:"status"`
 	ExpiresAt time.Time `json:"expires_at"`
 	Number    string    `json:"number,omitempty"`
-	// Kind is the kind of the device that used the code (app or otp).
+	// Kind is the kind of the device that used the code (app or otp), or
+	// phone when the user chose text messages or calls instead.
 	Kind string `json:"kind,omitempty"`
 }
 
@@ -40,6 +42,9 @@ func (s *Server) enrollment(token string) (store.Activation, EnrollmentStatus, e
 	}
 	st := EnrollmentStatus{User: a.User, Status: "pending", ExpiresAt: a.Expires}
 	switch {
+	case strings.HasPrefix(a.DeviceID, store.PhoneDeviceMarker):
+		// Spent by a phone method (enroll_phone.go): no device to check.
+		st.Kind, st.Status = "phone", "activated"
 	case !a.Used.IsZero():
 		d, err := s.store.Device(a.DeviceID)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,5 +97,61 @@ func TestSelfServiceAddsAPhone(t *testing.T) {
 	}
 	if got := strings.Join(kinds, ", "); got != "phone_changed by self-service, method_changed by self-service, method_changed by self-service" {
 		t.Fatalf("audit: %s", got)
+	}
+}
+
+// TestEnrollmentByPhone has a user without any method choose text messages
+// on the enrollment page: a code to the phone (the file gateway stands in
+// for it), typed back, spends the link; a user with a device cannot.
+func TestEnrollmentByPhone(t *testing.T) {
+	outbox := filepath.Join(t.TempDir(), "outbox.jsonl")
+	g, err := telephony.Parse("file:" + outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, Config{Telephony: g, TelephonyCountries: []string{"GB"}})
+	enr, err := e.srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:]
+	page := e.selfServiceFrom("127.0.0.1")
+	var started PhoneProofStarted
+	if status := page.do("POST", "/v1/enrollments/"+token+"/phone", map[string]string{"phone": "+44 20 7946 0958", "method": "voice"}, &started); status != http.StatusAccepted || started.Method != push.MethodVoice {
+		t.Fatalf("start: %d %+v", status, started)
+	}
+	call := readOutbox(t, outbox)[0]
+	// The call reads the code digit by digit: "1, 2, 3, 4, 5, 6".
+	digits := strings.Join(regexp.MustCompile(`\d`).FindAllString(call.Body, 6), "")
+	if call.Kind != "voice" || len(digits) != 6 {
+		t.Fatalf("the call: %+v", call)
+	}
+	var st EnrollmentStatus
+	if status := page.do("POST", "/v1/enrollments/"+token+"/phone/confirm", map[string]string{"proof_id": started.ProofID, "code": digits}, &st); status != http.StatusOK || st.Status != "activated" || st.Kind != "phone" {
+		t.Fatalf("confirm: %d %+v", status, st)
+	}
+	if m, _ := e.srv.UserMethods("ada"); !m.Voice || m.SMS || m.Default != push.MethodVoice || m.Phone != adaPhone {
+		t.Fatalf("methods after enrolling by phone: %+v", m)
+	}
+	// The link is spent; the page says so, and a second phone is refused.
+	var ae apiErr
+	if status := page.do("POST", "/v1/enrollments/"+token+"/phone", map[string]string{"phone": "+44 20 7946 0000", "method": "sms"}, &ae); status != http.StatusGone {
+		t.Fatalf("the spent link again: %d %+v", status, ae)
+	}
+	// A user with a device is sent to the self-service page.
+	if err := e.srv.AddUser("bob", true); err != nil {
+		t.Fatal(err)
+	}
+	e.activate("bob", "laptop")
+	enr2, err := e.srv.Enroll("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token2 := enr2.EnrollURL[strings.LastIndex(enr2.EnrollURL, "/")+1:]
+	if status := page.do("POST", "/v1/enrollments/"+token2+"/phone", map[string]string{"phone": "+44 20 7946 0001", "method": "sms"}, &ae); status != http.StatusForbidden || !strings.Contains(ae.Error.Message, "self-service") {
+		t.Fatalf("bob, who has a device: %d %+v", status, ae)
+	}
+	if len(readOutbox(t, outbox)) != 1 {
+		t.Fatal("a code was sent for bob")
 	}
 }

@@ -34,6 +34,7 @@ func (s *Server) routeTelephony(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/telephony/callback", s.handleTelephonyCallback)
 	mux.HandleFunc("POST /v1/auth-requests/{id}/verify", s.withRP(s.handleVerifyRequestCode))
 	s.routePhoneMethods(mux)
+	s.routeEnrollPhone(mux)
 }
 
 // allowedCountry checks a number's country against the allow-list: the

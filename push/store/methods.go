@@ -299,3 +299,20 @@ func (s *Store) AddPhoneProofFailure(id string) (int, error) {
 	}
 	return n, nil
 }
+
+// PhoneDeviceMarker prefixes the DeviceID of an activation spent by a
+// phone method instead of a device: "phone:sms" or "phone:voice".
+const PhoneDeviceMarker = "phone:"
+
+// SpendActivationForPhone marks an unused, unexpired activation as spent
+// by a phone method (no device), for a user who is not blocked; false if
+// it was used, has expired, or the user is blocked.
+func (s *Store) SpendActivationForPhone(codeHash []byte, method string, now time.Time) (bool, error) {
+	res, err := s.exec(`UPDATE activations SET used = ?, device_id = ? WHERE code_hash = ? AND used IS NULL AND expires > ?
+		AND user IN (SELECT name FROM users WHERE blocked = 0)`, now.Unix(), PhoneDeviceMarker+method, codeHash, now.Unix())
+	if err != nil {
+		return false, fmt.Errorf("spending an activation for a phone: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
