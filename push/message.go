@@ -47,7 +47,19 @@ type Request struct {
 	Nonce     string      `json:"nonce"`
 	CreatedAt time.Time   `json:"created_at"`
 	ExpiresAt time.Time   `json:"expires_at"`
+	// ApproveOnly: the application cannot show a number (countersignd rp
+	// add --approve-only), so the user approves without typing one. The
+	// device says so, and approves with ApproveOnlyNumber. Weaker: see the
+	// README. Signed, and only when set, so that other requests sign as
+	// before (and a device that does not know the field shows none of
+	// these: their signature does not verify for it).
+	ApproveOnly bool `json:"approve_only,omitempty"`
 }
+
+// ApproveOnlyNumber is what a device sends as the number when it approves
+// an ApproveOnly request. The server takes it for such requests only: it
+// matches no number to type.
+const ApproveOnlyNumber = "approve-only"
 
 // Decision is the user's answer to a sign-in request.
 type Decision string
@@ -136,8 +148,12 @@ func unix(t time.Time) string { return fmt.Sprint(t.Unix()) }
 
 // SigningBytes returns the bytes the server signs for r.
 func (r Request) SigningBytes() []byte {
-	return signingBytes(domainRequest, r.ID, r.User, r.Application, string(r.Kind), r.Context.App, r.Context.IP, r.Context.Location,
-		r.Context.UserAgent, r.Nonce, unix(r.CreatedAt), unix(r.ExpiresAt))
+	fields := []string{r.ID, r.User, r.Application, string(r.Kind), r.Context.App, r.Context.IP, r.Context.Location,
+		r.Context.UserAgent, r.Nonce, unix(r.CreatedAt), unix(r.ExpiresAt)}
+	if r.ApproveOnly {
+		fields = append(fields, "approve_only")
+	}
+	return signingBytes(domainRequest, fields...)
 }
 
 // Notice tells a user's devices of a change to their account that they

@@ -250,7 +250,13 @@ var ErrNotConnected = errors.New("not connected to the server; the answer was no
 
 // Answer sends the user's decision on request r, signed with the device
 // key. The server's verdict arrives as an EventResult.
+//
+// An approval of an ApproveOnly request needs no number: the client sends
+// push.ApproveOnlyNumber.
 func (c *Client) Answer(ctx context.Context, r push.Request, decision push.Decision, reason push.Reason, number string) error {
+	if r.ApproveOnly && decision == push.Approve {
+		number = push.ApproveOnlyNumber
+	}
 	a := push.Answer{RequestID: r.ID, DeviceID: c.enr.DeviceID, Decision: decision, Reason: reason, Number: number, Nonce: r.Nonce}
 	if err := a.Validate(); err != nil {
 		return err

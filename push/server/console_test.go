@@ -17,6 +17,7 @@ import (
 	"github.com/countersign/countersign/push/device"
 	"github.com/countersign/countersign/push/server"
 	"github.com/countersign/countersign/push/server/servertest"
+	"github.com/countersign/countersign/push/store"
 )
 
 // testClock is a settable time for the server under test.
@@ -256,5 +257,159 @@ func TestConsoleCSRFAndSession(t *testing.T) {
 	e.clock.Add(16 * time.Minute)
 	if st, loc, _ := e.get("/admin/users"); st != http.StatusSeeOther || loc != "/admin/sign-in" {
 		t.Errorf("after 16 idle minutes: %d %q", st, loc)
+	}
+}
+
+// reauthRe finds the re-authentication's request on its page.
+var reauthRe = regexp.MustCompile(`name="reauth" value="([0-9a-f]+)"`)
+
+// confirmWithPush submits a dangerous action: the first POST answers a
+// page with a number and the push on the phone says what it allows; once
+// approved with that number, the same form with reauth goes through.
+func (e *consoleEnv) confirmWithPush(path string, form url.Values, decision push.Decision, wantText string) (*http.Response, string, string) {
+	e.t.Helper()
+	resp, body := e.post(path, form)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<h1>Confirm on your device</h1>") {
+		e.t.Fatalf("%s without a push: HTTP %d %s", path, resp.StatusCode, body)
+	}
+	req := e.answerPush(decision, find(e.t, numberRe, body))
+	if req.Context.App != wantText {
+		e.t.Errorf("the push says %q, want %q", req.Context.App, wantText)
+	}
+	again := url.Values{}
+	for k, v := range form {
+		again[k] = v
+	}
+	id := find(e.t, reauthRe, body)
+	again.Set("reauth", id)
+	resp, body = e.post(path, again)
+	return resp, body, id
+}
+
+// TestConsoleApplications: an application added in the console gets a key
+// shown once; rotating it needs a fresh push and ends the old key at once;
+// an approval allows that one action only; revoking ends the key too.
+func TestConsoleApplications(t *testing.T) {
+	e := newConsoleEnv(t)
+	if err := e.srv.AddUser("bob", true); err != nil {
+		t.Fatal(err)
+	}
+	csrf := e.signIn()
+	keyRe := regexp.MustCompile(`id="apiKey" readonly value="(cs_[A-Za-z0-9_-]+)"`)
+	_, body := e.post("/admin/applications/add", url.Values{"csrf": {csrf}, "name": {"Shop"}})
+	oldKey := find(t, keyRe, body)
+	if st := e.apiStatus(oldKey); st != http.StatusConflict { // bob has no device: enrollment_required
+		t.Fatalf("the new key: HTTP %d", st)
+	}
+	if _, _, page := e.get("/admin/applications"); strings.Contains(page, oldKey) {
+		t.Error("the key is shown again")
+	}
+	if _, body := e.post("/admin/applications/add", url.Values{"csrf": {csrf}, "name": {" Shop"}}); !strings.Contains(body, `relying party name &#34; Shop&#34;: use 1 to 128 characters, no spaces at the ends`) {
+		t.Errorf("a bad name: %s", body)
+	}
+
+	form := url.Values{"csrf": {csrf}, "name": {"Shop"}}
+	resp, body, _ := e.confirmWithPush("/admin/applications/rotate", form, push.Deny, "Rotate the API key of Shop")
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "the confirmation was not approved on your device (denied)") {
+		t.Errorf("a denied rotation: HTTP %d %s", resp.StatusCode, body)
+	}
+	if st := e.apiStatus(oldKey); st != http.StatusConflict {
+		t.Errorf("the key after a denied rotation: HTTP %d", st)
+	}
+	resp, body, spent := e.confirmWithPush("/admin/applications/rotate", form, push.Approve, "Rotate the API key of Shop")
+	newKey := find(t, keyRe, body)
+	if st := e.apiStatus(oldKey); st != http.StatusUnauthorized {
+		t.Errorf("the old key after the rotation: HTTP %d", st)
+	}
+	if st := e.apiStatus(newKey); st != http.StatusConflict {
+		t.Errorf("the new key: HTTP %d", st)
+	}
+	// The approval was spent: sending the same form again asks again.
+	again := url.Values{"csrf": {csrf}, "name": {"Shop"}, "reauth": {spent}}
+	if _, body := e.post("/admin/applications/rotate", again); !strings.Contains(body, "<h1>Confirm on your device</h1>") || strings.Contains(body, spent) {
+		t.Errorf("a spent approval: %s", body)
+	}
+	e.phone.Next(t, "the push of the repeated rotation", pushtest.RequestOfKind(push.KindSignIn))
+
+	resp, _ = e.post("/admin/applications/revoke", url.Values{"csrf": {csrf}, "name": {"Shop"}})
+	if resp.StatusCode != http.StatusOK || e.apiStatus(newKey) != http.StatusUnauthorized {
+		t.Errorf("revoking: HTTP %d, the key answers %d", resp.StatusCode, e.apiStatus(newKey))
+	}
+	var kinds []string
+	e.srv.Store().EachAuditEvent(store.AuditFilter{}, 0, func(ev store.AuditEntry) error {
+		if strings.HasPrefix(string(ev.Kind), "application_") {
+			kinds = append(kinds, string(ev.Kind)+"/"+ev.Actor+"/"+ev.Detail["application"])
+		}
+		return nil
+	})
+	if got := strings.Join(kinds, " "); got != "application_revoked/root/Shop application_key_rotated/root/Shop application_added/root/Shop" {
+		t.Errorf("audit: %s", got)
+	}
+}
+
+// apiStatus is the HTTP status of a sign-in request for bob with key.
+func (e *consoleEnv) apiStatus(key string) int {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/v1/auth-requests", strings.NewReader(`{"user":"bob"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestConsoleUnblockAfterFraud: a user blocked by an administrator is
+// unblocked at once; one blocked after a fraud report only with a push.
+func TestConsoleUnblockAfterFraud(t *testing.T) {
+	e := newConsoleEnv(t)
+	if err := e.srv.AddUser("bob", true); err != nil {
+		t.Fatal(err)
+	}
+	csrf := e.signIn()
+	form := url.Values{"csrf": {csrf}, "user": {"bob"}}
+	if resp, _ := e.post("/admin/user/block", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("block: HTTP %d", resp.StatusCode)
+	}
+	if resp, _ := e.post("/admin/user/unblock", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unblock: HTTP %d", resp.StatusCode)
+	}
+	// A fraud report blocks bob, as the server does (decide.go).
+	e.srv.Store().Audit(store.AuditEvent{Time: time.Now(), Kind: store.AuditFraud, User: "bob", Detail: map[string]string{"rp": "Shop", "ip": "198.51.100.7"}})
+	e.srv.Store().SetBlocked("bob", true)
+	e.srv.Store().Audit(store.AuditEvent{Time: time.Now(), Kind: store.AuditBlocked, User: "bob", Detail: map[string]string{"reason": "fraud reported"}})
+	if _, _, page := e.get("/admin/fraud"); !strings.Contains(page, "198.51.100.7") || !strings.Contains(page, `<span class="state blocked">open</span>`) {
+		t.Errorf("the fraud queue: %s", page)
+	}
+	resp, _, _ := e.confirmWithPush("/admin/user/unblock", form, push.Approve, "Unblock bob, blocked after a fraud report")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unblock after fraud: HTTP %d", resp.StatusCode)
+	}
+	if u, _ := e.srv.Store().User("bob"); u.Blocked {
+		t.Error("bob is still blocked")
+	}
+	if _, _, page := e.get("/admin/fraud"); !strings.Contains(page, "unblocked") || !strings.Contains(page, "by root") || !strings.Contains(page, `<span class="state active">resolved</span>`) {
+		t.Errorf("the fraud queue after: %s", page)
+	}
+}
+
+// TestConsoleAuditCSV: the export holds the filtered events, one a line,
+// with a formula-looking cell defused.
+func TestConsoleAuditCSV(t *testing.T) {
+	e := newConsoleEnv(t)
+	if err := e.srv.AddUser("=cmd|calc", true); err != nil {
+		t.Fatal(err)
+	}
+	e.signIn()
+	st, _, body := e.get("/admin/audit.csv?kind=user_added")
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	if st != http.StatusOK || len(lines) != 3 || lines[0] != "id,time,kind,user,actor,details" ||
+		!strings.Contains(lines[1], ",user_added,'=cmd|calc,,require_mfa=true") || !strings.Contains(lines[2], ",user_added,root,,require_mfa=true") {
+		t.Errorf("CSV: HTTP %d\n%s", st, body)
+	}
+	if st, _, body := e.get("/admin/audit?from=yesterday"); st != http.StatusBadRequest || !strings.Contains(body, "from=&#34;yesterday&#34; is not a date such as 2026-11-26") {
+		t.Errorf("a bad date: HTTP %d", st)
 	}
 }

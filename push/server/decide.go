@@ -44,7 +44,9 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 	status, reason := push.StatusDenied, string(a.Reason)
 	switch a.Decision {
 	case push.Approve:
-		if subtle.ConstantTimeCompare([]byte(a.Number), []byte(req.Number)) == 1 {
+		// An approve-only request (its relying party's setting, stored with
+		// it) takes the device's marker in place of the number.
+		if subtle.ConstantTimeCompare([]byte(a.Number), []byte(req.Number)) == 1 || (req.ApproveOnly && a.Number == push.ApproveOnlyNumber) {
 			status, reason = push.StatusApproved, ""
 		} else {
 			reason = "wrong_number"

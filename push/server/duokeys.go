@@ -165,3 +165,14 @@ func (s *Server) migrateDuoKeys() error {
 	}
 	return nil
 }
+
+// approveOnly tells whether relying party rp asks for approvals without
+// number matching; an unknown one (the server's own requests) does not,
+// nor does one that cannot be read (the safer side).
+func (s *Server) approveOnly(rp string) bool {
+	if rp == "" {
+		return false
+	}
+	r, err := s.store.RelyingParty(rp)
+	return err == nil && r.ApproveOnly
+}

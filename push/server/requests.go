@@ -132,7 +132,7 @@ func (s *Server) newRequest(user, rp, application string, kind push.RequestKind,
 	req := store.AuthRequest{
 		Request: push.Request{
 			ID: randomID(), User: user, Application: application, Kind: kind, Context: cleanContext(ctx), Nonce: randomToken(32),
-			CreatedAt: now, ExpiresAt: now.Add(s.cfg.RequestTTL),
+			CreatedAt: now, ExpiresAt: now.Add(s.cfg.RequestTTL), ApproveOnly: kind == push.KindSignIn && s.approveOnly(rp),
 		},
 		RP:      rp,
 		Subject: subject,

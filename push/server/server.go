@@ -172,6 +172,10 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("moving to per-device seeds: %w", err)
 	}
+	if err := s.migrateDuoKeys(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("giving relying parties Duo keys: %w", err)
+	}
 	if err := s.settleUsageModel(); err != nil { // usage.go
 		st.Close()
 		return nil, err

@@ -55,3 +55,9 @@ func (s *Store) SetDuoKeys(name, ikey string, sealedSKey []byte) error {
 	}
 	return nil
 }
+
+// ActivationByCodeHash returns the activation whose code has this SHA-256
+// (Duo's enroll_status names an activation by its code), or ErrNotFound.
+func (s *Store) ActivationByCodeHash(hash []byte) (Activation, error) {
+	return s.activation(`code_hash = ?`, hash)
+}

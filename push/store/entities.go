@@ -46,12 +46,12 @@ func (s *Store) AddAuthRequest(r AuthRequest) error {
 	if method == push.MethodSMS {
 		status = push.StatusCodeSent
 	}
-	_, err = s.exec(`INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires, method, sealed_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.User, r.RP, r.Application, kind, r.Subject, string(ctx), r.Number, r.Nonce, status, r.CreatedAt.Unix(), r.ExpiresAt.Unix(), method, r.SealedCode)
+	_, err = s.exec(`INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires, method, sealed_code, approve_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.User, r.RP, r.Application, kind, r.Subject, string(ctx), r.Number, r.Nonce, status, r.CreatedAt.Unix(), r.ExpiresAt.Unix(), method, r.SealedCode, r.ApproveOnly)
 	return err
 }
 
-const authRequestColumns = `id, user, rp, application, kind, subject, context, number, nonce, status, reason, created, expires, decided, decided_by, method, sealed_code, code_failures`
+const authRequestColumns = `id, user, rp, application, kind, subject, context, number, nonce, status, reason, created, expires, decided, decided_by, method, sealed_code, code_failures, approve_only`
 
 func scanAuthRequest(scan func(...any) error) (AuthRequest, error) {
 	var r AuthRequest
@@ -59,7 +59,7 @@ func scanAuthRequest(scan func(...any) error) (AuthRequest, error) {
 	var created, expires int64
 	var decided sql.NullInt64
 	var decidedBy sql.NullString
-	if err := scan(&r.ID, &r.User, &r.RP, &r.Application, &r.Kind, &r.Subject, &ctx, &r.Number, &r.Nonce, &r.Status, &r.Reason, &created, &expires, &decided, &decidedBy, &r.Method, &r.SealedCode, &r.CodeFailures); err != nil {
+	if err := scan(&r.ID, &r.User, &r.RP, &r.Application, &r.Kind, &r.Subject, &ctx, &r.Number, &r.Nonce, &r.Status, &r.Reason, &created, &expires, &decided, &decidedBy, &r.Method, &r.SealedCode, &r.CodeFailures, &r.ApproveOnly); err != nil {
 		return AuthRequest{}, err
 	}
 	if err := json.Unmarshal([]byte(ctx), &r.Context); err != nil {
