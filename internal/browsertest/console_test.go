@@ -258,9 +258,9 @@ func TestConsoleCSRFRefused(t *testing.T) {
 	}
 }
 
-// signInThroughAPI asks for a push for user as an application does, and
-// returns the error code of the answer ("" on success).
-func signInThroughAPI(t *testing.T, srv *servertest.Server, key, user string) string {
+// apiSignIn asks for a push for user as an application does: the state
+// of the new request, or the error of the refusal.
+func apiSignIn(t *testing.T, srv *servertest.Server, key, user string) (push.AuthRequestState, push.ErrorBody) {
 	t.Helper()
 	body, _ := json.Marshal(push.AuthRequestBody{User: user})
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1/auth-requests", bytes.NewReader(body))
@@ -272,23 +272,26 @@ func signInThroughAPI(t *testing.T, srv *servertest.Server, key, user string) st
 	}
 	defer resp.Body.Close()
 	var out struct {
+		push.AuthRequestState
 		Error push.ErrorBody `json:"error"`
 	}
 	json.NewDecoder(resp.Body).Decode(&out)
-	return out.Error.Code
+	return out.AuthRequestState, out.Error
 }
 
-// TestConsoleRequireMFA: bob has no device and no second factor required,
-// so the application is told so; an administrator ticks Require MFA for
-// him in the console, and his next sign-in answers enrollment_required.
+// TestConsoleRequireMFA is the newcomer's path: bob has no device and no
+// second factor required, so the application is told so; an administrator
+// ticks Require MFA for him in the console (with the keyboard), and his
+// next sign-in answers enrollment_required with a link; bob enrolls with
+// it and signs in; the dashboard and the audit log show both.
 func TestConsoleRequireMFA(t *testing.T) {
 	c := newConsoleSetup(t)
 	key, _, err := c.srv.AddRelyingParty("Shop", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := signInThroughAPI(t, c.srv, key, "bob"); got != "mfa_not_required" {
-		t.Fatalf("bob's sign-in before: %q", got)
+	if _, e := apiSignIn(t, c.srv, key, "bob"); e.Code != "mfa_not_required" {
+		t.Fatalf("bob's sign-in before: %+v", e)
 	}
 	b := consoleBrowser(t, c.srv)
 	b.consoleSignIn(c, false)
@@ -306,11 +309,47 @@ func TestConsoleRequireMFA(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	b.waitFor("the users page again", `document.readyState === "complete" && !!document.getElementById("mfa-bob") && document.getElementById("mfa-bob").checked`, wait)
-	b.shot("require-mfa-ticked")
-	if got := signInThroughAPI(t, c.srv, key, "bob"); got != "enrollment_required" {
-		t.Errorf("bob's sign-in after: %q, want enrollment_required", got)
+	b.open(c.srv.URL + "/admin/users?q=bo")
+	b.waitFor("the users page again", heading("Users"), wait)
+	if b.eval(`document.getElementById("mfa-bob").checked`, &checked); !checked {
+		t.Error("the users page does not show Require MFA ticked for bob")
 	}
+	b.shot("require-mfa-ticked")
+
+	_, e := apiSignIn(t, c.srv, key, "bob")
+	if e.Code != "enrollment_required" || !strings.HasPrefix(e.EnrollURL, c.srv.URL+"/enroll/") {
+		t.Fatalf("bob's sign-in after: %+v, want enrollment_required with a link", e)
+	}
+	bobPhone := pushtest.Run(t, pushtest.Activate(t, activationURI(t, e.EnrollURL), "bob's phone"))
+	bobPhone.Next(t, "connection of bob's phone", pushtest.Connected)
+	state, e := apiSignIn(t, c.srv, key, "bob")
+	if e.Code != "" {
+		t.Fatalf("bob's first sign-in: %+v", e)
+	}
+	answer(t, bobPhone, push.KindSignIn, push.Approve, state.Number)
+
+	b.open(c.srv.URL + "/admin")
+	b.waitFor("the dashboard", heading("Dashboard"), wait)
+	var approved string
+	b.eval(`[...document.querySelectorAll("#signIns tr")].filter(r => r.cells[0].innerText === "approved").map(r => r.cells[1].innerText).join()`, &approved)
+	if approved != "1" {
+		t.Errorf("the dashboard counts %q approved sign-ins, want bob's 1 (the console's own are not counted)", approved)
+	}
+	if got := b.text("online"); got != "2" {
+		t.Errorf("the dashboard counts %s devices online", got)
+	}
+	if events := b.text("events"); !strings.Contains(events, "device_activated\tbob") || !strings.Contains(events, "require_mfa_changed\tbob\troot") {
+		t.Errorf("the dashboard's latest events: %q", events)
+	}
+	b.shot("dashboard-after-bob")
+	b.open(c.srv.URL + "/admin/audit?user=bob")
+	b.waitFor("bob's audit log", heading("Audit log"), wait)
+	for _, want := range []string{"device_activated", "enrollment_created", "require_mfa_changed"} {
+		if !strings.Contains(b.text("audit"), want) {
+			t.Errorf("bob's audit log lacks %s: %q", want, b.text("audit"))
+		}
+	}
+	b.shot("audit-bob")
 	if os.Getenv("COUNTERSIGN_SCREENSHOTS") != "" {
 		t.Logf("screenshots in %s", b.shots)
 	}

@@ -40,7 +40,7 @@ func (c *console) handleDashboard(w http.ResponseWriter, r *http.Request, ses ad
 	d.Online = c.s.Connected()
 	now := c.s.cfg.Now().UTC()
 	d.SinceMidnight = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	counts, err := c.s.store.SignInsSince(d.SinceMidnight)
+	counts, err := c.s.store.SignInsSince(d.SinceMidnight, consoleRP) // the applications' sign-ins, not the console's
 	if err != nil {
 		c.failed(w, ses, err)
 		return

@@ -324,7 +324,7 @@ func TestSignInsAndLastAnswer(t *testing.T) {
 	s, _ := openTest(t)
 	now := time.Unix(1_700_000_000, 0)
 	for i, st := range []push.Status{push.StatusApproved, push.StatusApproved, push.StatusDenied} {
-		req := AuthRequest{Request: push.Request{ID: fmt.Sprint("r", i), User: "ada", Kind: push.KindSignIn, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, Number: "12", Status: push.StatusPending}
+		req := AuthRequest{Request: push.Request{ID: fmt.Sprint("r", i), User: "ada", Kind: push.KindSignIn, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, RP: "Shop", Number: "12", Status: push.StatusPending}
 		if err := s.AddAuthRequest(req); err != nil {
 			t.Fatal(err)
 		}
@@ -332,12 +332,15 @@ func TestSignInsAndLastAnswer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.SignInsSince(now.Add(-time.Hour))
+	got, err := s.SignInsSince(now.Add(-time.Hour), "")
 	if err != nil || len(got) != 2 || got["approved"] != 2 || got["denied"] != 1 {
 		t.Errorf("sign-ins: %v %v", got, err)
 	}
-	if got, _ := s.SignInsSince(now.Add(time.Second)); len(got) != 0 {
+	if got, _ := s.SignInsSince(now.Add(time.Second), ""); len(got) != 0 {
 		t.Errorf("sign-ins since later: %v", got)
+	}
+	if got, _ := s.SignInsSince(now.Add(-time.Hour), "Shop"); len(got) != 0 {
+		t.Errorf("sign-ins but Shop's: %v", got)
 	}
 	if last, err := s.DeviceLastAnswer("dev1"); err != nil || !last.Equal(now.Add(2*time.Second)) {
 		t.Errorf("last answer: %v %v", last, err)

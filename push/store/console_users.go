@@ -75,9 +75,10 @@ func (s *Store) SetRequireMFA(name string, on bool) error {
 }
 
 // SignInsSince counts the sign-in requests made at or after t, by status
-// (pending, approved, denied, fraud, expired).
-func (s *Store) SignInsSince(t time.Time) (map[string]int, error) {
-	rows, err := s.query(`SELECT status, COUNT(*) FROM auth_requests WHERE kind = 'sign_in' AND created >= ? GROUP BY status`, t.Unix())
+// (pending, approved, denied, fraud, expired), but those of the relying
+// party exceptRP.
+func (s *Store) SignInsSince(t time.Time, exceptRP string) (map[string]int, error) {
+	rows, err := s.query(`SELECT status, COUNT(*) FROM auth_requests WHERE kind = 'sign_in' AND created >= ? AND rp <> ? GROUP BY status`, t.Unix(), exceptRP)
 	if err != nil {
 		return nil, fmt.Errorf("counting sign-ins: %w", err)
 	}
