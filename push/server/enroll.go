@@ -72,9 +72,13 @@ func (s *Server) enrollment(token string) (store.Activation, EnrollmentStatus, e
 	return a, st, nil
 }
 
+// handleEnrollmentStatus answers the enrollment page: the enrollment as
+// enrollmentForPage reads it. With ?wait=D (at most maxWait) it holds the
+// answer while no device has used the code, or one waits for its approval,
+// until that changes, the code or the approval runs out, or D passes.
 func (s *Server) handleEnrollmentStatus(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	a, st, err := s.enrollment(token)
+	a, st, err := s.enrollmentForPage(token)
 	if err != nil {
 		s.writeError(w, err)
 		return
@@ -82,7 +86,7 @@ func (s *Server) handleEnrollmentStatus(w http.ResponseWriter, r *http.Request) 
 	if st.Status == "pending" || st.Status == "approval_pending" {
 		if d, err := time.ParseDuration(r.URL.Query().Get("wait")); err == nil && d > 0 {
 			ch := s.hub.waitForEnrollment(a.User)
-			timer := time.NewTimer(min(d, maxWait, time.Until(st.ExpiresAt)+time.Second))
+			timer := time.NewTimer(max(0, min(d, maxWait, st.ExpiresAt.Sub(s.cfg.Now())+time.Second)))
 			select {
 			case <-ch:
 			case <-timer.C:
@@ -90,7 +94,7 @@ func (s *Server) handleEnrollmentStatus(w http.ResponseWriter, r *http.Request) 
 			}
 			timer.Stop()
 			s.hub.stopWaitingEnrollment(a.User, ch)
-			if _, st, err = s.enrollment(token); err != nil {
+			if _, st, err = s.enrollmentForPage(token); err != nil {
 				s.writeError(w, err)
 				return
 			}
@@ -163,20 +167,21 @@ func (s *Server) handleEnrollOTPAuth(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, err)
 		return
 	}
-	_, st, err = s.enrollment(token)
+	_, page, err := s.enrollmentForPage(token)
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, http.StatusOK, page)
 }
 
 // handleEnrollOTPAuthQR shows the otpauth:// QR code of the authenticator
-// app that spent this enrollment, for as long as an activation code lives.
+// app that spent this enrollment, for as long as an activation code lives
+// and until a code of that app is accepted (it holds the seed then).
 func (s *Server) handleEnrollOTPAuthQR(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	a, st, err := s.enrollment(token)
-	if err != nil || st.Kind != store.KindOTP || st.Status == "rejected" || s.cfg.Now().Sub(a.Used) > s.cfg.ActivationTTL {
+	a, st, err := s.enrollmentForPage(token)
+	if err != nil || st.Kind != store.KindOTP || st.Status == "rejected" || st.Confirmed || s.cfg.Now().Sub(a.Used) > s.cfg.ActivationTTL {
 		http.Error(w, "this code is no longer shown; ask for a new enrollment link", http.StatusGone)
 		return
 	}
@@ -224,6 +229,7 @@ func (s *Server) handleEnrollmentConfirm(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, err)
 		return
 	}
+	s.hub.notifyEnrollment(a.User) // other open pages of this enrollment: confirmed now
 	writeJSON(w, http.StatusOK, push.OTPVerifyResult{Valid: true})
 }
 
@@ -246,12 +252,12 @@ func (s *Server) handleEnrollmentRenew(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, errorf("not_expired", "this enrollment is %s; a new code is offered once it expires", st.Status))
 		return
 	}
-	devices, err := s.store.Devices(a.User)
+	ok, err := s.renewable(a)
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	if !hasActive(devices) || s.cfg.Now().Sub(a.Created) > renewWindow {
+	if !ok {
 		s.writeError(w, errorf("enrollment_closed", "this enrollment link can no longer be renewed; sign in to the application again, or ask your administrator, for a new one"))
 		return
 	}
