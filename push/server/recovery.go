@@ -205,6 +205,12 @@ func (s *Server) handleSelfRecoveryCodes(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	if body.RequestID == "" {
+		// The limits of relying parties' pushes hold for these too: a
+		// stolen session cannot flood the user's devices.
+		if err := s.checkFatigue(user, "", s.cfg.Now()); err != nil {
+			s.writeError(w, err)
+			return
+		}
 		ctx := browserContext(r)
 		ctx.App = "Make new recovery codes"
 		req, err := s.newRequest(user, "", countersignApp, push.KindSignIn, subjectRecoveryCodes, ctx)

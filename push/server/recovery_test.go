@@ -251,6 +251,10 @@ func TestSelfServiceRenewsRecoveryCodes(t *testing.T) {
 	if r.ID != ap.RequestID || r.Application != "Countersign" || r.Context.App != "Make new recovery codes" || r.Context.IP != "127.0.0.1" {
 		t.Fatalf("the device got %+v", r)
 	}
+	// One at a time, as for relying parties' pushes.
+	if status := c.do("POST", "/v1/self-service/recovery-codes", map[string]string{}, &ae); status != http.StatusTooManyRequests || ae.Error.Code != "too_many_pending" {
+		t.Fatalf("a second ask while one waits: %d %+v", status, ae)
+	}
 	body := map[string]string{"request_id": ap.RequestID}
 	if status := c.do("POST", "/v1/self-service/recovery-codes", body, &ae); status != http.StatusConflict || ae.Error.Code != "approval_pending" {
 		t.Fatalf("before the approval: %d %+v", status, ae)
