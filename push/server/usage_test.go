@@ -229,3 +229,34 @@ func TestUsageReportCountsWhatHappened(t *testing.T) {
 		t.Fatalf("an empty period: %v", err)
 	}
 }
+
+// TestEnabledUsersFollowTheConsoleSwitch: a user added without MFA counts
+// as enabled from the period in which the console switches it on.
+func TestEnabledUsersFollowTheConsoleSwitch(t *testing.T) {
+	e := newEnv(t, Config{})
+	if err := e.srv.AddUser("bob", false); err != nil {
+		t.Fatal(err)
+	}
+	today := e.clock.Now().UTC().Truncate(24 * time.Hour)
+	enabled := func(from, to time.Time) int {
+		t.Helper()
+		r, err := e.srv.Usage(from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.EnabledUsers
+	}
+	if n := enabled(today, today.Add(24*time.Hour)); n != 1 {
+		t.Fatalf("%d enabled users before the switch, want 1 (ada)", n)
+	}
+	e.clock.Add(24 * time.Hour)
+	if err := e.srv.auditBy("root", AuditRequireMFA, "bob", map[string]string{"require_mfa": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := enabled(today, today.Add(24*time.Hour)); n != 1 {
+		t.Fatalf("%d enabled users the day before the switch, want 1", n)
+	}
+	if n := enabled(today, today.Add(48*time.Hour)); n != 2 {
+		t.Fatalf("%d enabled users over both days, want 2", n)
+	}
+}
