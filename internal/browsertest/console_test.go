@@ -183,6 +183,7 @@ func TestConsoleSignInAndPages(t *testing.T) {
 		{"/admin/user?name=root", "User root"},
 		{"/admin/fraud", "Fraud reports"},
 		{"/admin/audit", "Audit log"},
+		{"/admin/usage", "Usage"},
 		{"/admin/applications", "Applications"},
 		{"/admin/admins", "Administrators"},
 	}

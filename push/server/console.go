@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -77,6 +78,8 @@ func (s *Server) routeConsole(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/applications/add", c.change(c.handleAppAdd))
 	mux.HandleFunc("POST /admin/applications/rotate", c.change(c.handleAppRotate))
 	mux.HandleFunc("POST /admin/applications/revoke", c.change(c.handleAppRevoke))
+	mux.HandleFunc("GET /admin/usage", c.page(c.handleUsage))
+	mux.HandleFunc("GET /admin/usage.csv", c.page(c.handleUsageCSV))
 	mux.HandleFunc("GET /admin/admins", c.page(c.handleAdmins))
 	mux.HandleFunc("POST /admin/admins/remove", c.change(c.handleAdminRemove))
 }
@@ -108,6 +111,13 @@ var consoleFuncs = template.FuncMap{
 			return "—"
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
 	},
 	"date": func(t time.Time) string {
 		if t.IsZero() {
