@@ -32,7 +32,9 @@ func openAdmin(dir string, mustExist bool, publicURL string) (*server.Server, er
 			return nil, fmt.Errorf("no Countersign data in %s (%s is missing): give --data DIR, or start with countersignd user add NAME", dir, server.DatabaseFile)
 		}
 	}
-	srv, err := server.Open(dir, server.Config{PublicURL: publicURL, Logger: slog.New(slog.DiscardHandler)})
+	// Shared: what the command changes reaches the devices connected to a
+	// serving process at once, through the event log.
+	srv, err := server.Open(dir, server.Config{PublicURL: publicURL, Shared: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", dir, err)
 	}

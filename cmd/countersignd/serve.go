@@ -44,6 +44,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	telephonySpec := fs.String("telephony", "", "telephony gateway for text messages and calls: file:PATH, webhook:CONFIG.json or exec:PROGRAM (none: the phone methods are off)")
 	countries := fs.String("telephony-countries", "", "countries phone numbers may be in, e.g. US,GB,DE (default: those of the users' stored numbers)")
 	dailyCap := fs.Int("telephony-daily-cap", 1000, "most text messages and calls in 24 hours, to everyone")
+	shared := fs.Bool("shared", false, "other countersignd instances serve the same database (behind a load balancer): tell them about requests, decisions and notices")
 	usageModel := fs.String("usage-model", "", "how usage is billed: per-user or per-authentication (chosen at the first start, default per-authentication)")
 	maxConns := fs.Int("max-conns-per-ip", server.DefaultMaxConnsPerIP, "most connections one client address may hold open; 0: no limit (behind a reverse proxy, whose address every connection comes from)")
 	if _, err := parse(fs, args, 0, ""); err != nil {
@@ -133,6 +134,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 		TelephonyDailyCap:       *dailyCap,
 		TelephonyCallbackSecret: callbackSecret,
 		UsageModel:              *usageModel,
+		Shared:                  *shared,
 		PublicURL:               pub,
 		Issuer:                  *issuer,
 		NumberDigits:            *digits,

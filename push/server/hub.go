@@ -136,6 +136,36 @@ func (s *Server) Connected() int {
 }
 
 func (h *hub) disconnectDevice(id string) {
+	h.disconnectDeviceHere(id)
+	h.s.publish(evRevoked, "", id)
+}
+
+// connectedDevices returns the ids of user's devices connected here.
+func (h *hub) connectedDevices(user string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var ids []string
+	for c := range h.byUser[user] {
+		ids = append(ids, c.device.ID)
+	}
+	return ids
+}
+
+// sendToDevice queues f for one connected device.
+func (h *hub) sendToDevice(id string, f push.Frame) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, conns := range h.byUser {
+		for c := range conns {
+			if c.device.ID == id {
+				c.send(f)
+			}
+		}
+	}
+}
+
+// disconnectDeviceHere closes the device's connection to this process.
+func (h *hub) disconnectDeviceHere(id string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, conns := range h.byUser {
@@ -196,7 +226,13 @@ func (h *hub) stopWaitingEnrollment(user string, ch chan struct{}) {
 	unregister(&h.mu, h.enrolls, user, ch)
 }
 
-func (h *hub) notifyEnrollment(user string) { wake(&h.mu, h.enrolls, user) }
+func (h *hub) notifyEnrollment(user string) {
+	h.wakeEnrollment(user)
+	h.s.publish(evEnrollment, user, "")
+}
+
+// wakeEnrollment wakes this process's enrollment pages of user.
+func (h *hub) wakeEnrollment(user string) { wake(&h.mu, h.enrolls, user) }
 
 // waitForUser returns a channel closed when a request for user arrives, is
 // decided or expires (for long-polling devices).
@@ -238,7 +274,13 @@ func wake(mu *sync.Mutex, m map[string]map[chan struct{}]struct{}, key string) {
 // resolved tells waiters and the user's devices (but skipDevice) that a
 // request is decided or expired.
 func (h *hub) resolved(req store.AuthRequest, skipDevice string) {
+	h.resolvedHere(req, skipDevice)
+	h.s.notifyWebhook(req)
+	h.s.publish(evResolved, req.User, req.ID)
+}
+
+// resolvedHere is resolved for the waiters and devices of this process.
+func (h *hub) resolvedHere(req store.AuthRequest, skipDevice string) {
 	wake(&h.mu, h.waiters, req.ID)
 	h.sendToUser(req.User, push.Frame{Type: push.FrameResolved, RequestID: req.ID, Status: req.Status}, skipDevice)
-	h.s.notifyWebhook(req)
 }

@@ -33,6 +33,7 @@ func (s *Server) notify(user, about, kind, text string, skip ...string) {
 			s.log.Error("recording a notice as given", "device", deviceID, "err", err)
 		}
 	}
+	s.publish(evNotice, user, noticeRef(id))
 }
 
 // noticeFrame signs a notice for the devices.

@@ -217,8 +217,10 @@ func (s *Server) finish(req store.AuthRequest, deciderID string) {
 // text-message sign-in's wrong codes are audited as they are typed, so
 // its end is recorded only when the code was right or time ran out.
 func (s *Server) recordOutcome(req store.AuthRequest) {
-	if (req.Kind != push.KindSignIn && req.Kind != "") || req.RP == "" {
-		return // the server's own requests (devices, recovery codes, phones) are not sign-ins
+	if (req.Kind != push.KindSignIn && req.Kind != "") || req.RP == "" || req.RP == consoleRP {
+		// The server's own requests (devices, recovery codes, phones, the
+		// console's sign-in, audited as such) are not an application's.
+		return
 	}
 	method := req.Method
 	if method == "" {

@@ -144,6 +144,7 @@ func (s *Server) newRequest(user, rp, application string, kind push.RequestKind,
 	}
 	s.log.Info("request pushed", "id", req.ID, "user", req.User, "rp", rp, "kind", kind)
 	s.hub.sendToUser(req.User, s.requestFrame(req.Request))
+	s.publish(evRequest, req.User, req.ID)
 	s.schedule(req.ID, req.ExpiresAt, func() { s.expire(req.ID) })
 	return req, nil
 }

@@ -69,6 +69,10 @@ type Config struct {
 	// TelephonyCallbackSecret is the HMAC key the gateway signs its
 	// callbacks (keys pressed during a call) with.
 	TelephonyCallbackSecret []byte
+	// Shared says that other processes may serve the same database
+	// (instances behind a load balancer): changes they must act on are
+	// written to the event log (bus.go). Admin commands always share.
+	Shared bool
 	// UsageModel is how usage is billed, "per-user" (enabled users) or
 	// "per-authentication"; chosen at the first start and kept in the
 	// database. Empty: the stored model, or per-authentication at first.
@@ -139,6 +143,8 @@ type Server struct {
 	timers     map[string]*time.Timer
 	closed     bool
 	stopPinger context.CancelFunc
+	// origin names this process in the event log.
+	origin string
 }
 
 // DatabaseFile is the SQLite file inside the data directory.
@@ -167,23 +173,24 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 		}
 		cfg.PublicURL = u
 	}
-	s := &Server{cfg: cfg, store: st, keys: k, log: cfg.Logger, timers: map[string]*time.Timer{}}
+	s := &Server{cfg: cfg, store: st, keys: k, log: cfg.Logger, timers: map[string]*time.Timer{}, origin: randomID()}
 	if err := s.migrateSecrets(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("moving to per-device seeds: %w", err)
-	}
-	if err := s.migrateDuoKeys(); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("giving relying parties Duo keys: %w", err)
 	}
 	if err := s.settleUsageModel(); err != nil { // usage.go
 		st.Close()
 		return nil, err
 	}
+	if err := s.migrateDuoKeys(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("giving relying parties Duo keys: %w", err)
+	}
 	s.hub = newHub(s)
 	var ctx context.Context
 	ctx, s.stopPinger = context.WithCancel(context.Background())
 	go s.hub.pinger(ctx)
+	go s.followEvents(ctx)
 	return s, nil
 }
 

@@ -174,6 +174,7 @@ var migrations = []string{
 	schemaMethods, // 4: phones, methods, text-message codes, recovery codes (methods.go)
 	schemaDuo,     // 5: Duo-compatible integration keys (duo.go)
 	schemaConsole, // 6: administrators and their console sessions (console.go)
+	schemaEvents,  // 7: the event log between server processes (events.go)
 }
 
 // afterMigration are data changes that SQL alone cannot make, run in the

@@ -1,0 +1,163 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/device"
+	"github.com/countersign/countersign/push/store"
+)
+
+// second starts another server process's worth of Server on the same data
+// directory (the same SQLite file), on its own port, sharing the event log.
+func (e *env) second(t *testing.T) (*Server, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.cfg
+	cfg.PublicURL = "http://" + ln.Addr().String()
+	srv, err := Open(e.dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv.Handler()}}
+	ts.Start()
+	t.Cleanup(func() {
+		ts.CloseClientConnections()
+		ts.Close()
+		srv.Close()
+	})
+	return srv, ln.Addr().String()
+}
+
+// TestTwoInstancesShareRequests runs two server instances on one database:
+// a request made through A reaches a device connected to B; B's decision
+// wakes A's long-poll; racing answers through both are decided once; and a
+// request made by an instance that went away still expires.
+func TestTwoInstancesShareRequests(t *testing.T) {
+	defer func(d time.Duration) { sweepInterval = d }(sweepInterval)
+	sweepInterval = 200 * time.Millisecond
+	e := newEnv(t, Config{Shared: true})
+	b, bAddr := e.second(t)
+
+	// A device activated through A, connected to B.
+	enr, err := e.srv.Enroll("ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := push.ParseActivationURI(enr.ActivationURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := device.Activate(context.Background(), http.DefaultClient, act, "laptop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.WebsocketURL = strings.Replace(a.WebsocketURL, e.addr, bAddr, 1)
+	p := e.connect(a)
+	if b.Connected() != 1 || e.srv.Connected() != 0 {
+		t.Fatalf("connected: A %d, B %d; want the device on B", e.srv.Connected(), b.Connected())
+	}
+
+	st := e.signIn("ada") // through A
+	r := p.request(t)
+	if r.ID != st.ID {
+		t.Fatalf("the device on B got %+v, want %s", r, st.ID)
+	}
+	waited := make(chan push.AuthRequestState, 1)
+	go func() { waited <- e.status(st.ID, "20s") }() // A's long-poll
+	time.Sleep(100 * time.Millisecond)
+	if err := p.client.Answer(context.Background(), r, push.Approve, "", st.Number); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-waited:
+		if got.Status != push.StatusApproved {
+			t.Fatalf("A's long-poll saw %+v", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("A's long-poll was not woken by B's decision")
+	}
+
+	// Racing answers, half through A and half through B: one decision.
+	e.clock.Add(time.Hour)
+	st = e.signIn("ada")
+	r = p.request(t)
+	answer := push.Answer{RequestID: r.ID, DeviceID: a.DeviceID, Decision: push.Approve, Number: st.Number, Nonce: r.Nonce}
+	sig := ed25519.Sign(a.PrivateKey, answer.SigningBytes())
+	var wg sync.WaitGroup
+	for i := range 20 {
+		srv := e.srv
+		if i%2 == 1 {
+			srv = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if status, err := srv.Answer(a.DeviceID, answer, sig); err != nil || status != push.StatusApproved {
+				t.Errorf("answer %d: %s %v", i, status, err)
+			}
+		}()
+	}
+	wg.Wait()
+	events, _ := e.srv.Store().AuditEvents("ada")
+	decided := 0
+	for _, ev := range events {
+		if ev.Kind == store.AuditAuthentication && ev.Detail["request"] == r.ID {
+			decided++
+		}
+	}
+	if decided != 1 {
+		t.Fatalf("%d decisions recorded for one request answered 20 times on two instances, want 1", decided)
+	}
+
+	// A request made by A expires on B after A is gone.
+	e.clock.Add(time.Hour)
+	st = e.signIn("ada")
+	e.stop()
+	e.clock.Add(e.srv.cfg.RequestTTL + time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, err := b.Store().AuthRequest(st.ID)
+		if err == nil && req.Status == push.StatusExpired {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the request of the stopped instance is still %+v", req)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestAdminCommandReachesServingProcess: a notice made by an admin command
+// in another process (another Server on the same database) reaches a
+// device connected to the serving process at once, not at its next
+// connection.
+func TestAdminCommandReachesServingProcess(t *testing.T) {
+	e := newEnv(t, Config{})
+	p := e.activate("ada", "laptop")
+	cfg := e.cfg
+	cfg.Shared = true // as openAdmin in countersignd does
+	admin, err := Open(e.dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.SetPhone("ada", "+442079460958", []push.Method{push.MethodSMS}, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	ev := p.await(t, func(ev device.Event) bool { return ev.Kind == device.EventNotice && ev.Notice.Kind == "phone_changed" })
+	if !strings.Contains(ev.Notice.Text, "•••• 0958") {
+		t.Fatalf("notice %q", ev.Notice.Text)
+	}
+}
