@@ -79,6 +79,33 @@ type duoAnswer struct {
 	} `json:"response"`
 }
 
+// duoWant is what one call of a client's script must answer.
+type duoWant struct {
+	stat           string
+	code           int
+	result, status string
+}
+
+// checkDuoAnswers compares the JSON object a client's script printed, one
+// answer per call, with want.
+func checkDuoAnswers(t *testing.T, client string, out []byte, want map[string]duoWant) map[string]duoAnswer {
+	t.Helper()
+	var got map[string]duoAnswer
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%s printed %q: %v", client, out, err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s answered %d calls, want %d: %s", client, len(got), len(want), out)
+	}
+	for name, w := range want {
+		g := got[name]
+		if g.Stat != w.stat || g.Code != w.code || g.Response.Result != w.result || g.Response.Status != w.status {
+			t.Errorf("%s, %s: %+v, want %+v", client, name, g, w)
+		}
+	}
+	return got
+}
+
 // TestDuoNodeClient runs Duo's Node client (@duosecurity/duo_api, as npm
 // installs it) with node against countersignd over HTTPS: check with
 // signatures v2 and v5 and with a wrong secret key, preauth of a known and
@@ -105,15 +132,7 @@ func TestDuoNodeClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("node %s: %v\n%s", script, err, stderr.String())
 	}
-	var got map[string]duoAnswer
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("node printed %q: %v", out, err)
-	}
-	want := map[string]struct {
-		stat           string
-		code           int
-		result, status string
-	}{
+	got := checkDuoAnswers(t, "node", out, map[string]duoWant{
 		"check_v2":         {"OK", 0, "", ""},
 		"check_v5":         {"OK", 0, "", ""},
 		"check_wrong_skey": {"FAIL", 40103, "", ""},
@@ -121,16 +140,7 @@ func TestDuoNodeClient(t *testing.T) {
 		"preauth_unknown":  {"OK", 0, "enroll", ""},
 		"auth_passcode":    {"OK", 0, "allow", "allow"},
 		"auth_replay":      {"OK", 0, "deny", "deny"},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("node answered %d calls, want %d: %s", len(got), len(want), out)
-	}
-	for name, w := range want {
-		g := got[name]
-		if g.Stat != w.stat || g.Code != w.code || g.Response.Result != w.result || g.Response.Status != w.status {
-			t.Errorf("%s: %+v, want %+v", name, g, w)
-		}
-	}
+	})
 	if t0 := time.Unix(got["check_v5"].Response.Time, 0); time.Since(t0).Abs() > time.Minute {
 		t.Errorf("check's time %v", t0)
 	}

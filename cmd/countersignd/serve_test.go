@@ -409,7 +409,8 @@ func TestServeTLS(t *testing.T) {
 	srv.stop(t)
 }
 
-// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
+// selfSigned makes a certificate for 127.0.0.1 and localhost and a pool
+// that trusts it.
 func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -422,6 +423,7 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour),
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:     []string{"localhost"}, // Duo's Python client checks DNS names only
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
