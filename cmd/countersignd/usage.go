@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,7 +48,7 @@ func cmdUsage(args []string, stdout io.Writer) error {
 	case *asJSON:
 		return writeJSON(stdout, r)
 	case *asCSV:
-		return writeUsageCSV(stdout, r)
+		return r.WriteCSV(stdout)
 	}
 	return writeUsageText(stdout, r)
 }
@@ -131,34 +129,4 @@ func usageName(k string) string {
 		return "(none)"
 	}
 	return textsafe.Clean(k)
-}
-
-// usageCSVHeader are the CSV columns. record is enabled_users or
-// authenticating_users (whole period: no day), authentication (day,
-// application, method, result) or telephony (day, method = sms or voice,
-// result, country).
-var usageCSVHeader = []string{"usage_model", "record", "day", "application", "method", "result", "country", "count"}
-
-func writeUsageCSV(w io.Writer, r server.UsageReport) error {
-	cw := csv.NewWriter(w)
-	cw.Write(usageCSVHeader)
-	cw.Write([]string{r.UsageModel, "enabled_users", "", "", "", "", "", strconv.Itoa(r.EnabledUsers)})
-	cw.Write([]string{r.UsageModel, "authenticating_users", "", "", "", "", "", strconv.Itoa(r.AuthenticatingUsers)})
-	for _, row := range r.Authentications.Rows {
-		cw.Write([]string{r.UsageModel, "authentication", row.Day, csvSafe(row.Application), row.Method, row.Result, "", strconv.Itoa(row.Count)})
-	}
-	for _, row := range r.Telephony.Rows {
-		cw.Write([]string{r.UsageModel, "telephony", row.Day, "", row.Kind, row.Result, row.Country, strconv.Itoa(row.Count)})
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvSafe keeps a spreadsheet from reading a cell as a formula (an
-// application's name is chosen by whoever registered it).
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
 }

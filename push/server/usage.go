@@ -1,7 +1,10 @@
 package server
 
 import (
+	"encoding/csv"
 	"fmt"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -194,4 +197,28 @@ func (s *Server) Usage(from, to time.Time) (UsageReport, error) {
 		r.Billable = Billable{Unit: "enabled_users", Count: r.EnabledUsers}
 	}
 	return r, nil
+}
+
+// usageCSVHeader are the columns of the usage report as CSV. record is
+// enabled_users or authenticating_users (the whole period: no day),
+// authentication (day, application, method, result) or telephony (day,
+// method sms or voice, result, country).
+var usageCSVHeader = []string{"usage_model", "record", "day", "application", "method", "result", "country", "count"}
+
+// WriteCSV writes the report as CSV: a header, the user counts, then one
+// row per day, application, method and result, then the telephony rows;
+// every row names the usage model.
+func (r UsageReport) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write(usageCSVHeader)
+	cw.Write([]string{r.UsageModel, "enabled_users", "", "", "", "", "", strconv.Itoa(r.EnabledUsers)})
+	cw.Write([]string{r.UsageModel, "authenticating_users", "", "", "", "", "", strconv.Itoa(r.AuthenticatingUsers)})
+	for _, row := range r.Authentications.Rows {
+		cw.Write([]string{r.UsageModel, "authentication", row.Day, csvCell(row.Application), row.Method, row.Result, "", strconv.Itoa(row.Count)})
+	}
+	for _, row := range r.Telephony.Rows {
+		cw.Write([]string{r.UsageModel, "telephony", row.Day, "", row.Kind, row.Result, row.Country, strconv.Itoa(row.Count)})
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -260,3 +260,38 @@ func TestEnabledUsersFollowTheConsoleSwitch(t *testing.T) {
 		t.Fatalf("%d enabled users over both days, want 2", n)
 	}
 }
+
+// TestUsageCSV: the report as CSV, an application name that a spreadsheet
+// would run as a formula written as text.
+func TestUsageCSV(t *testing.T) {
+	e := newEnv(t, Config{})
+	now := e.clock.Now()
+	for _, app := range []string{"=HYPERLINK(\"http://evil.example\")", "shop, \"north\""} {
+		if err := e.srv.Store().Audit(store.AuditEvent{Time: now, Kind: store.AuditAuthentication, User: "ada", Application: app, Method: "push", Result: "approved"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.srv.Store().Audit(store.AuditEvent{Time: now, Kind: store.AuditTelephony, User: "ada", Method: "voice", Result: "failed", Detail: map[string]string{"country": "US"}}); err != nil {
+		t.Fatal(err)
+	}
+	from := now.UTC().Truncate(24 * time.Hour)
+	r, err := e.srv.Usage(from, from.Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := r.WriteCSV(&b); err != nil {
+		t.Fatal(err)
+	}
+	day := from.Format(time.DateOnly)
+	want := `usage_model,record,day,application,method,result,country,count
+per-authentication,enabled_users,,,,,,1
+per-authentication,authenticating_users,,,,,,1
+per-authentication,authentication,` + day + `,"'=HYPERLINK(""http://evil.example"")",push,approved,,1
+per-authentication,authentication,` + day + `,"shop, ""north""",push,approved,,1
+per-authentication,telephony,` + day + `,,voice,failed,US,1
+`
+	if b.String() != want {
+		t.Fatalf("CSV:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
