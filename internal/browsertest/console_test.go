@@ -184,6 +184,7 @@ func TestConsoleSignInAndPages(t *testing.T) {
 		{"/admin/fraud", "Fraud reports"},
 		{"/admin/audit", "Audit log"},
 		{"/admin/usage", "Usage"},
+		{"/admin/gateway", "Gateway"},
 		{"/admin/applications", "Applications"},
 		{"/admin/admins", "Administrators"},
 	}

@@ -80,6 +80,8 @@ func (s *Server) routeConsole(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/applications/revoke", c.change(c.handleAppRevoke))
 	mux.HandleFunc("GET /admin/usage", c.page(c.handleUsage))
 	mux.HandleFunc("GET /admin/usage.csv", c.page(c.handleUsageCSV))
+	mux.HandleFunc("GET /admin/gateway", c.page(c.handleGateway))
+	mux.HandleFunc("POST /admin/gateway/test", c.change(c.handleGatewayTest))
 	mux.HandleFunc("GET /admin/admins", c.page(c.handleAdmins))
 	mux.HandleFunc("POST /admin/admins/remove", c.change(c.handleAdminRemove))
 }

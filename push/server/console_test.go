@@ -3,9 +3,12 @@ package server_test
 import (
 	"context"
 	"io"
+	"html"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +21,7 @@ import (
 	"github.com/countersign/countersign/push/server"
 	"github.com/countersign/countersign/push/server/servertest"
 	"github.com/countersign/countersign/push/store"
+	"github.com/countersign/countersign/push/telephony"
 )
 
 // testClock is a settable time for the server under test.
@@ -48,8 +52,15 @@ type consoleEnv struct {
 
 func newConsoleEnv(t *testing.T) *consoleEnv {
 	t.Helper()
+	return newConsoleEnvWith(t, server.Config{})
+}
+
+// newConsoleEnvWith is newConsoleEnv with settings (its clock is the test's).
+func newConsoleEnvWith(t *testing.T, cfg server.Config) *consoleEnv {
+	t.Helper()
 	clk := &testClock{t: time.Now()}
-	srv := servertest.Start(t, server.Config{Now: clk.Now})
+	cfg.Now = clk.Now
+	srv := servertest.Start(t, cfg)
 	if err := srv.AddAdmin("root", adminPassword, "cli"); err != nil {
 		t.Fatal(err)
 	}
@@ -430,5 +441,42 @@ func TestConsoleUsage(t *testing.T) {
 	}
 	if st, _, body := e.get("/admin/usage?from=2026-11-07&to=2026-11-01"); st != http.StatusBadRequest || !strings.Contains(body, "the period ends (2026-11-01) before it starts (2026-11-07)") {
 		t.Errorf("a backwards period: HTTP %d", st)
+	}
+}
+
+// TestConsoleGatewayTestSend: the gateway page shows the settings; a test
+// text goes through the gateway (here the file gateway, which stands in
+// for a provider: no phone exists here) and is counted; a number of a
+// country not allowed, and a server without a gateway, say why not.
+func TestConsoleGatewayTestSend(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "phone.jsonl")
+	gw, err := telephony.Parse("file:" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newConsoleEnvWith(t, server.Config{Telephony: gw, TelephonyCountries: []string{"US"}})
+	csrf := e.signIn()
+	if st, _, page := e.get("/admin/gateway"); st != http.StatusOK || !strings.Contains(page, `id="sentToday">0<`) || !strings.Contains(page, "<td>US</td>") {
+		t.Fatalf("gateway page: HTTP %d %s", st, page)
+	}
+	resp, page := e.post("/admin/gateway/test", url.Values{"csrf": {csrf}, "to": {"+14155550123"}, "kind": {"sms"}})
+	page = html.UnescapeString(page)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Sent to +14155550123 through the gateway (sms).") || !strings.Contains(page, `id="sentToday">1<`) {
+		t.Errorf("test send: HTTP %d %s", resp.StatusCode, page)
+	}
+	sent, _ := os.ReadFile(path)
+	if !strings.Contains(string(sent), "+14155550123") || !strings.Contains(string(sent), "a test message from the console") {
+		t.Errorf("the gateway got %q", sent)
+	}
+	resp, page = e.post("/admin/gateway/test", url.Values{"csrf": {csrf}, "to": {"+447700900123"}, "kind": {"voice"}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "Not sent: phone numbers in GB are not allowed on this server") {
+		t.Errorf("a number in GB: HTTP %d %s", resp.StatusCode, page)
+	}
+
+	off := newConsoleEnv(t)
+	csrf = off.signIn()
+	resp, page = off.post("/admin/gateway/test", url.Values{"csrf": {csrf}, "to": {"+14155550123"}, "kind": {"sms"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "Not sent: this server has no telephony gateway") {
+		t.Errorf("without a gateway: HTTP %d %s", resp.StatusCode, page)
 	}
 }
