@@ -2,8 +2,8 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"html"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -478,5 +478,49 @@ func TestConsoleGatewayTestSend(t *testing.T) {
 	resp, page = off.post("/admin/gateway/test", url.Values{"csrf": {csrf}, "to": {"+14155550123"}, "kind": {"sms"}})
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "Not sent: this server has no telephony gateway") {
 		t.Errorf("without a gateway: HTTP %d %s", resp.StatusCode, page)
+	}
+}
+
+// TestConsoleRevokeDeviceAndRemoveAdmin: an administrator revokes a
+// user's device (its connection is closed, the audit names the
+// administrator), and removes another administrator after a fresh push;
+// removing oneself is refused.
+func TestConsoleRevokeDeviceAndRemoveAdmin(t *testing.T) {
+	e := newConsoleEnv(t)
+	if err := e.srv.AddAdmin("second", adminPassword, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	laptop := pushtest.AdminDevice(t, e.srv, "second", "laptop")
+	onLaptop := pushtest.Run(t, laptop)
+	onLaptop.Next(t, "connection of the laptop", pushtest.Connected)
+	csrf := e.signIn()
+	if _, _, page := e.get("/admin/user?name=second"); !strings.Contains(page, "<td>laptop</td>") || !strings.Contains(page, "<td>online</td>") {
+		t.Errorf("second's page: %s", page)
+	}
+	resp, _ := e.post("/admin/user/revoke-device", url.Values{"csrf": {csrf}, "user": {"root"}, "device": {laptop.DeviceID}})
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("revoking second's device as root's: HTTP %d", resp.StatusCode)
+	}
+	resp, _ = e.post("/admin/user/revoke-device", url.Values{"csrf": {csrf}, "user": {"second"}, "device": {laptop.DeviceID}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: HTTP %d", resp.StatusCode)
+	}
+	if d, _ := e.srv.Store().Device(laptop.DeviceID); d.Revoked.IsZero() {
+		t.Error("the laptop is not revoked")
+	}
+	events, _ := e.srv.Store().AuditEvents("second")
+	if last := events[len(events)-1]; last.Kind != store.AuditDeviceRevoked || last.Detail["by"] != "administrator root" {
+		t.Errorf("the revocation's audit: %+v", last)
+	}
+
+	if resp, body := e.post("/admin/admins/remove", url.Values{"csrf": {csrf}, "name": {"root"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "you cannot remove yourself here") {
+		t.Errorf("removing oneself: HTTP %d", resp.StatusCode)
+	}
+	resp, _, _ = e.confirmWithPush("/admin/admins/remove", url.Values{"csrf": {csrf}, "name": {"second"}}, push.Approve, "Remove administrator second")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove: HTTP %d", resp.StatusCode)
+	}
+	if admins, _ := e.srv.Admins(); len(admins) != 1 || admins[0].Name != "root" {
+		t.Errorf("administrators after: %+v", admins)
 	}
 }

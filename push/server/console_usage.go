@@ -110,14 +110,17 @@ func chartBars(byDay map[string]int, from, to time.Time) ([]bar, int) {
 	return out, peak
 }
 
-func (c *console) handleUsage(w http.ResponseWriter, r *http.Request, ses adminSession) {
-	q := r.URL.Query()
-	from, to, err := c.usagePeriod(q)
-	if err != nil {
-		c.failed(w, ses, err)
-		return
+// usageReport is the report of the query's period.
+func (c *console) usageReport(q url.Values) (rep UsageReport, from, to time.Time, err error) {
+	if from, to, err = c.usagePeriod(q); err != nil {
+		return rep, from, to, err
 	}
-	rep, err := c.s.Usage(from, to)
+	rep, err = c.s.Usage(from, to)
+	return rep, from, to, err
+}
+
+func (c *console) handleUsage(w http.ResponseWriter, r *http.Request, ses adminSession) {
+	rep, from, to, err := c.usageReport(r.URL.Query())
 	if err != nil {
 		c.failed(w, ses, err)
 		return
@@ -131,12 +134,7 @@ func (c *console) handleUsage(w http.ResponseWriter, r *http.Request, ses adminS
 
 // handleUsageCSV exports the report's authentication and telephony rows.
 func (c *console) handleUsageCSV(w http.ResponseWriter, r *http.Request, ses adminSession) {
-	from, to, err := c.usagePeriod(r.URL.Query())
-	if err != nil {
-		c.failed(w, ses, err)
-		return
-	}
-	rep, err := c.s.Usage(from, to)
+	rep, from, _, err := c.usageReport(r.URL.Query())
 	if err != nil {
 		c.failed(w, ses, err)
 		return
