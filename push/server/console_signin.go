@@ -89,6 +89,18 @@ func (c *console) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		c.signInError(w, http.StatusConflict, name, "You have no Countersign app to approve the sign-in with. Enroll one first: countersignd enroll "+name)
 		return
 	}
+	// The push-fatigue limits (one waiting at a time, a few a minute, a
+	// growing wait after unanswered ones) hold here too: someone who knows
+	// the password cannot flood the administrator's device.
+	if err := c.s.checkFatigue(name, consoleRP, now); err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			c.signInError(w, httpStatus(e.Code), name, "Not now: "+e.Message+". Answer the sign-in waiting on your device, or wait.")
+			return
+		}
+		c.failedOpen(w, err)
+		return
+	}
 	token := randomToken(32)
 	req, err := c.push(name, hex.EncodeToString(hashCookie(token)), "", "Sign in to the console", r)
 	if err != nil {

@@ -524,3 +524,17 @@ func TestConsoleRevokeDeviceAndRemoveAdmin(t *testing.T) {
 		t.Errorf("administrators after: %+v", admins)
 	}
 }
+
+// TestConsoleSignInFatigue: while one sign-in push waits, another is not
+// sent: the right password alone cannot flood the device.
+func TestConsoleSignInFatigue(t *testing.T) {
+	e := newConsoleEnv(t)
+	form := url.Values{"name": {"root"}, "password": {adminPassword}}
+	if resp, _ := e.post("/admin/sign-in", form); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the first sign-in: HTTP %d", resp.StatusCode)
+	}
+	resp, body := e.post("/admin/sign-in", form)
+	if resp.StatusCode != http.StatusTooManyRequests || strings.Contains(body, `id="number"`) || !strings.Contains(body, "root already has 1 sign-in request(s) waiting from this application") {
+		t.Errorf("a second sign-in while one waits: HTTP %d %s", resp.StatusCode, body)
+	}
+}
