@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -113,4 +114,22 @@ func FuzzConsoleAuditFilter(f *testing.F) {
 			t.Errorf("before=%q became %d", q.Get("before"), flt.Before)
 		}
 	})
+}
+
+// TestConsoleCookiesOverTLS: over TLS the session cookie has the __Host-
+// prefix and Secure; over plain loopback HTTP neither (browsers refuse
+// both there), and both are HttpOnly, SameSite=Strict, Path=/.
+func TestConsoleCookiesOverTLS(t *testing.T) {
+	for _, tls := range []bool{true, false} {
+		c := &console{s: &Server{cfg: Config{TLS: tls}}}
+		rec := httptest.NewRecorder()
+		c.setCookie(rec, c.sessionCookie(), "v", 60)
+		want := "countersign-admin=v; Path=/; Max-Age=60; HttpOnly; SameSite=Strict"
+		if tls {
+			want = "__Host-countersign-admin=v; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Strict"
+		}
+		if got := rec.Header().Get("Set-Cookie"); got != want {
+			t.Errorf("TLS %v: %q, want %q", tls, got, want)
+		}
+	}
 }
