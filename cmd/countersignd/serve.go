@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -44,6 +45,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	telephonySpec := fs.String("telephony", "", "telephony gateway for text messages and calls: file:PATH, webhook:CONFIG.json or exec:PROGRAM (none: the phone methods are off)")
 	countries := fs.String("telephony-countries", "", "countries phone numbers may be in, e.g. US,GB,DE (default: those of the users' stored numbers)")
 	dailyCap := fs.Int("telephony-daily-cap", 1000, "most text messages and calls in 24 hours, to everyone")
+	proxies := fs.String("trusted-proxy", "", "load balancers or reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1,10.0.0.0/8")
 	shared := fs.Bool("shared", false, "other countersignd instances serve the same database (behind a load balancer): tell them about requests, decisions and notices")
 	usageModel := fs.String("usage-model", "", "how usage is billed: per-user or per-authentication (chosen at the first start, default per-authentication)")
 	maxConns := fs.Int("max-conns-per-ip", server.DefaultMaxConnsPerIP, "most connections one client address may hold open; 0: no limit (behind a reverse proxy, whose address every connection comes from)")
@@ -68,6 +70,10 @@ func cmdServe(args []string, stderr io.Writer) error {
 		return usagef("--demo-public goes with --demo")
 	case *maxConns < 0:
 		return usagef("--max-conns-per-ip %d: give a number of connections (%d by default), or 0 for no limit", *maxConns, server.DefaultMaxConnsPerIP)
+	}
+	trustedProxies, err := parsePrefixes(*proxies)
+	if err != nil {
+		return usagef("--trusted-proxy: %v", err)
 	}
 	var gateway telephony.Gateway
 	var callbackSecret []byte
@@ -135,6 +141,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 		TelephonyCallbackSecret: callbackSecret,
 		UsageModel:              *usageModel,
 		Shared:                  *shared,
+		TrustedProxies:          trustedProxies,
 		PublicURL:               pub,
 		Issuer:                  *issuer,
 		NumberDigits:            *digits,
@@ -243,4 +250,26 @@ func resolvePublicURL(flagValue string, listened *net.TCPAddr, host string, useT
 		return fmt.Sprintf("%s://localhost:%d", scheme, listened.Port), nil
 	}
 	return scheme + "://" + listened.String(), nil
+}
+
+// parsePrefixes reads a comma-separated list of addresses and CIDR
+// prefixes (an address alone is a prefix of its full length).
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range strings.Split(list, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix such as 10.0.0.0/8", item)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -131,6 +131,9 @@ func (s *Server) sweep() {
 	if err := s.store.PruneEvents(now.Add(-eventRetention)); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Error("pruning the event log", "err", err)
 	}
+	if err := s.store.PruneAttempts(now.Add(-attemptWindow)); err != nil {
+		s.log.Error("pruning attempt counts", "err", err)
+	}
 }
 
 // noticeRef is the event reference of a notice.

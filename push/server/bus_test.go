@@ -161,3 +161,39 @@ func TestAdminCommandReachesServingProcess(t *testing.T) {
 		t.Fatalf("notice %q", ev.Notice.Text)
 	}
 }
+
+// TestTwoInstancesShareLimitsAndSessions: wrong codes from one address
+// count together whichever instance they reach, and a self-service session
+// opened through one instance works through the other.
+func TestTwoInstancesShareLimitsAndSessions(t *testing.T) {
+	e := newEnv(t, Config{Shared: true})
+	_, bAddr := e.second(t)
+	p := e.activate("ada", "laptop")
+	onB := *e
+	onB.addr = bAddr
+	wrong := flip(e.codeOf(p.act))
+	for i := range attemptsAllowed {
+		via := e
+		if i%2 == 1 {
+			via = &onB
+		}
+		if status, ae := via.selfServiceFrom("127.0.0.3").signIn("ada", wrong); status != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d: %d %+v", i+1, status, ae)
+		}
+	}
+	for _, via := range []*env{e, &onB} {
+		if status, ae := via.selfServiceFrom("127.0.0.3").signIn("ada", e.codeOf(p.act)); status != http.StatusTooManyRequests || ae.Error.Code != "too_many_attempts" {
+			t.Fatalf("after %d wrong codes through two instances, the right one: %d %+v", attemptsAllowed, status, ae)
+		}
+	}
+	a := e.selfServiceFrom("127.0.0.1")
+	if status, ae := a.signIn("ada", e.codeOf(p.act)); status != http.StatusOK {
+		t.Fatalf("sign-in through A: %d %+v", status, ae)
+	}
+	b := onB.selfServiceFrom("127.0.0.1")
+	b.token = a.token
+	var devices []SelfServiceDevice
+	if status := b.do("GET", "/v1/self-service/devices", nil, &devices); status != http.StatusOK || len(devices) != 1 {
+		t.Fatalf("A's session through B: %d %+v", status, devices)
+	}
+}

@@ -55,7 +55,9 @@ type waitingPush struct {
 
 // routeConsole adds the endpoints of this file's part of the server.
 func (s *Server) routeConsole(mux *http.ServeMux) {
-	c := &console{s: s, pages: consoleTemplates(), waiting: map[string]waitingPush{}}
+	c := &console{s: s, pages: consoleTemplates(), waiting: map[string]waitingPush{},
+		byIP:   attemptLimiter{st: s.store, scope: "console-password-by-address", log: s.log},
+		byName: attemptLimiter{st: s.store, scope: "console-password-by-name", log: s.log}}
 	mux.HandleFunc("GET /admin", c.page(c.handleDashboard))
 	mux.HandleFunc("GET /admin/{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin", http.StatusSeeOther) })
 	mux.HandleFunc("GET /admin/sign-in", c.open(c.handleSignInPage))

@@ -45,6 +45,7 @@ func (s *Server) edge(h http.Handler) http.Handler {
 	public := parseOrigin(s.cfg.PublicURL)
 	routes := deadlineRoutes()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fromTrustedProxy(r)
 		hdr := w.Header()
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("Referrer-Policy", "no-referrer")

@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/countersign/countersign/push"
@@ -20,69 +19,6 @@ import (
 
 // sessionTTL is how long a self-service sign-in lasts.
 const sessionTTL = 10 * time.Minute
-
-// sessions are the self-service sign-ins, by bearer token.
-type sessions struct {
-	mu sync.Mutex
-	m  map[string]session
-}
-
-// session is one self-service sign-in: the user, and the device whose code
-// opened it.
-type session struct {
-	user    string
-	device  string
-	expires time.Time
-}
-
-func (s *sessions) open(user, device string, now time.Time) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]session{}
-	}
-	for t, ses := range s.m {
-		if now.After(ses.expires) {
-			delete(s.m, t)
-		}
-	}
-	token := randomToken(32)
-	s.m[token] = session{user: user, device: device, expires: now.Add(sessionTTL)}
-	return token
-}
-
-func (s *sessions) get(token string, now time.Time) (session, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ses, ok := s.m[token]
-	if !ok || now.After(ses.expires) {
-		return session{}, false
-	}
-	return ses, true
-}
-
-// endUser ends every session of a user (who was just blocked).
-func (s *sessions) endUser(user string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for t, ses := range s.m {
-		if ses.user == user {
-			delete(s.m, t)
-		}
-	}
-}
-
-// endDevice ends the sessions opened with a device's code (it was just
-// revoked).
-func (s *sessions) endDevice(device string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for t, ses := range s.m {
-		if ses.device == device {
-			delete(s.m, t)
-		}
-	}
-}
 
 // SelfServiceDevice is a device as the self-service page lists it.
 type SelfServiceDevice struct {
@@ -145,7 +81,12 @@ func (s *Server) handleSelfSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(store.AuditSelfServiceSignIn, body.User, map[string]string{"device": d.ID, "ip": clientIP(r)})
-	writeJSON(w, http.StatusOK, map[string]string{"token": s.selfSessions.open(body.User, d.ID, s.cfg.Now())})
+	token, err := s.selfSessions.open(body.User, d.ID, s.cfg.Now())
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": token})
 }
 
 // withSession passes the signed-in user of a self-service session. The

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,6 +70,10 @@ type Config struct {
 	// TelephonyCallbackSecret is the HMAC key the gateway signs its
 	// callbacks (keys pressed during a call) with.
 	TelephonyCallbackSecret []byte
+	// TrustedProxies are the load balancers and reverse proxies whose
+	// X-Forwarded-For names the client (proxy.go); from anyone else the
+	// header is ignored.
+	TrustedProxies []netip.Prefix
 	// Shared says that other processes may serve the same database
 	// (instances behind a load balancer): changes they must act on are
 	// written to the event log (bus.go). Admin commands always share.
@@ -174,6 +179,8 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 		cfg.PublicURL = u
 	}
 	s := &Server{cfg: cfg, store: st, keys: k, log: cfg.Logger, timers: map[string]*time.Timer{}, origin: randomID()}
+	s.selfSessions = sessions{st: st, log: cfg.Logger}
+	s.attempts = attemptLimiter{st: st, scope: "code-by-address", log: cfg.Logger}
 	if err := s.migrateSecrets(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("moving to per-device seeds: %w", err)

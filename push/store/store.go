@@ -175,6 +175,7 @@ var migrations = []string{
 	schemaDuo,     // 5: Duo-compatible integration keys (duo.go)
 	schemaConsole, // 6: administrators and their console sessions (console.go)
 	schemaEvents,  // 7: the event log between server processes (events.go)
+	schemaShared,  // 8: wrong-code counts and self-service sessions shared by server processes (shared.go)
 }
 
 // afterMigration are data changes that SQL alone cannot make, run in the
