@@ -162,8 +162,9 @@ func TestAdminCommands(t *testing.T) {
 	out := must(t, "rp", "add", "shop", "--webhook", "https://shop.example/countersign", "--data", dir)
 	outLines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	key := outLines[len(outLines)-1]
-	if len(outLines) != 5 || outLines[0] != "added relying party shop" || outLines[1] != "webhook: https://shop.example/countersign" ||
+	if len(outLines) != 6 || outLines[0] != "added relying party shop" || outLines[1] != "webhook: https://shop.example/countersign" ||
 		!regexp.MustCompile(`^webhook secret \(HMAC-SHA256 key of the X-Countersign-Signature header\): [A-Za-z0-9_-]{43}$`).MatchString(outLines[2]) ||
+		!regexp.MustCompile(`^Duo Auth API \(for Duo's client libraries\): integration key DI[A-Z0-9]{18}, secret key [A-Za-z0-9]{40}, API hostname 127\.0\.0\.1:8080$`).MatchString(outLines[3]) ||
 		!regexp.MustCompile(`^cs_[A-Za-z0-9_-]{43}$`).MatchString(key) {
 		t.Fatalf("rp add:\n%s", out)
 	}
