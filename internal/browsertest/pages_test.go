@@ -194,6 +194,16 @@ func (c *clock) Add(d time.Duration) {
 	c.off += d
 }
 
+// selfServiceSignIn opens the self-service page and signs in as user with
+// a one-time code.
+func (b *browser) selfServiceSignIn(serverURL, user, code string) {
+	b.t.Helper()
+	b.open(serverURL + "/self-service")
+	b.typeInto("user", user)
+	b.typeInto("code", code)
+	b.click("signinButton")
+}
+
 // listed is a device as the self-service page lists it.
 type listed struct{ Name, State, Label string }
 
@@ -308,10 +318,7 @@ func TestSelfServiceRemoveOwnDevice(t *testing.T) {
 	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
 	pushtest.AdminDevice(t, srv, "ada", "phone")
 	b := newBrowser(t)
-	b.open(srv.URL + "/self-service")
-	b.typeInto("user", "ada")
-	b.typeInto("code", pushtest.Code(t, laptop))
-	b.click("signinButton")
+	b.selfServiceSignIn(srv.URL, "ada", pushtest.Code(t, laptop))
 	b.waitState("laptop", "active")
 	b.waitState("phone", "active")
 	b.do("asking to remove the laptop", chromedp.Click(chromedp.CSS(`li[data-state="active"]:first-child button`), chromedp.NodeVisible))
@@ -337,10 +344,7 @@ func TestSelfServiceDenied(t *testing.T) {
 	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
 	onLaptop := connected(t, laptop)
 	b := newBrowser(t)
-	b.open(srv.URL + "/self-service")
-	b.typeInto("user", "ada")
-	b.typeInto("code", pushtest.Code(t, laptop))
-	b.click("signinButton")
+	b.selfServiceSignIn(srv.URL, "ada", pushtest.Code(t, laptop))
 	b.waitState("laptop", "active")
 	b.clickText("Remove (lost or replaced)")
 	b.clickText("Yes, remove it")
@@ -422,14 +426,120 @@ func TestDemoPage(t *testing.T) {
 	onLaptop := connected(t, laptop)
 	b := newBrowser(t)
 	b.open(srv.URL + "/")
+	b.shotWide("demo")
 	b.typeInto("user", "ada")
 	b.clickText("Sign in")
 	b.waitShown("waiting", wait)
 	number := b.text("number")
-	b.shot("number")
+	b.numberIsLarge("number")
+	b.shotWide("demo-number")
 	answer(t, onLaptop, push.KindSignIn, push.Approve, number)
-	b.waitFor("the approval", `document.getElementById("result").innerText.includes("Signed in")`, wait)
-	b.shot("signed-in")
+	if took := b.waitFor("the approval", `document.getElementById("result").innerText === "Signed in: the request was approved."`, wait); took > promptly {
+		t.Errorf("the page saw the approval after %v, want within %v", took, promptly)
+	}
+	if b.isShown("waiting") || b.isShown("live") {
+		t.Errorf("signed in, the page shows: %q", b.pageText())
+	}
+	b.shotWide("demo-signed-in")
+}
+
+// TestDemoPageServerRestart: the server restarts while the demo page waits
+// for the approval: the page says it is reconnecting, and once the server
+// and the device are back, the approval reaches it.
+func TestDemoPageServerRestart(t *testing.T) {
+	srv := start(t, server.Config{Demo: true})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	onLaptop := connected(t, laptop)
+	b := newBrowser(t)
+	b.open(srv.URL + "/")
+	b.typeInto("user", "ada")
+	b.clickText("Sign in")
+	b.waitShown("waiting", wait)
+	number := b.text("number")
+	req := onLaptop.Next(t, "the sign-in request", pushtest.RequestOfKind(push.KindSignIn)).Request
+	srv.Stop()
+	b.waitShown("live", wait)
+	if got := b.text("live"); !strings.HasPrefix(got, "Cannot reach the server. Reconnecting… (next try in ") {
+		t.Errorf("the server down, the page says %q", got)
+	}
+	b.shot("demo-reconnecting")
+	srv.Restart()
+	b.forgiveRefused()
+	onLaptop.Next(t, "the laptop back", pushtest.Connected)
+	ctx, cancel := context.WithTimeout(context.Background(), pushtest.Wait)
+	defer cancel()
+	if err := onLaptop.Answer(ctx, req, push.Approve, push.ReasonNone, number); err != nil {
+		t.Fatalf("approving after the restart: %v", err)
+	}
+	b.waitFor("the approval", `document.getElementById("result").innerText === "Signed in: the request was approved."`, 40*time.Second)
+	if b.isShown("live") {
+		t.Errorf("signed in, the page still says %q", b.text("live"))
+	}
+}
+
+// TestSelfServiceAddAndRemoveLost: signed in with the laptop's code, the
+// user adds a phone: the page follows it live, lists it as waiting for
+// approval with the number to approve, and as active once the laptop
+// approves. Then the laptop is lost: signed in with the phone's code, the
+// user removes it at once.
+func TestSelfServiceAddAndRemoveLost(t *testing.T) {
+	srv := start(t, server.Config{})
+	laptop := pushtest.AdminDevice(t, srv, "ada", "laptop")
+	onLaptop := connected(t, laptop)
+	b := newBrowser(t)
+	b.open(srv.URL + "/self-service")
+	b.shotWide("self-service-sign-in")
+	b.typeInto("user", "ada")
+	b.typeInto("code", pushtest.Code(t, laptop))
+	b.click("signinButton")
+	b.waitState("laptop", "active")
+	b.click("add")
+	b.waitShown("added", wait)
+	var link string
+	b.eval(`document.getElementById("enrollLink").href`, &link)
+	if got := b.text("addedStatus"); got != "Waiting for the new device to scan the code on that page…" {
+		t.Errorf("after adding, the page says %q", got)
+	}
+	phone := pushtest.Activate(t, activationURI(t, link), "phone")
+	if !phone.Pending {
+		t.Fatal("the phone joined without an approval")
+	}
+	start := time.Now()
+	b.waitState("phone", "pending")
+	want := "The new device waits for your approval: on one of your devices, approve the request with the number " + phone.ApprovalNumber + "."
+	b.waitFor("the number", fmt.Sprintf(`document.getElementById("addedStatus").innerText === %q`, want), wait)
+	if took := time.Since(start); took > promptly {
+		t.Errorf("the page listed the phone after %v, want within %v", took, promptly)
+	}
+	b.shotWide("self-service-add-approval")
+
+	answer(t, onLaptop, push.KindAddDevice, push.Approve, phone.ApprovalNumber)
+	start = time.Now()
+	b.waitState("phone", "active")
+	b.waitFor("added", `document.getElementById("addedStatus").innerText === "The new device was added."`, wait)
+	if took := time.Since(start); took > promptly {
+		t.Errorf("the page saw the approval after %v, want within %v", took, promptly)
+	}
+	b.shotWide("self-service-added")
+
+	// The laptop is lost; the phone signs in and removes it.
+	b.selfServiceSignIn(srv.URL, "ada", pushtest.Code(t, phone))
+	b.waitState("laptop", "active")
+	b.do("asking to remove the laptop", chromedp.Click(chromedp.CSS(fmt.Sprintf(`li[data-id=%q] button`, laptop.DeviceID)), chromedp.NodeVisible))
+	b.shot("self-service-remove-asked")
+	b.clickText("Yes, remove it")
+	b.waitState("laptop", "revoked")
+	if got := b.text("result"); got != "“laptop” was removed." {
+		t.Errorf("removing the laptop says %q", got)
+	}
+	if b.isShown("approval") || !b.isShown("add") {
+		t.Errorf("after removing the lost laptop the page shows: %q", b.pageText())
+	}
+	b.waitState("phone", "active")
+	b.shotWide("self-service-lost-removed")
+	if d, err := srv.Store().Device(laptop.DeviceID); err != nil || d.Revoked.IsZero() {
+		t.Errorf("the laptop on the server: %+v, %v", d, err)
+	}
 }
 
 // TestHarnessSeesCSPViolations: the checks of these tests see what the

@@ -14,24 +14,67 @@ let devices = [];
 let waiting = false; // a removal waits for an approval: no other change meanwhile
 
 // api calls the self-service API; a refusal throws an Error with the
-// server's message, code and HTTP status (no status: the server was not
-// reached).
-async function api(method, path, body) {
-  const init = {method, headers: {}};
+// server's message, code and HTTP status (status 0: the server was not
+// reached, or did not answer within timeout seconds).
+async function api(method, path, body, timeout = 10) {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeout * 1000);
+  const init = {method, headers: {}, signal: abort.signal};
   if (token) init.headers.Authorization = "Bearer " + token;
   if (method !== "GET") {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body || {});
   }
-  let r;
-  try { r = await fetch(path, init); } catch (e) { throw Object.assign(new Error("Cannot reach the server; check the network."), {status: 0}); }
-  let data = null;
-  try { data = await r.json(); } catch (e) { data = null; }
+  let r, data = null;
+  try {
+    r = await fetch(path, init);
+    try { data = await r.json(); } catch (e) { data = null; }
+  } catch (e) {
+    throw Object.assign(new Error(abort.signal.aborted ? "The server did not answer in time." : "Cannot reach the server."), {status: 0});
+  } finally {
+    clearTimeout(timer);
+  }
   if (!r.ok) {
     const err = data && data.error ? data.error : {code: "", message: `The server answered HTTP ${r.status}; try again.`};
     throw Object.assign(new Error(err.message), {code: err.code, status: r.status});
   }
   return {status: r.status, data};
+}
+
+// hold is how long the server may hold a long-poll.
+const hold = 25;
+// retryable: the server was not reached, is busy, or failed for now.
+const retryable = e => !e.status || e.status === 408 || e.status === 429 || e.status >= 500;
+// The back-off after the n-th failure in a row: up to 1, 2, 4 … 30 s, each
+// between half that and that.
+const backoff = n => { const top = Math.min(30, 2 ** (n - 1)) * 1000; return top / 2 + Math.random() * top / 2; };
+
+// poll long-polls path until done(answer) is true, the session ends or a
+// refusal will not pass (both thrown); it says "Reconnecting…" in the live
+// line while the server cannot be reached, and calls seen with each answer.
+async function poll(path, done, seen) {
+  let failures = 0;
+  for (;;) {
+    try {
+      const st = (await api("GET", `${path}?wait=${failures ? 0 : hold}s`, null, hold + 10)).data;
+      if (failures) live("");
+      failures = 0;
+      if (seen) seen(st);
+      if (done(st)) return st;
+    } catch (e) {
+      if (!retryable(e)) throw e;
+      failures++;
+      const ms = backoff(failures);
+      live(`${e.message} Reconnecting… (next try in ${Math.ceil(ms / 1000)} s)`);
+      await sleep(ms);
+    }
+  }
+}
+
+// live says that the page lost the server and tries again ("" hides it).
+function live(text) {
+  $("live").textContent = text;
+  showOnly("live", !!text);
 }
 
 function say(text, cls, note) {
@@ -43,6 +86,7 @@ function say(text, cls, note) {
 // signedOut goes back to the sign-in form (the session ended or expired).
 function signedOut(message, cls) {
   token = "";
+  following = "";
   devices = [];
   showOnly("manage", false);
   showOnly("signin", true);
@@ -86,7 +130,9 @@ function actions(d) {
   box.className = "actions";
   const remove = document.createElement("button");
   remove.type = "button";
+  remove.className = "secondary";
   remove.textContent = d.state === "pending" ? "Turn away" : "Remove (lost or replaced)";
+  remove.setAttribute("aria-label", `${remove.textContent}: ${d.name}`);
   remove.onclick = () => {
     const question = document.createElement("span");
     question.textContent = d.state === "pending" ? `Turn “${d.name}” away? It will not join your account. ` :
@@ -98,9 +144,15 @@ function actions(d) {
     yes.onclick = () => { yes.disabled = true; removeDevice(d); };
     const no = document.createElement("button");
     no.type = "button";
+    no.className = "secondary";
     no.textContent = "Cancel";
-    no.onclick = () => box.replaceWith(actions(d));
+    no.onclick = () => {
+      const again = actions(d);
+      box.replaceWith(again);
+      again.querySelector("button").focus();
+    };
     box.replaceChildren(question, yes, " ", no);
+    no.focus(); // the keyboard stays on the question, on its safe answer
   };
   box.append(remove);
   return box;
@@ -158,25 +210,16 @@ async function awaitApproval(d, a) {
   $("number").classList.toggle("long", a.number.length > 3);
   $("approvalUntil").textContent = `The request waits until ${clock(a.expires_at)}.`;
   showOnly("approval", true);
-  let st = {status: "pending"};
-  let failures = 0;
-  while (st.status === "pending") {
-    try {
-      st = (await api("GET", `/v1/self-service/requests/${encodeURIComponent(a.request_id)}?wait=25s`)).data;
-      if (failures) say("");
-      failures = 0;
-    } catch (e) {
-      if (e.status && e.status !== 429 && e.status < 500) {
-        waiting = false;
-        showOnly("approval", false);
-        failed(e);
-        render();
-        return;
-      }
-      failures++;
-      say(`${e.message} Trying again…`, "bad");
-      await sleep(Math.min(30, 2 ** failures) * 1000);
-    }
+  let st;
+  try {
+    st = await poll(`/v1/self-service/requests/${encodeURIComponent(a.request_id)}`, x => x.status !== "pending");
+  } catch (e) {
+    waiting = false;
+    showOnly("approval", false);
+    live("");
+    failed(e);
+    render();
+    return;
   }
   waiting = false;
   showOnly("approval", false);
@@ -221,17 +264,57 @@ $("signin").onsubmit = async e => {
   }
 };
 
+// following is the enrollment link the page follows after "Add a device".
+let following = "";
+
 $("add").onclick = async () => {
   say("");
   try {
     const url = (await api("POST", "/v1/self-service/enroll", {})).data.enroll_url;
     $("enrollLink").href = url;
     $("enrollLink").textContent = url;
+    $("addedStatus").textContent = "Waiting for the new device to scan the code on that page…";
+    $("addedStatus").className = "status";
     showOnly("added", true);
+    followNew(url);
   } catch (e) {
     failed(e);
   }
 };
+
+// What the page says of the new device's enrollment.
+const newDevice = {
+  approval_pending: st => [`The new device waits for your approval: on one of your devices, approve the request with the number ${st.number || "the new device shows"}.`, ""],
+  activated: () => ["The new device was added.", "ok"],
+  rejected: () => ["The new device was not added: its approval was denied or ran out.", "bad"],
+  expired: () => ["The link expired before a device used it; add a device again for a new one.", "bad"],
+};
+
+// followNew follows the new device's enrollment: the list shows the device
+// as soon as it joins (waiting for approval), and again once approved.
+async function followNew(url) {
+  following = url;
+  const enrollment = url.split("/").pop();
+  let last = "pending";
+  const seen = st => {
+    if (following !== url || st.status === last) return;
+    last = st.status;
+    if (newDevice[st.status]) {
+      const [text, cls] = newDevice[st.status](st);
+      $("addedStatus").textContent = text;
+      $("addedStatus").className = "status " + cls;
+    }
+    if (token && !waiting) refresh().catch(failed);
+  };
+  try {
+    await poll(`/v1/enrollments/${encodeURIComponent(enrollment)}`, st => following !== url || !["pending", "approval_pending"].includes(st.status), seen);
+  } catch (e) {
+    if (following === url) {
+      $("addedStatus").textContent = e.message;
+      $("addedStatus").className = "status bad";
+    }
+  }
+}
 
 // Back on the page (after approving on a device, say), the list is read again.
 document.addEventListener("visibilitychange", () => {
