@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,14 +107,16 @@ func checkDuoAnswers(t *testing.T, client string, out []byte, want map[string]du
 	return got
 }
 
-// TestDuoNodeClient runs Duo's Node client (@duosecurity/duo_api, as npm
-// installs it) with node against countersignd over HTTPS: check with
-// signatures v2 and v5 and with a wrong secret key, preauth of a known and
-// an unknown user, auth with the device's passcode and its replay.
-func TestDuoNodeClient(t *testing.T) {
-	modules := installDuoNode(t)
+// runDuoScript starts countersignd over HTTPS with ada's device, adds the
+// integration rpName, and runs a client's script (command) with what it
+// needs in its environment: DUO_IKEY, DUO_SKEY, DUO_HOST (host, the name
+// the client connects to), DUO_PORT, DUO_CA (the server's certificate),
+// DUO_USER, DUO_UNKNOWN_USER and DUO_PASSCODE (the device's code now),
+// and env. It returns what the script printed.
+func runDuoScript(t *testing.T, rpName, host string, env []string, command ...string) []byte {
+	t.Helper()
 	e := startDuoServer(t)
-	rp := e.addRP(t, "wiki")
+	rp := e.addRP(t, rpName)
 	_, port, _ := net.SplitHostPort(rp.APIHostname)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	os.WriteFile(caFile, e.certPEM, 0o600)
@@ -121,17 +124,26 @@ func TestDuoNodeClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script, _ := filepath.Abs(filepath.Join(duoNodeDir, "duo_client.js"))
-	cmd := exec.Command("node", script)
-	host, _, _ := net.SplitHostPort(rp.APIHostname)
-	cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "DUO_IKEY="+rp.IKey, "DUO_SKEY="+rp.SKey, "DUO_HOST="+host,
-		"DUO_PORT="+port, "DUO_CA="+caFile, "DUO_USER=ada", "DUO_UNKNOWN_USER=nobody", "DUO_PASSCODE="+code)
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Env = append(os.Environ(), append(env, "DUO_IKEY="+rp.IKey, "DUO_SKEY="+rp.SKey, "DUO_HOST="+host, "DUO_PORT="+port,
+		"DUO_CA="+caFile, "DUO_USER=ada", "DUO_UNKNOWN_USER=nobody", "DUO_PASSCODE="+code)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("node %s: %v\n%s", script, err, stderr.String())
+		t.Fatalf("%s: %v\n%s", strings.Join(command, " "), err, stderr.String())
 	}
+	return out
+}
+
+// TestDuoNodeClient runs Duo's Node client (@duosecurity/duo_api, as npm
+// installs it) with node against countersignd over HTTPS: check with
+// signatures v2 and v5 and with a wrong secret key, preauth of a known and
+// an unknown user, auth with the device's passcode and its replay.
+func TestDuoNodeClient(t *testing.T) {
+	modules := installDuoNode(t)
+	script, _ := filepath.Abs(filepath.Join(duoNodeDir, "duo_client.js"))
+	out := runDuoScript(t, "wiki", "127.0.0.1", []string{"NODE_PATH=" + modules}, "node", script)
 	got := checkDuoAnswers(t, "node", out, map[string]duoWant{
 		"check_v2":         {"OK", 0, "", ""},
 		"check_v5":         {"OK", 0, "", ""},
