@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/countersign/countersign/assets"
@@ -29,33 +28,20 @@ const consoleRP = " console"
 // consoleApp is the application name the devices show for those requests.
 const consoleApp = "Countersign console"
 
-// console is the state of the console's handlers: its templates, the
-// password attempts, and the pushes that browsers wait for.
+// console is the state of the console's handlers: its templates and the
+// password attempts. The pushes that browsers wait for are in the database
+// (console_signin.go).
 type console struct {
 	s     *Server
 	pages map[string]*template.Template
 	// byIP and byName count failed password attempts per client address
 	// and per administrator name (any name: unknown ones too).
 	byIP, byName attemptLimiter
-
-	mu sync.Mutex
-	// waiting are the console's pending pushes by request id.
-	waiting map[string]waitingPush
-}
-
-// waitingPush is a push the console made and a browser waits for: who may
-// watch it (the hash of the sign-in cookie or session), for which
-// administrator, and for a re-authentication the action it allows.
-type waitingPush struct {
-	owner   string
-	admin   string
-	action  string
-	expires time.Time
 }
 
 // routeConsole adds the endpoints of this file's part of the server.
 func (s *Server) routeConsole(mux *http.ServeMux) {
-	c := &console{s: s, pages: consoleTemplates(), waiting: map[string]waitingPush{},
+	c := &console{s: s, pages: consoleTemplates(),
 		byIP:   attemptLimiter{st: s.store, scope: "console-password-by-address", log: s.log},
 		byName: attemptLimiter{st: s.store, scope: "console-password-by-name", log: s.log}}
 	mux.HandleFunc("GET /admin", c.page(c.handleDashboard))

@@ -51,10 +51,22 @@ func (c *console) handleAppAdd(w http.ResponseWriter, r *http.Request, ses admin
 	c.showApps(w, ses, appsView{New: name, APIKey: key, WebhookKey: secret}, "Application "+name+" added. Copy its API key now: it is shown only once.")
 }
 
-// forgetRP drops an application from the cache of keys (rp.go): its old
-// key must stop working at once.
+// evApplicationChanged tells the other server processes sharing the
+// database (bus.go) that an application's key changed: Ref is its name,
+// which they drop from their cache of keys (forgetRelyingParty).
+const evApplicationChanged = "application_changed"
+
+// forgetRP drops an application from the cache of keys (rp.go), here and
+// in the other processes: its old key must stop working at once.
 func (c *console) forgetRP(name string) {
-	rc := &c.s.rps
+	c.s.forgetRelyingParty(name)
+	c.s.publish(evApplicationChanged, "", name)
+}
+
+// forgetRelyingParty drops an application from this process's cache of
+// keys; the next use of a key looks it up in the database.
+func (s *Server) forgetRelyingParty(name string) {
+	rc := &s.rps
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	kept := rc.rps[:0]

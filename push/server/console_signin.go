@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"net/http"
@@ -138,41 +140,51 @@ type approveView struct {
 // formField is a hidden field of a form to submit again.
 type formField struct{ Name, Value string }
 
+// The console's pushes keep who may watch them and what they allow in
+// their request's subject (unused by sign-in requests otherwise):
+// "console:OWNER:ACTION", OWNER the hex hash of the browser's sign-in
+// cookie or session, ACTION the hex SHA-256 of the action a
+// re-authentication allows ("sign-in" for a sign-in). An approval is
+// spent by one conditional UPDATE of that subject: it works once, also
+// across restarts and several server processes sharing the database.
+
+// pushSubject is the subject of a console push.
+func pushSubject(owner, action string) string {
+	if action == "" {
+		return "console:" + owner + ":sign-in"
+	}
+	h := sha256.Sum256([]byte(action))
+	return "console:" + owner + ":" + hex.EncodeToString(h[:])
+}
+
 // push sends one of the console's requests to an administrator's devices,
 // watched by owner; action is what a re-authentication allows.
 func (c *console) push(admin, owner, action, what string, r *http.Request) (store.AuthRequest, error) {
 	ctx := browserContext(r)
 	ctx.App = what
-	req, err := c.s.newRequest(admin, consoleRP, consoleApp, push.KindSignIn, "", ctx)
-	if err != nil {
-		return req, err
-	}
-	now := c.s.cfg.Now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id, p := range c.waiting {
-		if now.After(p.expires.Add(time.Minute)) {
-			delete(c.waiting, id)
-		}
-	}
-	c.waiting[req.ID] = waitingPush{owner: owner, admin: admin, action: action, expires: req.ExpiresAt}
-	return req, nil
+	return c.s.newRequest(admin, consoleRP, consoleApp, push.KindSignIn, pushSubject(owner, action), ctx)
 }
 
 // watched returns the console push id if owner may watch it.
-func (c *console) watched(id, owner string) (waitingPush, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	p, ok := c.waiting[id]
-	return p, ok && owner != "" && p.owner == owner
+func (c *console) watched(id, owner string) (store.AuthRequest, bool) {
+	if owner == "" {
+		return store.AuthRequest{}, false
+	}
+	req, err := c.s.store.AuthRequest(id)
+	if err != nil || req.RP != consoleRP {
+		return req, false
+	}
+	prefix := "console:" + owner + ":"
+	return req, len(req.Subject) > len(prefix) && subtle.ConstantTimeCompare([]byte(req.Subject[:len(prefix)]), []byte(prefix)) == 1
 }
 
-// spend forgets a push once its approval was used.
-func (c *console) spend(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.waiting, id)
+// spend uses up an approved console push for action: true once.
+func (c *console) spend(req store.AuthRequest, owner, action string) (bool, error) {
+	return c.s.store.SpendConsoleApproval(req.ID, consoleRP, pushSubject(owner, action), consoleSpent)
 }
+
+// consoleSpent is the subject of a console push whose approval was used.
+const consoleSpent = "console:spent"
 
 // owner is who the request's cookies make it: its session, or else the
 // sign-in that waits for its push.
@@ -202,27 +214,24 @@ func (c *console) handleWaitPush(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": string(req.Status)})
 }
 
-// decided returns the console push id of owner, and whether it is approved.
-func (c *console) decided(id, owner string) (store.AuthRequest, waitingPush, bool) {
-	p, ok := c.watched(id, owner)
-	if !ok {
-		return store.AuthRequest{}, p, false
-	}
-	req, err := c.s.store.AuthRequest(id)
-	if err != nil || req.RP != consoleRP || req.User != p.admin {
-		return req, p, false
+// decided returns the console push id of owner, for action (expired if
+// its time ran out), and whether owner may use it for action.
+func (c *console) decided(id, owner, action string) (store.AuthRequest, bool) {
+	req, ok := c.watched(id, owner)
+	if !ok || subtle.ConstantTimeCompare([]byte(req.Subject), []byte(pushSubject(owner, action))) != 1 {
+		return req, false
 	}
 	if req.Status == push.StatusPending && !c.s.cfg.Now().Before(req.ExpiresAt) {
 		c.s.expire(id)
 		req, _ = c.s.store.AuthRequest(id)
 	}
-	return req, p, true
+	return req, true
 }
 
 func (c *console) handleSignInFinish(w http.ResponseWriter, r *http.Request) {
-	id := r.PostForm.Get("request")
-	req, p, ok := c.decided(id, c.owner(r))
-	if !ok || p.action != "" {
+	id, owner := r.PostForm.Get("request"), c.owner(r)
+	req, ok := c.decided(id, owner, "")
+	if !ok {
 		c.signInError(w, http.StatusForbidden, "", "This sign-in is not known here (it ended, or began in another browser). Sign in again.")
 		return
 	}
@@ -235,20 +244,25 @@ func (c *console) handleSignInFinish(w http.ResponseWriter, r *http.Request) {
 		return
 	case push.StatusApproved:
 	default:
-		c.spend(id)
 		c.setCookie(w, c.pendingCookie(), "", -1)
-		c.s.auditBy(p.admin, AuditAdminSignInError, p.admin, map[string]string{"ip": remoteIP(r), "why": "push " + string(req.Status)})
+		c.s.auditBy(req.User, AuditAdminSignInError, req.User, map[string]string{"ip": remoteIP(r), "why": "push " + string(req.Status)})
 		c.signInError(w, http.StatusUnauthorized, "", "The sign-in was not approved on your device ("+statusWords(req.Status)+"). Sign in again to try once more.")
 		return
 	}
-	c.spend(id)
-	if err := c.startSession(w, p.admin); err != nil {
+	if spent, err := c.spend(req, owner, ""); err != nil || !spent {
+		if err == nil {
+			err = errorf("forbidden", "this sign-in was used already; sign in again")
+		}
+		c.failedOpen(w, err)
+		return
+	}
+	if err := c.startSession(w, req.User); err != nil {
 		c.failedOpen(w, err)
 		return
 	}
 	c.setCookie(w, c.pendingCookie(), "", -1)
-	c.s.log.Info("administrator signed in", "admin", p.admin)
-	c.s.auditBy(p.admin, AuditAdminSignIn, p.admin, map[string]string{"ip": remoteIP(r)})
+	c.s.log.Info("administrator signed in", "admin", req.User)
+	c.s.auditBy(req.User, AuditAdminSignIn, req.User, map[string]string{"ip": remoteIP(r)})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
@@ -279,17 +293,20 @@ func (c *console) failedOpen(w http.ResponseWriter, err error) {
 func (c *console) reauthed(w http.ResponseWriter, r *http.Request, ses adminSession, what string) bool {
 	action := actionKey(r)
 	if id := r.PostForm.Get("reauth"); id != "" {
-		req, p, ok := c.decided(id, ses.owner)
-		if ok && p.action == action {
+		req, ok := c.decided(id, ses.owner, action)
+		if ok && req.User == ses.Admin {
 			switch req.Status {
 			case push.StatusApproved:
-				c.spend(id)
-				return true
+				spent, err := c.spend(req, ses.owner, action)
+				if err != nil {
+					c.failed(w, ses, err)
+					return false
+				}
+				return spent
 			case push.StatusPending:
 				c.render(w, http.StatusOK, "approve.html", c.reauthView(r, ses, req, what))
 				return false
 			}
-			c.spend(id)
 			c.render(w, http.StatusForbidden, "error.html", view{Title: "Not done", Admin: ses.Admin, CSRF: ses.CSRF,
 				Error: "Not done: the confirmation was not approved on your device (" + statusWords(req.Status) + ")."})
 			return false

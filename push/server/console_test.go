@@ -538,3 +538,23 @@ func TestConsoleSignInFatigue(t *testing.T) {
 		t.Errorf("a second sign-in while one waits: HTTP %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestConsoleSignInAcrossRestart: the push a sign-in waits for is kept in
+// the database: approved while the server restarts, it still opens the
+// session, once.
+func TestConsoleSignInAcrossRestart(t *testing.T) {
+	e := newConsoleEnv(t)
+	_, body := e.post("/admin/sign-in", url.Values{"name": {"root"}, "password": {adminPassword}})
+	e.answerPush(push.Approve, find(t, numberRe, body))
+	e.srv.Restart()
+	finish := url.Values{"request": {find(t, requestRe, body)}}
+	if resp, page := e.post("/admin/sign-in/finish", finish); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("finishing after a restart: HTTP %d %s", resp.StatusCode, page)
+	}
+	if st, _, _ := e.get("/admin"); st != http.StatusOK {
+		t.Errorf("the dashboard: HTTP %d", st)
+	}
+	if resp, _ := e.post("/admin/sign-in/finish", finish); resp.StatusCode == http.StatusSeeOther {
+		t.Error("one approval opened two sessions")
+	}
+}

@@ -103,3 +103,17 @@ func (s *Store) UseBypassCode(user string, codeHash []byte, now time.Time) (bool
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// SpendConsoleApproval uses up an approved request of relying party rp
+// whose subject is subject: the subject becomes spent, in one conditional
+// UPDATE, so an approval carries out one change once, even when two calls
+// race or arrive at two server processes. It reports whether this call
+// spent it.
+func (s *Store) SpendConsoleApproval(id, rp, subject, spent string) (bool, error) {
+	res, err := s.exec(`UPDATE auth_requests SET subject = ? WHERE id = ? AND rp = ? AND subject = ? AND status = 'approved'`, spent, id, rp, subject)
+	if err != nil {
+		return false, fmt.Errorf("spending the approval %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -349,3 +349,34 @@ func TestSignInsAndLastAnswer(t *testing.T) {
 		t.Errorf("a device that never answered: %v %v", last, err)
 	}
 }
+
+// TestSpendConsoleApproval: an approved request of the console is spent
+// once, only with its subject, and only when approved.
+func TestSpendConsoleApproval(t *testing.T) {
+	s, _ := openTest(t)
+	now := time.Unix(1_800_000_000, 0)
+	for id, st := range map[string]push.Status{"ok": push.StatusApproved, "no": push.StatusDenied} {
+		req := AuthRequest{Request: push.Request{ID: id, User: "ada", Kind: push.KindSignIn, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, RP: " console", Subject: "console:o:a", Number: "12", Status: push.StatusPending}
+		if err := s.AddAuthRequest(req); err != nil {
+			t.Fatal(err)
+		}
+		s.Decide(id, st, "", "dev", now)
+	}
+	spend := func(id, rp, subject string) bool {
+		t.Helper()
+		ok, err := s.SpendConsoleApproval(id, rp, subject, "console:spent")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if spend("no", " console", "console:o:a") || spend("ok", "", "console:o:a") || spend("ok", " console", "console:o:b") {
+		t.Error("spent a denied request, another relying party's or another subject's")
+	}
+	if !spend("ok", " console", "console:o:a") {
+		t.Fatal("the approval was not spent")
+	}
+	if spend("ok", " console", "console:o:a") {
+		t.Error("the approval was spent twice")
+	}
+}
