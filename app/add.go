@@ -215,7 +215,7 @@ func (u *UI) addText(text string) (string, int) {
 
 // activate runs an activation off the UI goroutine and reports on it.
 func (u *UI) activate(uri string) {
-	res, err := ActivateAccount(u.push.ctx, u.vault, uri, deviceName())
+	res, err := authenticator.ActivateAccount(u.push.ctx, u.vault, uri, authenticator.DeviceName())
 	a := res.Account
 	u.do(func() {
 		if err != nil {
@@ -243,7 +243,7 @@ func (u *UI) activate(uri string) {
 // showApprovalWait tells the user of a device that waits for an approval
 // what to do on their other device, the number to type in large; the
 // dialog closes by itself once the device is approved or turned away.
-func (u *UI) showApprovalWait(res Activation) {
+func (u *UI) showApprovalWait(res authenticator.Activated) {
 	msg := widget.NewLabel(res.ApprovalMessage())
 	msg.Wrapping = fyne.TextWrapWord
 	number := widget.NewLabelWithStyle(res.ApprovalNumber, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/countersign/countersign/internal/tray"
+	"github.com/countersign/countersign/push/device"
 	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 )
@@ -93,6 +95,10 @@ type UI struct {
 	lastAdded string
 	push      *pushState
 	lock      *lockState // the app lock (lock.go)
+	// drag is the row being dragged to another place, if any, and
+	// dropLine shows where it would go (reorder.go).
+	drag     *rowDrag
+	dropLine *canvas.Rectangle
 
 	clip clipboardClearer
 	// shortcuts are the window's own shortcuts by name (see windowShortcut).
@@ -120,7 +126,8 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	if opts.HasTray == nil {
 		opts.HasTray = tray.Available
 	}
-	u := &UI{app: a, vault: v, opts: opts, current: -1, push: newPushState(), do: fyne.Do}
+	u := &UI{app: a, vault: v, opts: opts, current: -1, do: fyne.Do}
+	u.push = newPushState(v, func(id string, ev device.Event) { u.do(func() { u.onPushEvent(id, ev) }) })
 	u.clip = clipboardClearer{clipboard: a.Clipboard(), after: time.AfterFunc, do: func(f func()) { u.do(f) }}
 	u.tray, _ = a.(desktop.App)
 	applyTheme(a, a.Preferences().StringWithFallback(prefTheme, themeSystem))
@@ -145,7 +152,8 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 		widget.NewToolbarSpacer(),
 		widget.NewToolbarAction(theme.SettingsIcon(), u.showSettings),
 	)
-	u.body = container.NewStack(u.list, u.empty, u.search.noMatch)
+	u.dropLine = newDropLine()
+	u.body = container.NewStack(u.list, u.empty, u.search.noMatch, container.NewWithoutLayout(u.dropLine))
 	top := container.NewBorder(nil, nil, nil, toolbar, u.search)
 	u.win.SetContent(container.NewBorder(top, u.status, nil, nil, u.body))
 	u.win.SetOnDropped(u.dropped)

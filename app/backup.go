@@ -12,9 +12,9 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/internal/qr"
 	"github.com/countersign/countersign/internal/textsafe"
-	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 	"github.com/countersign/countersign/vault/transfer"
 )
@@ -31,14 +31,13 @@ func (u *UI) backupTo(path string, passphrase []byte) error {
 // backupAccountsTo writes an encrypted Countersign backup of accounts to
 // path.
 func (u *UI) backupAccountsTo(accounts []vault.Account, path string, passphrase []byte) error {
-	var keys []vault.Key
+	e, err := authenticator.CollectExport(u.vault, accounts, transfer.Countersign)
+	if err != nil {
+		return err
+	}
+	keys := e.Keys
 	var ids []string
 	for _, a := range accounts {
-		k, err := u.vault.Key(a.ID)
-		if err != nil {
-			return err
-		}
-		keys = append(keys, k)
 		ids = append(ids, a.ID)
 	}
 	data, err := transfer.Encode(transfer.Countersign, keys, passphrase)
@@ -143,113 +142,68 @@ func (u *UI) remindBackup() {
 }
 
 // restorePlan is what an import (or a restore) would do, shown before it
-// is done: each account of the file, new or already here, and what the
-// file held that cannot be kept.
+// is done (see authenticator.ImportPlan).
 type restorePlan struct {
-	format  transfer.Format
-	entries []planEntry
-	skipped []transfer.Skipped
-}
-
-// planEntry is one account of an imported file.
-type planEntry struct {
-	key vault.Key
-	// duplicate names the account already here (or earlier in the file)
-	// that this one is; empty for a new account.
-	duplicate string
+	authenticator.ImportPlan
 }
 
 // add returns the new accounts.
-func (p restorePlan) add() []vault.Key {
-	var out []vault.Key
-	for _, e := range p.entries {
-		if e.duplicate == "" {
-			out = append(out, e.key)
-		}
+func (p restorePlan) add() []vault.Key { return p.New() }
+
+// duplicateLabel names a duplicate entry: the account of the file, and
+// the one already here when it is named otherwise.
+func duplicateLabel(e authenticator.ImportEntry) string {
+	l := e.Key.Label()
+	switch {
+	case e.TwiceInFile:
+		l += " (twice in the file)"
+	case e.InVault.Label() != l:
+		l += " = " + e.InVault.Label()
 	}
-	return out
+	return l
 }
 
 // describe sums the plan up in text.
 func (p restorePlan) describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d account(s) to add", len(p.add()))
-	for _, e := range p.entries {
-		if e.duplicate == "" {
-			b.WriteString("\n  + " + textsafe.Clean(e.key.Label()))
+	for _, e := range p.Entries {
+		if !e.Duplicate {
+			b.WriteString("\n  + " + textsafe.Clean(e.Key.Label()))
 		}
 	}
-	for _, e := range p.entries {
-		if e.duplicate != "" {
-			b.WriteString("\n  = " + textsafe.Clean(e.duplicate) + " (already here)")
+	for _, e := range p.Entries {
+		if e.Duplicate {
+			b.WriteString("\n  = " + textsafe.Clean(duplicateLabel(e)) + " (already here)")
 		}
 	}
-	for _, s := range p.skipped {
+	for _, s := range p.Skipped {
 		b.WriteString("\n  – " + textsafe.Clean(s.Label) + ": " + textsafe.Clean(s.Reason))
 	}
 	return b.String()
 }
 
 // readImportFile reads a file to import: its bytes, or, for an image, the
-// text of its QR codes (a Google Authenticator export).
+// text of its QR codes of accounts (a Google Authenticator export).
 func (u *UI) readImportFile(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if !scanner.IsImage(data) {
-		return data, nil
-	}
-	texts, err := u.opts.DecodeFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return []byte(strings.Join(texts, "\n")), nil
+	return authenticator.ReadImport(path, func(name string, _ []byte) ([]string, error) { return u.opts.DecodeFile(name) })
 }
 
 // planRestore reads an export of any format Countersign knows (detected)
 // and says what importing it would add. password opens an encrypted file.
 func (u *UI) planRestore(data, password []byte) (restorePlan, error) {
-	d, err := transfer.Detect(data)
-	if err != nil {
-		return restorePlan{}, err
-	}
-	r, err := transfer.Decode(d.Format, data, password)
-	if err != nil {
-		return restorePlan{}, err
-	}
-	plan := restorePlan{format: d.Format, skipped: r.Skipped}
-	for i, k := range r.Keys {
-		dup, ok, err := u.vault.Duplicate(k)
-		if err != nil {
-			return restorePlan{}, err
-		}
-		e := planEntry{key: k}
-		switch {
-		case ok:
-			e.duplicate = k.Label()
-			if dup.Label() != e.duplicate {
-				e.duplicate += " = " + dup.Label()
-			}
-		case slices.ContainsFunc(r.Keys[:i], k.SameAccount):
-			e.duplicate = k.Label() + " (twice in the file)"
-		}
-		plan.entries = append(plan.entries, e)
-	}
-	return plan, nil
+	p, err := authenticator.DecodeImport(u.vault, "", data, password)
+	return restorePlan{p}, err
 }
 
 // applyRestore adds the accounts chosen among the plan's new ones: all or
 // none.
 func (u *UI) applyRestore(chosen []vault.Key, p restorePlan) error {
-	if len(chosen) > 0 {
-		if _, err := u.vault.AddAll(chosen); err != nil {
-			return err
-		}
+	if _, err := authenticator.ApplyImport(u.vault, chosen); err != nil {
+		return err
 	}
 	u.accountsAdded()
-	already := len(p.entries) - len(p.add())
-	u.setStatus(fmt.Sprintf("Imported %d account(s); %d already here.", len(chosen), already))
+	u.setStatus(fmt.Sprintf("Imported %d account(s); %d already here.", len(chosen), p.Duplicates()))
 	return nil
 }
 
@@ -338,16 +292,12 @@ func leftOutText(left []transfer.Skipped) string {
 // showGoogleExportOf shows accounts as Google Authenticator export QR
 // codes.
 func (u *UI) showGoogleExportOf(accounts []vault.Account) {
-	var keys []vault.Key
-	for _, a := range accounts {
-		k, err := u.vault.Key(a.ID)
-		if err != nil {
-			dialog.ShowError(err, u.win)
-			return
-		}
-		keys = append(keys, k)
+	e, err := authenticator.CollectExport(u.vault, accounts, transfer.Google)
+	if err != nil {
+		dialog.ShowError(err, u.win)
+		return
 	}
-	keys, left := transfer.GoogleSplit(keys)
+	keys, left := e.Keys, e.LeftOut
 	if len(keys) == 0 {
 		d := dialog.NewCustom("Export to Google Authenticator", "Close",
 			wrapped("Google Authenticator cannot hold any of these accounts:"+leftOutText(left)), u.win)

@@ -116,9 +116,9 @@ type importPreview struct {
 // chosen returns the ticked accounts.
 func (p *importPreview) chosen() []vault.Key {
 	var out []vault.Key
-	for i, e := range p.plan.entries {
+	for i, e := range p.plan.Entries {
 		if p.checks[i] != nil && p.checks[i].Checked {
-			out = append(out, e.key)
+			out = append(out, e.Key)
 		}
 	}
 	return out
@@ -137,7 +137,7 @@ func (p *importPreview) refresh() {
 
 // showImportPreview shows the plan as a table to choose from.
 func (u *UI) showImportPreview(path string, plan restorePlan) *importPreview {
-	p := &importPreview{plan: plan, checks: make([]*widget.Check, len(plan.entries))}
+	p := &importPreview{plan: plan, checks: make([]*widget.Check, len(plan.Entries))}
 	// Each row: the tick, in a column as wide as a check box, then issuer,
 	// account and state in equal columns.
 	tickWidth := widget.NewCheck("", nil).MinSize().Width
@@ -146,10 +146,10 @@ func (u *UI) showImportPreview(path string, plan restorePlan) *importPreview {
 		return container.NewBorder(nil, nil, slot, nil, container.NewGridWithColumns(len(cells), cells...))
 	}
 	grid := container.NewVBox(row(widget.NewLabel(""), bold("Issuer"), bold("Account"), bold("")))
-	for i, e := range plan.entries {
+	for i, e := range plan.Entries {
 		var tick fyne.CanvasObject = widget.NewLabel("")
 		state := "new"
-		if e.duplicate == "" {
+		if !e.Duplicate {
 			c := widget.NewCheck("", nil)
 			c.SetChecked(true)
 			c.OnChanged = func(bool) { p.refresh() }
@@ -157,15 +157,15 @@ func (u *UI) showImportPreview(path string, plan restorePlan) *importPreview {
 		} else {
 			state = "already here"
 		}
-		issuer, name := widget.NewLabel(textsafe.Clean(e.key.Issuer)), widget.NewLabel(textsafe.Clean(e.key.Name))
+		issuer, name := widget.NewLabel(textsafe.Clean(e.Key.Issuer)), widget.NewLabel(textsafe.Clean(e.Key.Name))
 		issuer.Truncation, name.Truncation = fyne.TextTruncateEllipsis, fyne.TextTruncateEllipsis
 		grid.Add(row(tick, issuer, name, widget.NewLabel(state)))
 	}
 	parts := []fyne.CanvasObject{}
-	summary := widget.NewLabel(fmt.Sprintf("%s (%s): %d account(s), %d new.", path, plan.format.AppName(), len(plan.entries), len(plan.add())))
+	summary := widget.NewLabel(fmt.Sprintf("%s (%s): %d account(s), %d new.", path, plan.Format.AppName(), len(plan.Entries), len(plan.add())))
 	summary.Wrapping = fyne.TextWrapWord
 	parts = append(parts, summary)
-	for _, s := range plan.skipped {
+	for _, s := range plan.Skipped {
 		l := widget.NewLabel("Not kept: " + textsafe.Clean(s.Label) + ": " + textsafe.Clean(s.Reason))
 		l.Wrapping = fyne.TextWrapWord
 		parts = append(parts, l)

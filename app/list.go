@@ -54,6 +54,7 @@ type accountRow struct {
 	left         *countdown
 	hotpNext     *widget.Button
 	menu         *widget.Button
+	handle       *dragHandle // over the avatar: drags the row (reorder.go)
 
 	// The texts in full; Layout cuts them to the widths it gives them.
 	issuerText, nameText, nextText string
@@ -78,6 +79,7 @@ func newAccountRow(u *UI) *accountRow {
 	r.hotpNext = widget.NewButtonWithIcon("Next code", theme.ViewRefreshIcon(), func() { u.nextHOTP(r.account) })
 	r.menu = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { u.showRowMenu(r) })
 	r.menu.Importance = widget.LowImportance
+	r.handle = newDragHandle(r)
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -85,7 +87,7 @@ func newAccountRow(u *UI) *accountRow {
 // CreateRenderer draws the row.
 func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
 	rr := &rowRenderer{r: r, objects: []fyne.CanvasObject{
-		r.avatar, r.letter, r.issuer, r.name, r.code, r.next, r.left, r.hotpNext, r.menu,
+		r.avatar, r.letter, r.issuer, r.name, r.code, r.next, r.left, r.hotpNext, r.menu, r.handle,
 	}}
 	rr.style()
 	return rr
@@ -199,6 +201,10 @@ func (rr *rowRenderer) Layout(size fyne.Size) {
 		lh := fyne.MeasureText("M", r.letter.TextSize, r.letter.TextStyle).Height
 		r.letter.Move(fyne.NewPos(x, mid-lh/2))
 		r.letter.Resize(fyne.NewSize(avatarSize, lh))
+		// The drag handle: the avatar and the margins around it, the
+		// row's full height.
+		r.handle.Move(fyne.NewPos(0, 0))
+		r.handle.Resize(fyne.NewSize(x+avatarSize+inner/2, size.Height))
 		x += avatarSize + inner
 	}
 
@@ -354,7 +360,13 @@ func (u *UI) move(a vault.Account, by int) {
 	if pos < 0 {
 		return
 	}
-	if err := u.vault.Move(a.ID, pos+by); err != nil {
+	u.moveTo(a, pos+by)
+}
+
+// moveTo puts an account at position pos of the user's order (0 is
+// first), saved in the vault, and keeps it selected.
+func (u *UI) moveTo(a vault.Account, pos int) {
+	if err := u.vault.Move(a.ID, pos); err != nil {
 		u.setStatus(err.Error())
 		return
 	}

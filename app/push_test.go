@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/internal/pushtest"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
@@ -321,7 +322,7 @@ func TestActivationRefusedIsExplained(t *testing.T) {
 	enr, _ := ps.Enroll("ada")
 	// The code is spent by another device first.
 	v := testVault(t, t.TempDir())
-	if _, err := ActivateAccount(context.Background(), v, enr.ActivationURI, "other"); err != nil {
+	if _, err := authenticator.ActivateAccount(context.Background(), v, enr.ActivationURI, "other"); err != nil {
 		t.Fatal(err)
 	}
 	f := newFixture(t, nil, Options{})

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/internal/pushtest"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/server"
@@ -123,9 +124,9 @@ func TestPushRemoveThisDevice(t *testing.T) {
 	approval := pushtest.SelfServiceRemove(t, ps, "ada", codeOf(t, f, acc.ID), acc.Push.DeviceID)
 	d := requestDialogShown(t, f)
 	got := withoutCountdown(labelsOf(topOverlay(t, f.ui)), d)
-	if len(got) != 15 || got[0] != "This device, "+deviceName()+", is to be removed from your account: it is your last one, so it must approve its own removal. "+
+	if len(got) != 15 || got[0] != "This device, "+authenticator.DeviceName()+", is to be removed from your account: it is your last one, so it must approve its own removal. "+
 		"Approve only if you are removing it now, and type the number shown where you asked for it." ||
-		got[3] != "Remove this device: "+deviceName() || got[4] != "Detail" ||
+		got[3] != "Remove this device: "+authenticator.DeviceName() || got[4] != "Detail" ||
 		got[13] != "Type the number shown on the page where you asked for the removal, then approve:" || got[14] != "Remove this device?" {
 		t.Errorf("the dialog shows %q", got)
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/internal/useragent"
 	"github.com/countersign/countersign/push"
@@ -71,7 +73,7 @@ const (
 // requestDialog asks the user about one request.
 type requestDialog struct {
 	req    pendingRequest
-	text   RequestText
+	text   authenticator.RequestText
 	dialog *dialog.CustomDialog
 	// prompt asks for the number; number takes it.
 	prompt *widget.Label
@@ -126,7 +128,7 @@ func (u *UI) dropExpired(now time.Time) {
 		u.forgetRequest(p.request.ID)
 		if d := u.push.dialog; d != nil && d.req.request.ID == p.request.ID {
 			u.closeRequestDialog(d)
-			u.setStatus("A " + d.text.noun + " expired without an answer.")
+			u.setStatus("A " + d.text.Noun + " expired without an answer.")
 		}
 	}
 }
@@ -164,7 +166,7 @@ func (u *UI) focusNumber() {
 }
 
 func (u *UI) newRequestDialog(p pendingRequest) *requestDialog {
-	d := &requestDialog{req: p, text: DescribeRequest(p.request), problem: newErrorLabel()}
+	d := &requestDialog{req: p, text: authenticator.DescribeRequest(p.request), problem: newErrorLabel()}
 	r := p.request
 	d.number = newNumberEntry(d.updateApprove)
 	d.number.SetPlaceHolder("number shown on " + d.text.NumberFrom)
@@ -280,7 +282,7 @@ func (u *UI) answer(d *requestDialog, decision push.Decision) {
 	switch decision {
 	case push.Approve:
 		if !numberComplete(number) {
-			d.problem.show(d.text.noNumber)
+			d.problem.show(d.text.NoNumber)
 			return
 		}
 	case push.Deny:
@@ -288,14 +290,14 @@ func (u *UI) answer(d *requestDialog, decision push.Decision) {
 	case push.Fraud:
 		number = ""
 	}
-	client := u.push.clients[d.req.account.ID]
-	if client == nil {
+	ctx, cancel := context.WithTimeout(u.push.ctx, 10*time.Second)
+	defer cancel()
+	err := u.push.sessions.Answer(ctx, d.req.account.ID, d.req.request, decision, reason, number)
+	if errors.Is(err, authenticator.ErrNotConnected) {
 		d.problem.show("This account is not connected to its server.")
 		return
 	}
-	ctx, cancel := context.WithTimeout(u.push.ctx, 10*time.Second)
-	defer cancel()
-	if err := client.Answer(ctx, d.req.request, decision, reason, number); err != nil {
+	if err != nil {
 		d.problem.show("The answer was not sent: " + err.Error())
 		return
 	}
@@ -339,16 +341,16 @@ func (u *UI) onRequestDecided(ev device.Event) {
 	noun := "sign-in request"
 	switch {
 	case i >= 0:
-		noun = DescribeRequest(u.push.pending[i].request).noun
+		noun = authenticator.DescribeRequest(u.push.pending[i].request).Noun
 	case d != nil:
-		noun = d.text.noun
+		noun = d.text.Noun
 	}
 	u.forgetRequest(id)
 	if d != nil && d.phase == phaseChecking && ev.Kind == device.EventResult && ev.Err == nil && ev.Status == push.StatusDenied {
 		// The server denies an approval whose number is not the one it
 		// showed, at once: there is no second try on the same request.
-		d.showVerdict(d.text.mismatch)
-		u.setStatus(d.text.mismatchStatus)
+		d.showVerdict(d.text.Mismatch)
+		u.setStatus(d.text.MismatchStatus)
 		return
 	}
 	switch {
@@ -387,8 +389,8 @@ func (d *requestDialog) showVerdict(text string) {
 
 // confirmFraud says what reporting fraud does before doing it.
 func (u *UI) confirmFraud(d *requestDialog) {
-	msg := wrapped(d.text.fraudQuestion + "\n\nIt is denied, the attempt is recorded, and " +
-		textsafe.Clean(d.req.account.Label()) + " is blocked: no sign-in works until an administrator unblocks it. " + d.text.fraudWhen)
+	msg := wrapped(d.text.FraudQuestion + "\n\nIt is denied, the attempt is recorded, and " +
+		textsafe.Clean(d.req.account.Label()) + " is blocked: no sign-in works until an administrator unblocks it. " + d.text.FraudWhen)
 	d.confirming = true
 	c := dialog.NewCustomConfirm("Report fraud", "Report fraud", "Go back", msg, func(ok bool) {
 		d.confirming = false

@@ -4,14 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
-	"github.com/countersign/countersign/app"
 	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/internal/textsafe"
 	"github.com/countersign/countersign/push"
@@ -43,8 +39,8 @@ func cmdActivate(c *cli, cmd *command, args []string) error {
 	defer v.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	res, err := app.ActivateAccount(ctx, v, pos[0], *name)
-	if dup, ok := errors.AsType[*app.AlreadyEnrolledError](err); ok {
+	res, err := authenticator.ActivateAccount(ctx, v, pos[0], *name)
+	if dup, ok := errors.AsType[*authenticator.AlreadyEnrolledError](err); ok {
 		return fmt.Errorf("activating: %s on this server is already in Countersign; remove it first (countersign delete %s) to enroll this desktop again",
 			label(dup.Existing), dup.Existing.ID)
 	}
@@ -75,114 +71,33 @@ type requestJSON struct {
 	ExpiresAt   time.Time        `json:"expires_at"`
 }
 
-// pushSession connects every push account of the vault and collects their
-// pending requests.
-type pushSession struct {
-	mu        sync.Mutex
-	clients   map[string]*device.Client // by account id
-	accounts  map[string]vault.Account
-	connected map[string]bool
-	errs      map[string]error
-	changed   chan struct{}
-	results   map[string]device.Event // by request id
-	// notices go to standard error as they come: the server gives each
-	// notice to a device once, so the app on this device will not see
-	// those that this command was given.
-	notices io.Writer
-}
-
-func (c *cli) startPush(ctx context.Context, v *vault.Vault) (*pushSession, error) {
-	s := &pushSession{clients: map[string]*device.Client{}, accounts: map[string]vault.Account{}, connected: map[string]bool{},
-		errs: map[string]error{}, changed: make(chan struct{}, 1), results: map[string]device.Event{}, notices: c.stderr}
-	for _, a := range v.Accounts() {
-		if a.Push == nil {
-			continue
+// startPush connects every push account of v; notices go to standard
+// error as they come: the server gives each notice to a device once, so
+// the app on this device will not see those that this command was given.
+func (c *cli) startPush(ctx context.Context, v *vault.Vault) (*authenticator.Sessions, error) {
+	s := authenticator.NewSessions(ctx, v, func(accountID string, ev device.Event) {
+		if ev.Kind != device.EventNotice {
+			return
 		}
-		id := a.ID
-		client, err := app.NewPushClient(v, a, func(ev device.Event) { s.event(id, ev) })
-		if err != nil {
-			return nil, err
-		}
-		s.clients[id], s.accounts[id] = client, a
-		go client.Run(ctx)
-	}
-	if len(s.clients) == 0 {
+		a, _ := v.Account(accountID)
+		fmt.Fprintf(c.stderr, "countersign: %s: your account changed: %s (%s)\n", textsafe.Clean(label(a)),
+			textsafe.Clean(ev.Notice.Text), ev.Notice.Time.Local().Format(time.DateTime))
+	})
+	if err := s.Start(); errors.Is(err, authenticator.ErrNoPushAccount) {
 		return nil, errors.New("the vault has no push account; add one with countersign activate URI")
+	} else if err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func (s *pushSession) event(accountID string, ev device.Event) {
-	s.mu.Lock()
-	switch ev.Kind {
-	case device.EventState:
-		s.connected[accountID] = ev.State == device.Connected
-		if ev.Err != nil && ev.State == device.Disconnected {
-			s.errs[accountID] = ev.Err
-		}
-	case device.EventResult:
-		s.results[ev.RequestID] = ev
-	case device.EventNotice:
-		fmt.Fprintf(s.notices, "countersign: %s: your account changed: %s (%s)\n", textsafe.Clean(label(s.accounts[accountID])),
-			textsafe.Clean(ev.Notice.Text), ev.Notice.Time.Local().Format(time.DateTime))
-	}
-	s.mu.Unlock()
-	select {
-	case s.changed <- struct{}{}:
-	default:
-	}
-}
-
-// waitConnected waits until every account has connected once (and so has
-// its pending requests), or fails naming the first that could not.
-func (s *pushSession) waitConnected(ctx context.Context) error {
-	for {
-		s.mu.Lock()
-		all := len(s.connected) == len(s.clients) && !slices.Contains(mapsValues(s.connected), false)
-		var firstErr, waits error
-		for id, err := range s.errs {
-			if !s.connected[id] {
-				firstErr = fmt.Errorf("%s: %w", label(s.accounts[id]), err)
-				if errors.Is(err, device.ErrPendingApproval) {
-					waits = firstErr
-				}
-			}
-		}
-		s.mu.Unlock()
-		if all {
-			return nil
-		}
-		if waits != nil {
-			return waits // it will not connect before the user approves it elsewhere
-		}
-		select {
-		case <-ctx.Done():
-			if firstErr != nil {
-				return firstErr
-			}
-			return errors.New("the server did not answer in time")
-		case <-s.changed:
-		}
-	}
-}
-
-func mapsValues(m map[string]bool) []bool {
-	var out []bool
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
-}
-
-// pending returns every pending request with its account.
-func (s *pushSession) pending() []requestJSON {
+// pending returns every pending request with its account, as `requests
+// --json` prints them.
+func pending(s *authenticator.Sessions) []requestJSON {
 	var out []requestJSON
-	for id, client := range s.clients {
-		for _, r := range client.Pending() {
-			out = append(out, requestJSONOf(r, s.accounts[id]))
-		}
+	for _, p := range s.Pending() {
+		out = append(out, requestJSONOf(p.Request, p.Account))
 	}
-	slices.SortFunc(out, func(a, b requestJSON) int { return a.ExpiresAt.Compare(b.ExpiresAt) })
 	return out
 }
 
@@ -204,7 +119,7 @@ func requestJSONOf(r push.Request, a vault.Account) requestJSON {
 // bidi and invisible characters are removed so that none can rewrite the
 // terminal or disguise what is shown.
 func requestLine(r requestJSON) string {
-	t := app.DescribeRequest(push.Request{Application: r.Application, Kind: r.Kind, Context: push.Context{App: r.App}})
+	t := authenticator.DescribeRequest(push.Request{Application: r.Application, Kind: r.Kind, Context: push.Context{App: r.App}})
 	what := t.Question
 	if t.Kind == push.KindSignIn {
 		what = ""
@@ -237,19 +152,19 @@ func cmdRequests(c *cli, cmd *command, args []string) error {
 	}
 	cctx, ccancel := context.WithTimeout(ctx, 20*time.Second)
 	defer ccancel()
-	if err := s.waitConnected(cctx); err != nil {
+	if err := s.WaitConnected(cctx); err != nil {
 		return fmt.Errorf("connecting: %w", err)
 	}
 	deadline := time.After(*wait)
-	for len(s.pending()) == 0 && *wait > 0 {
+	for len(s.Pending()) == 0 && *wait > 0 {
 		select {
 		case <-deadline:
 			*wait = 0
-		case <-s.changed:
+		case <-s.Changed():
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return printRequests(c, s.pending(), *asJSON)
+	return printRequests(c, pending(s), *asJSON)
 }
 
 // printRequests prints pending requests as a table, cleaned (see
@@ -312,68 +227,62 @@ func answerCommand(c *cli, cmd *command, args []string, decision push.Decision) 
 	if err != nil {
 		return err
 	}
-	if err := s.waitConnected(ctx); err != nil {
+	if err := s.WaitConnected(ctx); err != nil {
 		return fmt.Errorf("connecting: %w", err)
 	}
-	id := pos[0]
-	for accountID, client := range s.clients {
-		for _, r := range client.Pending() {
-			if r.ID != id {
-				continue
-			}
-			reason := push.ReasonNone
-			if decision == push.Deny {
-				reason = push.ReasonNotMe
-			}
-			if err := client.Answer(ctx, r, decision, reason, strings.TrimSpace(*number)); err != nil {
-				return fmt.Errorf("answering: %w", err)
-			}
-			return s.report(ctx, c, r, decision, s.accounts[accountID])
-		}
+	pr, ok := s.Find(pos[0])
+	if !ok {
+		return fmt.Errorf("no pending sign-in request %q: it may have expired or been answered elsewhere (countersign requests lists them)", pos[0])
 	}
-	return fmt.Errorf("no pending sign-in request %q: it may have expired or been answered elsewhere (countersign requests lists them)", id)
+	reason := push.ReasonNone
+	if decision == push.Deny {
+		reason = push.ReasonNotMe
+	}
+	if err := s.Answer(ctx, pr.Account.ID, pr.Request, decision, reason, strings.TrimSpace(*number)); err != nil {
+		return fmt.Errorf("answering: %w", err)
+	}
+	return report(ctx, c, s, pr.Request, decision, pr.Account)
 }
 
 // report waits for the server's verdict on request r and prints it: ID,
 // account, status, and for the server's own requests what it did.
-func (s *pushSession) report(ctx context.Context, c *cli, r push.Request, decision push.Decision, a vault.Account) error {
-	t := app.DescribeRequest(r)
-	for {
-		s.mu.Lock()
-		ev, ok := s.results[r.ID]
-		s.mu.Unlock()
-		if ok {
-			if ev.Err != nil {
-				return fmt.Errorf("the server refused the answer: %w", ev.Err)
-			}
-			line := fmt.Sprintf("%s\t%s\t%s", textsafe.Clean(r.ID), label(a), textsafe.Clean(string(ev.Status)))
-			if what := outcome(t, ev.Status, a); what != "" {
-				line += "\t" + what
-			}
-			fmt.Fprintln(c.stdout, line)
-			want := map[push.Decision]push.Status{push.Approve: push.StatusApproved, push.Deny: push.StatusDenied, push.Fraud: push.StatusFraud}[decision]
-			if ev.Status != want {
-				if decision == push.Approve && ev.Status == push.StatusDenied {
-					if t.Kind == push.KindSignIn {
-						return errors.New("the request was denied: the number did not match the sign-in screen")
-					}
-					return fmt.Errorf("the request was denied: the number did not match the one shown on %s", t.NumberFrom)
-				}
-				return fmt.Errorf("the request ended %s, not %s", ev.Status, want)
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return errors.New("the server did not confirm the answer in time")
-		case <-s.changed:
-		}
+func report(ctx context.Context, c *cli, s *authenticator.Sessions, r push.Request, decision push.Decision, a vault.Account) error {
+	ev, err := s.Result(ctx, r.ID)
+	if err != nil {
+		return err
 	}
+	return printVerdict(c, r, decision, a, ev)
+}
+
+// printVerdict prints the server's verdict ev on the answer to r: ID,
+// account, status, and for the server's own requests what it did. It fails
+// unless the request ended as decision asked.
+func printVerdict(c *cli, r push.Request, decision push.Decision, a vault.Account, ev device.Event) error {
+	t := authenticator.DescribeRequest(r)
+	if ev.Err != nil {
+		return fmt.Errorf("the server refused the answer: %w", ev.Err)
+	}
+	line := fmt.Sprintf("%s\t%s\t%s", textsafe.Clean(r.ID), label(a), textsafe.Clean(string(ev.Status)))
+	if what := outcome(t, ev.Status, a); what != "" {
+		line += "\t" + what
+	}
+	fmt.Fprintln(c.stdout, line)
+	want := map[push.Decision]push.Status{push.Approve: push.StatusApproved, push.Deny: push.StatusDenied, push.Fraud: push.StatusFraud}[decision]
+	if ev.Status != want {
+		if decision == push.Approve && ev.Status == push.StatusDenied {
+			if t.Kind == push.KindSignIn {
+				return errors.New("the request was denied: the number did not match the sign-in screen")
+			}
+			return fmt.Errorf("the request was denied: the number did not match the one shown on %s", t.NumberFrom)
+		}
+		return fmt.Errorf("the request ended %s, not %s", ev.Status, want)
+	}
+	return nil
 }
 
 // outcome says what a decided request of the server's own did, for
 // account a of this device ("" for a sign-in).
-func outcome(t app.RequestText, status push.Status, a vault.Account) string {
+func outcome(t authenticator.RequestText, status push.Status, a vault.Account) string {
 	switch {
 	case t.Kind == push.KindAddDevice && status == push.StatusApproved:
 		return "the new device, " + t.Device + ", joins your account"

@@ -182,18 +182,14 @@ func TestRequestsTextIsCleaned(t *testing.T) {
 			t.Errorf("requests:\n got %q\nwant %q", got, want)
 		}
 		out.Reset()
-		s := &pushSession{results: map[string]device.Event{
-			"r2":   {Kind: device.EventResult, RequestID: "r2", Status: push.StatusApproved},
-			raw.ID: {Kind: device.EventResult, RequestID: raw.ID, Status: "fraud\x1b[1A"},
-		}, changed: make(chan struct{}, 1)}
-		if err := s.report(context.Background(), c, add, push.Approve, acc); err != nil {
+		if err := printVerdict(c, add, push.Approve, acc, device.Event{Kind: device.EventResult, RequestID: "r2", Status: push.StatusApproved}); err != nil {
 			t.Fatal(err)
 		}
 		if want := "r2\tPay[8mroll (ada)\tapproved\tthe new device, Pixel[8m, joins your account\n"; out.String() != want {
 			t.Errorf("approve printed %q, want %q", out.String(), want)
 		}
 		out.Reset()
-		err := s.report(context.Background(), c, raw, push.Approve, acc)
+		err := printVerdict(c, raw, push.Approve, acc, device.Event{Kind: device.EventResult, RequestID: raw.ID, Status: "fraud\x1b[1A"})
 		if want := "r1[2K\tPay[8mroll (ada)\tfraud[1A\n"; out.String() != want {
 			t.Errorf("approve printed %q, want %q", out.String(), want)
 		}

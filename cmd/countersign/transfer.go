@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"golang.org/x/term"
 
+	"github.com/countersign/countersign/internal/authenticator"
 	"github.com/countersign/countersign/internal/qr"
 	"github.com/countersign/countersign/internal/textsafe"
-	"github.com/countersign/countersign/scanner"
 	"github.com/countersign/countersign/vault"
 	"github.com/countersign/countersign/vault/transfer"
 )
@@ -68,23 +67,22 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	defer v.Close()
-	var fresh []vault.Key
-	for _, k := range result.Keys {
-		if dup, ok, err := v.Duplicate(k); err != nil {
-			return err
-		} else if ok {
-			fmt.Fprintf(c.stdout, "duplicate\t%s\talready in the vault as %s\n", label(k), label(dup))
-			continue
-		}
-		if slices.ContainsFunc(fresh, k.SameAccount) {
-			fmt.Fprintf(c.stdout, "duplicate\t%s\tappears twice in the file\n", label(k))
-			continue
-		}
-		fresh = append(fresh, k)
+	plan, err := authenticator.PlanImport(v, format, result)
+	if err != nil {
+		return err
 	}
-	for _, s := range result.Skipped {
+	for _, e := range plan.Entries {
+		switch {
+		case e.TwiceInFile:
+			fmt.Fprintf(c.stdout, "duplicate\t%s\tappears twice in the file\n", label(e.Key))
+		case e.Duplicate:
+			fmt.Fprintf(c.stdout, "duplicate\t%s\talready in the vault as %s\n", label(e.Key), label(e.InVault))
+		}
+	}
+	for _, s := range plan.Skipped {
 		fmt.Fprintf(c.stdout, "not kept\t%s\t%s\n", textsafe.Clean(s.Label), textsafe.Clean(s.Reason))
 	}
+	fresh := plan.New()
 	if *dryRun {
 		for _, k := range fresh {
 			fmt.Fprintf(c.stdout, "would add\t%s\n", label(k))
@@ -106,7 +104,7 @@ func cmdImport(c *cli, cmd *command, args []string) error {
 			return nil
 		}
 	}
-	added, err := v.AddAll(fresh)
+	added, err := authenticator.ApplyImport(v, fresh)
 	if err != nil {
 		return fmt.Errorf("importing: %w; nothing was imported", err)
 	}
@@ -141,26 +139,20 @@ func cmdExport(c *cli, cmd *command, args []string) error {
 			return fmt.Errorf("no account matches %q (countersign list shows them all); nothing was exported", query)
 		}
 	}
-	var keys []vault.Key
-	for _, a := range accounts {
-		k, err := v.Key(a.ID)
-		if err != nil {
-			return err
-		}
-		keys = append(keys, k)
-	}
-	if len(keys) == 0 {
+	if len(accounts) == 0 {
 		return errors.New("the vault has no account to export")
 	}
-	var left []transfer.Skipped
-	if format == transfer.Google {
-		if keys, left = transfer.GoogleSplit(keys); len(keys) == 0 {
-			var why []string
-			for _, s := range left {
-				why = append(why, textsafe.Clean(s.Label)+": "+textsafe.Clean(s.Reason))
-			}
-			return fmt.Errorf("Google Authenticator cannot hold any of these accounts (%s); nothing was exported", strings.Join(why, "; "))
+	e, err := authenticator.CollectExport(v, accounts, format)
+	if err != nil {
+		return err
+	}
+	keys, left := e.Keys, e.LeftOut
+	if len(keys) == 0 { // a Google export that can hold none of them
+		var why []string
+		for _, s := range left {
+			why = append(why, textsafe.Clean(s.Label)+": "+textsafe.Clean(s.Reason))
 		}
+		return fmt.Errorf("Google Authenticator cannot hold any of these accounts (%s); nothing was exported", strings.Join(why, "; "))
 	}
 	var pass []byte
 	if format.NeedsPassphrase() || *passwordFile != "" {
@@ -206,72 +198,9 @@ func exportFormatList() string {
 	return strings.Join(names, ", ")
 }
 
-// readImport reads what import was given: a file's bytes; for an image,
-// the text of its QR codes; for a directory, the text of the QR codes of
-// every image in it (the QR codes of a Google Authenticator export). An
-// image with no QR code of an export is named.
-func readImport(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	if !fi.IsDir() {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		}
-		if !scanner.IsImage(data) {
-			return data, nil
-		}
-		return exportCodes(path, data)
-	}
-	entries, err := os.ReadDir(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	var texts []string
-	for _, e := range entries {
-		name := filepath.Join(path, e.Name())
-		if !e.Type().IsRegular() {
-			continue
-		}
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", name, err)
-		}
-		if !scanner.IsImage(data) {
-			continue // not an image: not part of an export
-		}
-		text, err := exportCodes(name, data)
-		if err != nil {
-			return nil, err
-		}
-		texts = append(texts, string(text))
-	}
-	if len(texts) == 0 {
-		return nil, fmt.Errorf("%s holds no image (PNG, JPEG, GIF or WebP) of an export QR code", path)
-	}
-	return []byte(strings.Join(texts, "\n")), nil
-}
-
-// exportCodes returns the otpauth-migration:// and otpauth:// codes of an
-// image, one per line; an image with none is an error that names it.
-func exportCodes(name string, data []byte) ([]byte, error) {
-	codes, err := scanner.DecodeBytes(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	var keep []string
-	for _, code := range codes {
-		if l := strings.ToLower(code); strings.HasPrefix(l, "otpauth-migration://") || strings.HasPrefix(l, "otpauth://") {
-			keep = append(keep, code)
-		}
-	}
-	if len(keep) == 0 {
-		return nil, fmt.Errorf("%s: no QR code of an authenticator export in this image (its %d QR code(s) hold something else)", name, len(codes))
-	}
-	return []byte(strings.Join(keep, "\n")), nil
-}
+// readImport reads what import was given (see authenticator.ReadImport):
+// a file, an image of export QR codes, or a directory of them.
+func readImport(path string) ([]byte, error) { return authenticator.ReadImport(path, nil) }
 
 // writeGoogleQRCodes writes the export as batchN.png QR images in dir, to
 // scan with Google Authenticator.

@@ -1,10 +1,23 @@
 // Package authenticator holds the operations shared by the app (package
-// app, the Fyne UI) and the command line (cmd/countersign): what a pasted
-// or scanned text is, the keys it holds, and the name this device gives
-// itself when it activates a push account. It has no UI; the app and the
-// CLI are thin adapters that word the results for their users, the way
-// tailscale's cmd/tailscale/cli and client/systray both sit on the same
-// client library.
+// app, the Fyne UI) and the command line (cmd/countersign), so that each
+// decision is written once:
+//
+//   - what a pasted or scanned text is, and the keys it holds;
+//   - reading an import file, an image of export QR codes or a folder of
+//     them (ReadImport), and which of its accounts are new or duplicates
+//     (DecodeImport, PlanImport, PlanKeys), then adding the chosen ones
+//     (ApplyImport);
+//   - collecting keys for an export, and those the format cannot hold
+//     (CollectExport);
+//   - activating a push account (ActivateAccount) and the name this device
+//     gives itself (DeviceName);
+//   - the push sessions: a device client per push account, its events
+//     routed to one function, answers and verdicts (Sessions), and what a
+//     request asks in words (DescribeRequest).
+//
+// It has no UI; the app and the CLI are thin adapters that word the
+// results for their users, the way tailscale's cmd/tailscale/cli and
+// client/systray both sit on the same client library.
 package authenticator
 
 import (
