@@ -153,9 +153,27 @@ func (b *browser) consoleSignIn(c consoleSetup, shoot bool) {
 // the console, photographed wide and at 375 px.
 func TestConsoleSignInAndPages(t *testing.T) {
 	c := newConsoleSetup(t)
-	if _, _, err := c.srv.AddRelyingParty("Shop", ""); err != nil {
+	key, _, err := c.srv.AddRelyingParty("Shop", "")
+	if err != nil {
 		t.Fatal(err)
 	}
+	// dave reports a sign-in to Shop as fraud on his phone: the fraud
+	// queue has something to show.
+	if err := c.srv.AddUser("dave", true); err != nil {
+		t.Fatal(err)
+	}
+	davePhone := pushtest.Run(t, pushtest.AdminDevice(t, c.srv, "dave", "dave's phone"))
+	davePhone.Next(t, "connection of dave's phone", pushtest.Connected)
+	if _, e := apiSignIn(t, c.srv, key, "dave"); e.Code != "" {
+		t.Fatalf("dave's sign-in: %+v", e)
+	}
+	req := davePhone.Next(t, "dave's sign-in", pushtest.RequestOfKind(push.KindSignIn)).Request
+	ctx, cancel := context.WithTimeout(context.Background(), pushtest.Wait)
+	defer cancel()
+	if err := davePhone.Answer(ctx, req, push.Fraud, push.ReasonNone, ""); err != nil {
+		t.Fatal(err)
+	}
+	davePhone.Next(t, "verdict on the fraud report", func(ev device.Event) bool { return ev.Kind == device.EventResult && ev.RequestID == req.ID })
 	b := consoleBrowser(t, c.srv)
 
 	b.open(c.srv.URL + "/admin")
@@ -171,11 +189,14 @@ func TestConsoleSignInAndPages(t *testing.T) {
 	b.shot("wrong-password")
 
 	b.consoleSignIn(c, true)
-	if got := b.text("users"); got != "3" { // root, bob and carol
+	if got := b.text("users"); got != "4" { // root, bob, carol and dave
 		t.Errorf("the dashboard counts %s users", got)
 	}
-	if got := b.text("online"); got != "1" { // root's phone
+	if got := b.text("online"); got != "2" { // root's and dave's phones
 		t.Errorf("the dashboard counts %s devices online", got)
+	}
+	if got := b.text("openFraud"); got != "1" {
+		t.Errorf("the dashboard counts %s open fraud reports", got)
 	}
 	pages := []struct{ path, title string }{
 		{"/admin", "Dashboard"},
@@ -192,6 +213,11 @@ func TestConsoleSignInAndPages(t *testing.T) {
 		b.open(c.srv.URL + p.path)
 		b.waitFor(p.title, heading(p.title), wait)
 		b.shot(strings.ToLower(strings.ReplaceAll(p.title, " ", "-")))
+	}
+	b.open(c.srv.URL + "/admin/fraud")
+	b.waitFor("the fraud queue", heading("Fraud reports"), wait)
+	if got := b.text("fraud"); !strings.Contains(got, "dave\tShop") || !strings.Contains(got, "blocked") || !strings.Contains(got, "open") {
+		t.Errorf("the fraud queue: %q", got)
 	}
 	b.viewport(375, 812)
 	for _, p := range pages {
