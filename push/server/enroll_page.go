@@ -22,6 +22,10 @@ type enrollmentPage struct {
 	// Renewable, on an expired enrollment: POST .../renew will give a new
 	// code (see renewable).
 	Renewable bool `json:"renewable,omitempty"`
+	// PhoneOffered, on a pending enrollment: the user may choose text
+	// messages or calls instead of an app (POST .../phone): the server has
+	// a telephony gateway, and the user no method yet (enrollingUser).
+	PhoneOffered bool `json:"phone_offered,omitempty"`
 }
 
 // enrollmentForPage reads an enrollment as the page sees it. An approval
@@ -57,6 +61,11 @@ func (s *Server) enrollmentForPage(token string) (store.Activation, enrollmentPa
 	case "expired":
 		if page.Renewable, err = s.renewable(a); err != nil {
 			return a, page, err
+		}
+	case "pending":
+		if s.cfg.Telephony != nil {
+			_, err := s.enrollingUser(token)
+			page.PhoneOffered = err == nil
 		}
 	}
 	return a, page, nil

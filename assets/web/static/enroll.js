@@ -26,6 +26,8 @@ const backoff = n => { const top = Math.min(30, 2 ** (n - 1)) * 1000; return top
 const rank = st => ({pending: 0, expired: 1, approval_pending: 1, activated: 2, rejected: 3}[st.status] ?? 0) + (st.confirmed ? 0.5 : 0);
 let current = null;
 let failures = 0;
+let mode = "app"; // "phone" while the user sets up text messages or calls instead
+let proof = null; // the phone check under way: {proof_id, method, sent_to, expires_at}
 let wake = null; // ends the back-off's wait early (Try now, back online)
 
 // call fetches a JSON answer; a refusal throws an Error with the server's
@@ -84,9 +86,13 @@ function show(st) {
   const s = st.status;
   const other = st.kind === "otp";
   $("who").textContent = `Account: ${st.user}`;
-  const done = s === "activated" && st.confirmed;
+  // A phone method spends the link only with the code sent to it typed
+  // back: activated is done.
+  const done = s === "activated" && (st.confirmed || st.kind === "phone");
 
-  showOnly("scan", s === "pending");
+  showOnly("scan", s === "pending" && mode === "app");
+  showOnly("phoneOffer", s === "pending" && !!st.phone_offered);
+  showOnly("phoneStep", s === "pending" && mode === "phone");
   if (s === "pending") {
     $("expires").textContent = clock(st.expires_at);
     if (!$("qr").getAttribute("src")) $("qr").src = `/enroll/${token}/qr.png`;
@@ -113,7 +119,7 @@ function show(st) {
       "2. To check that it works, type the six-digit code your app shows for this account";
   }
   showOnly("done", done);
-  if (done) $("doneText").textContent = other ? "Done: your authenticator app is added." : "Done: your Countersign app is activated and checked.";
+  if (done) $("doneText").textContent = st.kind === "phone" ? phoneDone() : other ? "Done: your authenticator app is added." : "Done: your Countersign app is activated and checked.";
   showOnly("rejected", s === "rejected");
   showOnly("expired", s === "expired");
   if (s === "expired") {
@@ -123,7 +129,7 @@ function show(st) {
   }
   showOnly("failed", false);
 
-  if (s === "pending") live("Waiting for your app to scan the code. This page follows it live.", "waiting");
+  if (s === "pending") live(mode === "app" ? "Waiting for your app to scan the code. This page follows it live." : "", "waiting");
   else if (s === "approval_pending") live("Waiting for your approval on your other device.", "waiting");
   else live("", "");
   announce({pending: "Waiting for your app to scan the code.", approval_pending: `Waiting for approval on your other device: type ${st.number || "the number shown"} there.`,
@@ -133,7 +139,7 @@ function show(st) {
 // failed shows a refusal that no retry will change, and stops.
 function failed(message) {
   current = {status: "failed"};
-  for (const id of ["scan", "otherApp", "approve", "confirm", "done", "rejected", "expired"]) showOnly(id, false);
+  for (const id of ["scan", "phoneStep", "otherApp", "approve", "confirm", "done", "rejected", "expired"]) showOnly(id, false);
   $("failedText").textContent = message;
   showOnly("failed", true);
   live("", "");
@@ -175,6 +181,68 @@ async function follow() {
     }
   }
 }
+
+// The phone instead of an app: a code sent to it, typed back, proves it.
+const how = method => method === "voice" ? "phone call" : "text message";
+const phoneDone = () => proof ? `Done: sign-ins will send a code to ${proof.sent_to} by ${how(proof.method)}.` : "Done: sign-ins will send a code to your phone.";
+
+function phoneSays(text, cls) {
+  $("phoneResult").textContent = text;
+  $("phoneResult").className = "status " + (cls || "");
+}
+
+// phoneStep shows the number form (again) or, once a code went out, the code form.
+function phoneStep(sent) {
+  showOnly("phoneForm", !sent);
+  showOnly("phoneCodeForm", sent);
+  (sent ? $("phoneCode") : $("phone")).focus();
+}
+
+$("usePhone").onclick = () => {
+  mode = "phone";
+  show(current);
+  phoneStep(false);
+};
+$("backToApp").onclick = () => {
+  mode = "app";
+  phoneSays("");
+  show(current);
+  $("usePhone").focus();
+};
+$("phoneAgain").onclick = () => { proof = null; phoneSays(""); phoneStep(false); };
+
+$("phoneForm").onsubmit = async e => {
+  e.preventDefault();
+  phoneSays("");
+  $("sendCode").disabled = true;
+  const method = document.querySelector('input[name="method"]:checked').value;
+  try {
+    proof = await post(`/v1/enrollments/${token}/phone`, {phone: $("phone").value.trim(), method});
+    $("phoneSent").textContent = proof.method === "voice" ? `We are calling ${proof.sent_to}: the call reads out a code. It works until ${clock(proof.expires_at)}.` :
+      `We sent a text message with a code to ${proof.sent_to}. It works until ${clock(proof.expires_at)}.`;
+    $("phoneCode").value = "";
+    phoneStep(true);
+  } catch (err) {
+    phoneSays(err.message, "bad");
+  } finally {
+    $("sendCode").disabled = false;
+  }
+};
+
+$("phoneCodeForm").onsubmit = async e => {
+  e.preventDefault();
+  phoneSays("");
+  $("checkPhone").disabled = true;
+  try {
+    show(await post(`/v1/enrollments/${token}/phone/confirm`, {proof_id: proof.proof_id, code: $("phoneCode").value.trim()}));
+  } catch (err) {
+    phoneSays(err.message, "bad");
+    if (err.code === "wrong_code") $("phoneCode").select();
+    else if (err.code === "too_many_attempts" || err.code === "not_pending" || err.code === "not_found") { proof = null; phoneStep(false); }
+  } finally {
+    $("checkPhone").disabled = false;
+  }
+};
 
 $("retry").onclick = () => { if (wake) wake(); };
 // Back online: try at once. Gone offline: the long-poll under way will not

@@ -89,6 +89,7 @@ function signedOut(message, cls) {
   following = "";
   devices = [];
   showOnly("manage", false);
+  showOnly("methods", false);
   showOnly("signin", true);
   $("signinResult").textContent = message;
   $("signinResult").className = "status " + (cls || "bad");
@@ -161,6 +162,146 @@ function actions(d) {
 async function refresh() {
   devices = (await api("GET", "/v1/self-service/devices")).data;
   render();
+  renderMethods((await api("GET", "/v1/self-service/methods")).data);
+}
+
+// The ways the user signs in: the app (push), text messages, calls; one is
+// the default, which a request with method auto uses.
+const tail = phone => "•••• " + (phone || "").slice(-4);
+function renderMethods(m) {
+  const list = $("methodList");
+  list.replaceChildren();
+  const items = [["push", m.push, "Countersign app (push)"], ["sms", m.sms, `Text message to ${tail(m.phone)}`], ["voice", m.voice, `Phone call to ${tail(m.phone)}`]];
+  for (const [method, has, label] of items) {
+    if (!has) continue;
+    const li = document.createElement("li");
+    li.dataset.method = method;
+    li.dataset.default = String(m.default === method);
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = label;
+    li.append(name);
+    if (m.default === method) {
+      const badge = document.createElement("span");
+      badge.className = "state active";
+      badge.textContent = "default";
+      li.append(badge);
+    } else {
+      li.append(methodButton("Make default", `Make ${label} the default`, () => api("POST", "/v1/self-service/methods/default", {method})));
+    }
+    if (method !== "push") li.append(methodButton("Remove", `Remove ${label}`, () => api("POST", `/v1/self-service/methods/${method}/remove`, {})));
+    list.append(li);
+  }
+  if (!list.children.length) list.textContent = "No way to sign in: add a device or a phone.";
+  showOnly("methods", !!token);
+}
+
+// methodButton changes the methods with change, and shows what it answers.
+function methodButton(text, label, change) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "secondary";
+  b.textContent = text;
+  b.setAttribute("aria-label", label);
+  b.onclick = async () => {
+    b.disabled = true;
+    phoneSays("");
+    try {
+      renderMethods((await change()).data);
+    } catch (e) {
+      if (e.code === "unauthorized") failed(e); else phoneSays(e.message, "bad");
+      b.disabled = false;
+    }
+  };
+  return b;
+}
+
+// Adding a phone: a code sent to it, typed back, proves the user holds it;
+// then one of the user's devices approves (with the number shown here).
+let proof = null;
+function phoneSays(text, cls) {
+  $("phoneResult").textContent = text || "";
+  $("phoneResult").className = "status " + (cls || "");
+}
+function phoneStep(step) { // "", "number" or "code"
+  showOnly("addPhone", step === "");
+  showOnly("phoneForm", step === "number");
+  showOnly("phoneCodeForm", step === "code");
+  if (step === "number") $("phone").focus();
+  if (step === "code") $("phoneCode").focus();
+}
+$("addPhone").onclick = () => { phoneSays(""); phoneStep("number"); };
+$("cancelPhone").onclick = () => { phoneSays(""); phoneStep(""); $("addPhone").focus(); };
+
+$("phoneForm").onsubmit = async e => {
+  e.preventDefault();
+  phoneSays("");
+  $("sendCode").disabled = true;
+  const method = document.querySelector('input[name="method"]:checked').value;
+  try {
+    proof = (await api("POST", "/v1/self-service/phone", {phone: $("phone").value.trim(), method})).data;
+    $("phoneSent").textContent = proof.method === "voice" ? `We are calling ${proof.sent_to}: the call reads out a code. It works until ${clock(proof.expires_at)}.` :
+      `We sent a text message with a code to ${proof.sent_to}. It works until ${clock(proof.expires_at)}.`;
+    $("phoneCode").value = "";
+    phoneStep("code");
+  } catch (err) {
+    if (err.code === "unauthorized") failed(err); else phoneSays(err.message, "bad");
+  } finally {
+    $("sendCode").disabled = false;
+  }
+};
+
+$("phoneCodeForm").onsubmit = async e => {
+  e.preventDefault();
+  phoneSays("");
+  $("checkPhone").disabled = true;
+  try {
+    const answer = await api("POST", "/v1/self-service/phone/confirm", {proof_id: proof.proof_id, code: $("phoneCode").value.trim()});
+    if (answer.status === 202) {
+      phoneStep("");
+      showOnly("addPhone", false);
+      await approvePhone(answer.data);
+    } else {
+      phoneStep("");
+      renderMethods(answer.data);
+      phoneSays(`The phone ${proof.sent_to} was added.`, "ok");
+    }
+  } catch (err) {
+    if (err.code === "unauthorized") { failed(err); return; }
+    phoneSays(err.message, "bad");
+    if (err.code === "wrong_code") $("phoneCode").select();
+    else if (err.code !== "approval_pending") phoneStep("number");
+  } finally {
+    $("checkPhone").disabled = false;
+  }
+};
+
+// approvePhone shows the number to approve the new phone with on a device,
+// follows the request, and sets the phone once it is approved.
+async function approvePhone(a) {
+  waiting = true;
+  render();
+  $("approvalText").textContent = "Approve adding this phone on one of your devices: open Countersign there, and type this number";
+  $("number").textContent = a.number;
+  $("number").classList.toggle("long", a.number.length > 3);
+  $("approvalUntil").textContent = `The request waits until ${clock(a.expires_at)}.`;
+  showOnly("approval", true);
+  try {
+    const st = await poll(`/v1/self-service/requests/${encodeURIComponent(a.request_id)}`, x => x.status !== "pending");
+    if (st.status !== "approved") {
+      phoneSays(`Adding the phone was not approved (${st.status}): it was not added.`, "bad");
+      return;
+    }
+    renderMethods((await api("POST", "/v1/self-service/phone/confirm", {proof_id: proof.proof_id, request_id: a.request_id})).data);
+    phoneSays(`The phone ${proof.sent_to} was added.`, "ok");
+  } catch (e) {
+    if (e.code === "unauthorized") failed(e); else phoneSays(e.message, "bad");
+  } finally {
+    waiting = false;
+    showOnly("approval", false);
+    live("");
+    if (token) { render(); showOnly("addPhone", true); }
+  }
 }
 
 async function removeDevice(d) {
