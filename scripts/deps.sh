@@ -13,7 +13,8 @@ run_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 test_pkgs=(gnome-keyring dbus dbus-x11 xvfb xauth oathtool zbar-tools zxing-cpp-tools
   qrencode xdotool xclip webp libsecret-tools x11-xserver-utils imagemagick # imagemagick: display, to show a QR code on screen
   chromium # chromium: the server's web pages are tested in a headless browser (internal/browsertest)
-  nodejs npm python3 curl # Duo's Node client and the README's Node example are run against a real server
+  nodejs npm python3 curl # Duo's Node client and the README's curl, Python and Node examples are run against a real server
+  haproxy # two countersignd instances behind a real load balancer (cmd/countersignd/cluster_test.go)
   python3-duo-client) # Duo's Python client, run against a real server
 
 case "${1:-}" in

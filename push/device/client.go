@@ -72,6 +72,15 @@ type Client struct {
 	conn    *websocket.Conn
 	polling bool                    // connected by HTTPS long-polling instead
 	seen    map[string]push.Request // requests shown and not yet resolved
+	// answered are the signed answers given and not yet resolved: a
+	// server that gives one of their requests again (on a new connection,
+	// perhaps to another instance, after the first one died with the
+	// answer on its way) gets the answer again. A decision is taken once
+	// on the server, so a repeated answer cannot count twice.
+	answered map[string]push.Frame
+	// resend are the answers to give again once the connection is
+	// welcomed (the server gives pending requests before its welcome).
+	resend []push.Frame
 	// lastNotice is the id of the latest notice shown.
 	lastNotice int64
 }
@@ -99,12 +108,15 @@ func isPendingApproval(e *push.ErrorBody) bool {
 // pollClient is the HTTP client of the long-poll fallback.
 var pollClient = &http.Client{Timeout: 45 * time.Second}
 
+// answerResendTimeout bounds giving an answer again on a new connection.
+const answerResendTimeout = 10 * time.Second
+
 // pollWait is how long one poll waits for a request.
 const pollWait = "25s"
 
 // NewClient returns a client for an enrollment; onEvent receives its events.
 func NewClient(enr Enrollment, key ed25519.PrivateKey, onEvent func(Event)) *Client {
-	return &Client{enr: enr, key: key, onEvent: onEvent, now: time.Now, seen: map[string]push.Request{}}
+	return &Client{enr: enr, key: key, onEvent: onEvent, now: time.Now, seen: map[string]push.Request{}, answered: map[string]push.Frame{}}
 }
 
 // Run connects and stays connected until ctx ends, reconnecting with
@@ -183,12 +195,19 @@ func (c *Client) session(ctx context.Context) (bool, error) {
 	}
 	c.mu.Lock()
 	c.conn = conn
+	resend := c.resend
+	c.resend = nil
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
 		c.conn = nil
 		c.mu.Unlock()
 	}()
+	for _, answer := range resend {
+		if err := writeFrame(ctx, conn, answer); err != nil {
+			return true, err
+		}
+	}
 	c.onEvent(Event{Kind: EventState, State: Connected})
 	for {
 		f, err := readFrame(ctx, conn)
@@ -213,13 +232,25 @@ func (c *Client) handle(f push.Frame) {
 		c.mu.Lock()
 		_, dup := c.seen[r.ID]
 		c.seen[r.ID] = r
+		answer, answeredBefore := c.answered[r.ID]
+		conn := c.conn
 		c.mu.Unlock()
-		if !dup {
+		switch {
+		case dup && answeredBefore && conn != nil:
+			ctx, cancel := context.WithTimeout(context.Background(), answerResendTimeout)
+			writeFrame(ctx, conn, answer)
+			cancel()
+		case dup && answeredBefore:
+			c.mu.Lock()
+			c.resend = append(c.resend, answer)
+			c.mu.Unlock()
+		case !dup:
 			c.onEvent(Event{Kind: EventRequest, Request: r})
 		}
 	case push.FrameResolved, push.FrameResult:
 		c.mu.Lock()
 		delete(c.seen, f.RequestID)
+		delete(c.answered, f.RequestID)
 		c.mu.Unlock()
 		kind := EventResolved
 		if f.Type == push.FrameResult {
@@ -245,11 +276,12 @@ func (c *Client) handle(f push.Frame) {
 	}
 }
 
-// ErrNotConnected is returned when answering while the websocket is down.
-var ErrNotConnected = errors.New("not connected to the server; the answer was not sent (it reconnects by itself)")
 
 // Answer sends the user's decision on request r, signed with the device
-// key. The server's verdict arrives as an EventResult.
+// key. The server's verdict arrives as an EventResult. While the client
+// is between connections the answer waits and goes on the next one; an
+// answer lost with its connection goes again when the server gives the
+// request again (the server decides a request once).
 //
 // An approval of an ApproveOnly request needs no number: the client sends
 // push.ApproveOnlyNumber.
@@ -261,13 +293,15 @@ func (c *Client) Answer(ctx context.Context, r push.Request, decision push.Decis
 	if err := a.Validate(); err != nil {
 		return err
 	}
+	sig := ed25519.Sign(c.key, a.SigningBytes())
+	frame := push.Frame{Type: push.FrameAnswer, Answer: &a, Signature: sig}
 	c.mu.Lock()
 	conn, polling := c.conn, c.polling
+	c.answered[r.ID] = frame
 	c.mu.Unlock()
-	sig := ed25519.Sign(c.key, a.SigningBytes())
 	switch {
 	case conn != nil:
-		return writeFrame(ctx, conn, push.Frame{Type: push.FrameAnswer, Answer: &a, Signature: sig})
+		return writeFrame(ctx, conn, frame)
 	case polling:
 		var result push.Frame
 		if err := c.post(ctx, "/v1/devices/answer", map[string]any{"answer": a, "signature": sig}, &result); err != nil {
@@ -276,7 +310,12 @@ func (c *Client) Answer(ctx context.Context, r push.Request, decision push.Decis
 		c.handle(result)
 		return nil
 	}
-	return ErrNotConnected
+	// Between connections (reconnecting, or not yet welcomed): the answer
+	// goes as soon as the next connection is welcomed.
+	c.mu.Lock()
+	c.resend = append(c.resend, frame)
+	c.mu.Unlock()
+	return nil
 }
 
 // httpBase is the server's base URL, from the websocket URL.
