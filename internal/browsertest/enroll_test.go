@@ -511,7 +511,7 @@ func TestEnrollPageUnknownLink(t *testing.T) {
 	b := newBrowser(t)
 	b.open(srv.URL + "/enroll/no-such-token")
 	b.waitShown("failed", wait)
-	if got := b.text("failedText"); got != "this enrollment link is not known; ask your administrator for a new one" {
+	if got := b.text("failedText"); got != "This enrollment link is not known; ask your administrator for a new one." {
 		t.Errorf("the page says %q", got)
 	}
 	if b.isShown("live") || b.isShown("scan") {

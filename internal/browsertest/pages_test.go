@@ -412,7 +412,7 @@ func TestSelfServiceSignInErrors(t *testing.T) {
 			break
 		}
 	}
-	if got := signIn("ada", pushtest.Code(t, laptop)); !strings.Contains(got, "too many wrong codes") {
+	if got := signIn("ada", pushtest.Code(t, laptop)); !strings.Contains(got, "Too many wrong codes") {
 		t.Errorf("after too many wrong codes: %q", got)
 	}
 	b.shot("too-many-attempts")

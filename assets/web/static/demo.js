@@ -14,6 +14,9 @@ const retryable = e => !e.status || e.status === 408 || e.status === 429 || e.st
 function say(text, cls) { $("result").textContent = text; $("result").className = "status " + (cls || ""); }
 function live(text) { $("live").textContent = text; $("live").classList.toggle("hidden", !text); }
 
+// sentence makes a server's message a sentence: capital first, a full stop last.
+const sentence = s => !s ? s : s[0].toUpperCase() + s.slice(1) + (/[.!?…]$/.test(s) ? "" : ".");
+
 // call fetches a JSON answer; a refusal throws an Error with the server's
 // message, code, enroll_url and HTTP status (status 0: the server was not
 // reached, or did not answer within timeout seconds).
@@ -31,7 +34,7 @@ async function call(path, init, timeout) {
   }
   if (!r.ok) {
     const err = body && body.error ? body.error : {code: "", message: `The server answered HTTP ${r.status}.`};
-    throw Object.assign(new Error(err.message), {code: err.code, enrollURL: err.enroll_url, status: r.status});
+    throw Object.assign(new Error(sentence(err.message)), {code: err.code, enrollURL: err.enroll_url, status: r.status});
   }
   return body;
 }

@@ -30,6 +30,9 @@ let mode = "app"; // "phone" while the user sets up text messages or calls inste
 let proof = null; // the phone check under way: {proof_id, method, sent_to, expires_at}
 let wake = null; // ends the back-off's wait early (Try now, back online)
 
+// sentence makes a server's message a sentence: capital first, a full stop last.
+const sentence = s => !s ? s : s[0].toUpperCase() + s.slice(1) + (/[.!?…]$/.test(s) ? "" : ".");
+
 // call fetches a JSON answer; a refusal throws an Error with the server's
 // message, code and HTTP status (status 0: the server was not reached, did
 // not answer within timeout seconds, or the device went offline).
@@ -51,7 +54,7 @@ async function call(path, init, timeout) {
   }
   if (!r.ok) {
     const err = body && body.error ? body.error : {code: "", message: `The server answered HTTP ${r.status}.`};
-    throw Object.assign(new Error(err.message), {code: err.code, status: r.status});
+    throw Object.assign(new Error(sentence(err.message)), {code: err.code, status: r.status});
   }
   return body;
 }

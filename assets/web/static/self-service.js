@@ -13,6 +13,9 @@ let token = "";
 let devices = [];
 let waiting = false; // a removal waits for an approval: no other change meanwhile
 
+// sentence makes a server's message a sentence: capital first, a full stop last.
+const sentence = s => !s ? s : s[0].toUpperCase() + s.slice(1) + (/[.!?…]$/.test(s) ? "" : ".");
+
 // api calls the self-service API; a refusal throws an Error with the
 // server's message, code and HTTP status (status 0: the server was not
 // reached, or did not answer within timeout seconds).
@@ -36,7 +39,7 @@ async function api(method, path, body, timeout = 10) {
   }
   if (!r.ok) {
     const err = data && data.error ? data.error : {code: "", message: `The server answered HTTP ${r.status}; try again.`};
-    throw Object.assign(new Error(err.message), {code: err.code, status: r.status});
+    throw Object.assign(new Error(sentence(err.message)), {code: err.code, status: r.status});
   }
   return {status: r.status, data};
 }
