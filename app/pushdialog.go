@@ -209,6 +209,11 @@ func (u *UI) newRequestDialog(p pendingRequest) *requestDialog {
 	d.state = widget.NewLabel("")
 	d.state.Wrapping = fyne.TextWrapWord
 	d.state.Hide()
+	if d.text.ApproveOnly != "" {
+		d.prompt = wrapped(d.text.ApproveOnly)
+		d.number.Hide()
+		d.approve.Enable()
+	}
 	content.Add(d.prompt)
 	content.Add(d.number)
 	content.Add(d.state)
@@ -220,7 +225,7 @@ func (u *UI) newRequestDialog(p pendingRequest) *requestDialog {
 
 // updateApprove enables Approve when the number is complete.
 func (d *requestDialog) updateApprove() {
-	if d.phase == phaseAsking && numberComplete(d.number.Text) {
+	if d.phase == phaseAsking && (d.text.ApproveOnly != "" || numberComplete(d.number.Text)) {
 		d.approve.Enable()
 		d.problem.show("")
 	} else {
@@ -281,7 +286,9 @@ func (u *UI) answer(d *requestDialog, decision push.Decision) {
 	reason := push.ReasonNone
 	switch decision {
 	case push.Approve:
-		if !numberComplete(number) {
+		if d.text.ApproveOnly != "" {
+			number = "" // the client sends push.ApproveOnlyNumber
+		} else if !numberComplete(number) {
 			d.problem.show(d.text.NoNumber)
 			return
 		}

@@ -213,9 +213,6 @@ func answerCommand(c *cli, cmd *command, args []string, decision push.Decision) 
 	if len(pos) != 1 {
 		return usageErrorf("%s: give the request ID (countersign requests lists them)", cmd.name)
 	}
-	if decision == push.Approve && strings.TrimSpace(*number) == "" {
-		return usageErrorf("approve: --number N is required: type the number shown on the sign-in screen")
-	}
 	v, err := c.openVault()
 	if err != nil {
 		return err
@@ -233,6 +230,11 @@ func answerCommand(c *cli, cmd *command, args []string, decision push.Decision) 
 	pr, ok := s.Find(pos[0])
 	if !ok {
 		return fmt.Errorf("no pending sign-in request %q: it may have expired or been answered elsewhere (countersign requests lists them)", pos[0])
+	}
+	// An approve-only request (its application shows no number) needs
+	// none; the client sends the marker.
+	if decision == push.Approve && strings.TrimSpace(*number) == "" && !pr.Request.ApproveOnly {
+		return usageErrorf("approve: --number N is required: type the number shown on the sign-in screen")
 	}
 	reason := push.ReasonNone
 	if decision == push.Deny {

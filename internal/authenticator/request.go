@@ -30,6 +30,10 @@ type RequestText struct {
 	NumberFrom string
 	// NoNumber explains an approval without a number.
 	NoNumber string
+	// ApproveOnly, when set, replaces the prompt for the number: the
+	// application shows none (push.Request.ApproveOnly, signed by the
+	// server), and it says why approving then needs more care.
+	ApproveOnly string
 	// Short is the question in a clause, for notifications.
 	Short string
 	// Noun names the request in a sentence.
@@ -73,6 +77,10 @@ func DescribeRequest(r push.Request) RequestText {
 		t.FraudQuestion, t.FraudWhen = "Report this sign-in as fraud?", "Do this if you did not try to sign in: someone may know your password."
 		t.Mismatch = "The numbers did not match, so this sign-in was denied. If it was you, sign in again: you will get a new request with a new number."
 		t.MismatchStatus = "Sign-in denied: the numbers did not match. Sign in again to get a new number."
+		if r.ApproveOnly {
+			t.ApproveOnly = t.Application + " shows no number to type. Approve only if you are signing in to it right now: " +
+				"without a number to match, approving a request you did not start lets someone else in."
+		}
 	case push.KindAddDevice:
 		name := named(newDevicePrefix)
 		t.Device = name
