@@ -114,6 +114,8 @@ func (s *Server) applyEvent(e store.Event) {
 		s.hub.wakeEnrollment(e.User)
 	case evRevoked:
 		s.hub.disconnectDeviceHere(e.Ref)
+	case evApplicationChanged: // console_apps.go: a key rotated or revoked
+		s.forgetRelyingParty(e.Ref)
 	}
 }
 

@@ -197,3 +197,35 @@ func TestTwoInstancesShareLimitsAndSessions(t *testing.T) {
 		t.Fatalf("A's session through B: %d %+v", status, devices)
 	}
 }
+
+// TestRevokedKeyStopsOnEveryInstance: an application's key revoked through
+// one instance stops working on another that had it cached.
+func TestRevokedKeyStopsOnEveryInstance(t *testing.T) {
+	e := newEnv(t, Config{Shared: true})
+	_, bAddr := e.second(t)
+	e.activate("ada", "laptop")
+	onB := *e
+	onB.addr = bAddr
+	var st push.AuthRequestState
+	if status := onB.call("POST", "/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &st); status != http.StatusCreated {
+		t.Fatalf("the key on B before: %d", status)
+	}
+	// As the console's Revoke does on A.
+	c := &console{s: e.srv}
+	if err := e.srv.store.RevokeRelyingParty("payroll", []byte("not a key anyone has, long enough"), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c.forgetRP("payroll")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var ae apiErr
+		status := onB.call("GET", "/v1/auth-requests/"+st.ID, nil, &ae)
+		if status == http.StatusUnauthorized {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B still takes the revoked key: %d %+v", status, ae)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -123,18 +123,41 @@ func (s *Server) NewRecoveryCodes(user, actor string) ([]string, error) {
 // codeMethod is the method a typed code is checked as: recovery for the
 // shape of a recovery code, otp (an app code) for anything else.
 func codeMethod(typed string) push.Method {
+	if _, ok := bypassCodeOf(typed); ok {
+		return "bypass"
+	}
 	if _, ok := normalizeRecoveryCode(typed); ok && !isAppCode(typed) {
 		return "recovery"
 	}
 	return "otp"
 }
 
+// bypassCodeOf returns the digits of a typed administrator's bypass code
+// (spaces and dashes left out), if it has that shape: longer than any app
+// code.
+func bypassCodeOf(typed string) (string, bool) {
+	digits := strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(typed))
+	if len(digits) != bypassDigits || strings.Trim(digits, "0123456789") != "" {
+		return "", false
+	}
+	return digits, true
+}
+
 // matchCodeOrRecovery checks a typed code against the user's app codes
-// (matchCode) or, when it has the shape of a recovery code, spends that
-// recovery code (useRecoveryCode). It reports whether the code was right.
+// (matchCode) or, when it has the shape of a recovery code or of an
+// administrator's bypass code, spends that code (useRecoveryCode,
+// useBypassCode). It reports whether the code was right.
 func (s *Server) matchCodeOrRecovery(user, typed string) (bool, error) {
-	if codeMethod(typed) == "recovery" {
+	switch codeMethod(typed) {
+	case "recovery":
 		return s.useRecoveryCode(user, typed)
+	case "bypass":
+		code, _ := bypassCodeOf(typed)
+		ok, err := s.useBypassCode(user, code)
+		if ok {
+			s.notify(user, "", "bypass_code_used", "An administrator's one-time bypass code was used to sign in to your account. If this was not you, report it to your administrator.")
+		}
+		return ok, err
 	}
 	d, err := s.matchCode(user, "", typed)
 	return d.ID != "", err
