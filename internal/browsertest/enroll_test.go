@@ -245,6 +245,26 @@ func TestEnrollPageNetworkDrop(t *testing.T) {
 	}
 }
 
+// TestEnrollPageSilentServer: a call the server never answers (a
+// connection dropped without a word) is given up after the long-poll's
+// time and a margin, with a reason, instead of spinning forever.
+func TestEnrollPageSilentServer(t *testing.T) {
+	_, _, b := openEnrollPage(t)
+	// From now on the network swallows every call (until it is aborted).
+	b.eval(`window.fetch = (url, init) => new Promise((_, reject) => init.signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))))`, nil)
+	b.eval(`status(0).then(() => window.silent = "answered", e => window.silent = e.message)`, nil)
+	start := time.Now()
+	b.waitFor("the call given up", `window.silent !== undefined`, 20*time.Second)
+	var got string
+	b.eval(`window.silent`, &got)
+	if got != "The server did not answer in time." {
+		t.Errorf("the silent call ended with %q", got)
+	}
+	if took := time.Since(start); took < 9*time.Second || took > 12*time.Second {
+		t.Errorf("the silent call was given up after %v, want the 10 s margin", took)
+	}
+}
+
 // TestEnrollPageApprovalOnAnotherDevice: a user who has a laptop adds a
 // phone through self-service, in the browser. The page says the phone will
 // need an approval; once the phone activates, its enrollment page says it
