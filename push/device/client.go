@@ -276,7 +276,6 @@ func (c *Client) handle(f push.Frame) {
 	}
 }
 
-
 // Answer sends the user's decision on request r, signed with the device
 // key. The server's verdict arrives as an EventResult. While the client
 // is between connections the answer waits and goes on the next one; an

@@ -28,7 +28,9 @@ func TestBypassCodeAtTheRelyingParty(t *testing.T) {
 	if status := e.call("POST", "/v1/otp/verify", push.OTPVerifyBody{User: "ada", Code: code}, &res); status != http.StatusOK || res.Valid {
 		t.Fatalf("the bypass code a second time: %d %+v", status, res)
 	}
-	ev := p.await(t, func(ev device.Event) bool { return ev.Kind == device.EventNotice && ev.Notice.Kind == "bypass_code_used" })
+	ev := p.await(t, func(ev device.Event) bool {
+		return ev.Kind == device.EventNotice && ev.Notice.Kind == "bypass_code_used"
+	})
 	if !strings.Contains(ev.Notice.Text, "bypass code was used") {
 		t.Fatalf("notice %q", ev.Notice.Text)
 	}
