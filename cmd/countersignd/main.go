@@ -7,7 +7,10 @@
 //	countersignd user list [--json]
 //	countersignd user block NAME | user unblock NAME
 //	countersignd enroll NAME [--json]
-//	countersignd rp add NAME [--webhook URL]
+//	countersignd user phone NAME +E164 [--methods sms,voice] [--default METHOD]
+//	countersignd rp add NAME [--webhook URL] [--approve-only] [--json]
+//	countersignd usage [--from DATE] [--to DATE] [--json|--csv]
+//	countersignd admin add|list|remove
 //	countersignd devices NAME [--json]
 //	countersignd device revoke ID | device approve ID
 //
@@ -34,14 +37,16 @@ func main() {
 const usage = `usage:
   countersignd serve [--addr HOST:PORT] [--data DIR] [--public-url URL] [--tls-cert FILE --tls-key FILE]
                      [--insecure-allow-http] [--demo] [--number-digits N] [--issuer NAME] [--block-on-fraud=true]
-                     [--max-conns-per-ip N]
+                     [--max-conns-per-ip N] [--shared] [--trusted-proxy ADDR,CIDR...] [--usage-model per-user|per-authentication]
+                     [--telephony file:PATH|webhook:CONFIG.json|exec:PROGRAM] [--telephony-countries US,GB,...] [--telephony-daily-cap N]
   countersignd user add NAME [--require-mfa=true]
   countersignd user list [--json]
   countersignd user block NAME
   countersignd user unblock NAME
   countersignd user recovery-codes NAME [--json]   (ten single-use codes, shown once; the old ones end)
+  countersignd user phone NAME +E164 [--methods sms,voice] [--default push|sms|voice] | user phone NAME --remove
   countersignd enroll NAME [--json] [--public-url URL]
-  countersignd rp add NAME [--webhook URL]
+  countersignd rp add NAME [--webhook URL] [--approve-only] [--json]   (an API key, and Duo Auth API keys)
   countersignd devices NAME [--json]
   countersignd device revoke ID
   countersignd device approve ID          (a device that waits for an approval)
@@ -118,7 +123,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdEnroll(rest, stdout)
 	case "rp":
 		if len(rest) == 0 || rest[0] != "add" {
-			return usagef("rp needs a subcommand: rp add NAME [--webhook URL]")
+			return usagef("rp needs a subcommand: rp add NAME [--webhook URL] [--approve-only] [--json]")
 		}
 		return cmdRPAdd(rest[1:], stdout)
 	case "devices":

@@ -56,7 +56,7 @@ func TestUsageAndRefusals(t *testing.T) {
 		{[]string{"user", "list", "--jsn"}, 2, "countersignd: user list: flag provided but not defined: -jsn"},
 		{[]string{"user", "list", "--data", empty}, 1, "countersignd: no Countersign data in " + empty + " (countersign.db is missing): give --data DIR, or start with countersignd user add NAME"},
 		{[]string{"user", "add", " ada", "--data", dir}, 1, `countersignd: adding user: user name " ada": use 1 to 128 characters, no spaces at the ends`},
-		{[]string{"rp", "remove", "x"}, 2, "countersignd: rp needs a subcommand: rp add NAME [--webhook URL]"},
+		{[]string{"rp", "remove", "x"}, 2, "countersignd: rp needs a subcommand: rp add NAME [--webhook URL] [--approve-only] [--json]"},
 		{[]string{"rp", "add", "shop", "--webhook", "http://203.0.113.9/hook", "--data", dir}, 1, "countersignd: adding relying party: webhook URL 203.0.113.9 uses plain http off this machine; the server must use https"},
 		{[]string{"serve", "--addr", "0.0.0.0:0", "--data", dir}, 1, "countersignd: refusing plain HTTP on 0.0.0.0:0, which is not a loopback address: give --tls-cert and --tls-key (or --insecure-allow-http behind a TLS proxy)"},
 		{[]string{"serve", "--addr", "0.0.0.0:0", "--insecure-allow-http", "--data", dir}, 2, "countersignd: --addr listens on every interface: give --public-url, the URL devices reach the server at"},
