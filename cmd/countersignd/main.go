@@ -47,6 +47,7 @@ const usage = `usage:
   countersignd user phone NAME +E164 [--methods sms,voice] [--default push|sms|voice] | user phone NAME --remove
   countersignd enroll NAME [--json] [--public-url URL]
   countersignd rp add NAME [--webhook URL] [--approve-only] [--json]   (an API key, and Duo Auth API keys)
+  countersignd rp duo-keys NAME [--json]   (an application's Duo Auth API keys again)
   countersignd devices NAME [--json]
   countersignd device revoke ID
   countersignd device approve ID          (a device that waits for an approval)
@@ -122,6 +123,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	case "enroll":
 		return cmdEnroll(rest, stdout)
 	case "rp":
+		if len(rest) > 0 && rest[0] == "duo-keys" {
+			return cmdRPDuoKeys(rest[1:], stdout)
+		}
 		if len(rest) == 0 || rest[0] != "add" {
 			return usagef("rp needs a subcommand: rp add NAME [--webhook URL] [--approve-only] [--json]")
 		}
