@@ -166,9 +166,12 @@ func TestEnrollPageFirstDevice(t *testing.T) {
 func TestEnrollPageServerRestart(t *testing.T) {
 	srv, enr, b := openEnrollPage(t)
 
-	// Restarted at once: the long-poll is cut, the page calls again.
+	// Restarted at once: the long-poll is cut; the page says so, calls
+	// again, and waits again.
+	b.eval(`(() => { window.liveLog = []; new MutationObserver(() => window.liveLog.push(document.getElementById("live").className))
+		.observe(document.getElementById("live"), {attributes: true, attributeFilter: ["class"]}); })()`, nil)
 	srv.Restart()
-	b.waitFor("waiting again after the restart", `document.getElementById("live").className === "live waiting"`, wait)
+	b.waitFor("reconnecting, then waiting again", `window.liveLog.includes("live reconnecting") && window.liveLog.at(-1) === "live waiting"`, wait)
 
 	// Down: the page says so, and keeps trying.
 	srv.Stop()
