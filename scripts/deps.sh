@@ -44,6 +44,8 @@ fi
 
 missing=()
 for p in "${want[@]}"; do
+  # NodeSource's nodejs package carries npm and conflicts with Debian's.
+  [ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
