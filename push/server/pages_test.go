@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/server"
 	"github.com/countersign/countersign/push/server/servertest"
+	"github.com/countersign/countersign/push/telephony"
 	"github.com/countersign/countersign/scanner"
 )
 
@@ -128,11 +130,12 @@ func TestEveryPageSharesHeadersAndStyle(t *testing.T) {
 
 // pageStatus is what the enrollment page reads.
 type pageStatus struct {
-	Status    string `json:"status"`
-	Kind      string `json:"kind"`
-	Number    string `json:"number"`
-	Confirmed bool   `json:"confirmed"`
-	Renewable bool   `json:"renewable"`
+	Status       string `json:"status"`
+	Kind         string `json:"kind"`
+	Number       string `json:"number"`
+	Confirmed    bool   `json:"confirmed"`
+	Renewable    bool   `json:"renewable"`
+	PhoneOffered bool   `json:"phone_offered"`
 }
 
 // getStatus reads an enrollment as the page does (wait=0s).
@@ -309,5 +312,60 @@ func TestEnrollmentApprovalLostInRestart(t *testing.T) {
 	}
 	if d, err := s.Store().Device(phone.DeviceID); err != nil || d.Revoked.IsZero() {
 		t.Errorf("the phone on the server: %+v, %v; want turned away", d, err)
+	}
+}
+
+// TestEnrollmentOffers: a pending enrollment offers the phone only where
+// the server has a telephony gateway and the user no method yet; an
+// expired one offers renewal only to a user with a device, within a day.
+func TestEnrollmentOffers(t *testing.T) {
+	var c offsetClock
+	g, err := telephony.Parse("file:" + filepath.Join(t.TempDir(), "outbox.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPhone := servertest.Start(t, server.Config{Telephony: g, TelephonyCountries: []string{"GB"}, Now: c.Now})
+	without := servertest.Start(t, server.Config{})
+	for _, s := range []*servertest.Server{withPhone, without} {
+		for _, u := range []string{"ada", "bob"} {
+			if err := s.AddUser(u, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pushtest.AdminDevice(t, withPhone, "bob", "laptop")
+	enrollment := func(s *servertest.Server, user string) string {
+		t.Helper()
+		e, err := s.Enroll(user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.EnrollURL
+	}
+	ada, bob := enrollment(withPhone, "ada"), enrollment(withPhone, "bob")
+	for _, tc := range []struct {
+		name string
+		s    *servertest.Server
+		url  string
+		want pageStatus
+	}{
+		{"no method yet, a gateway", withPhone, ada, pageStatus{Status: "pending", PhoneOffered: true}},
+		{"a device already", withPhone, bob, pageStatus{Status: "pending"}},
+		{"no gateway", without, enrollment(without, "ada"), pageStatus{Status: "pending"}},
+	} {
+		if st := getStatus(t, tc.s, tc.url); st != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.name, st, tc.want)
+		}
+	}
+	c.Add(11 * time.Minute)
+	if st := getStatus(t, withPhone, ada); st != (pageStatus{Status: "expired"}) {
+		t.Errorf("expired, no device: %+v", st)
+	}
+	if st := getStatus(t, withPhone, bob); st != (pageStatus{Status: "expired", Renewable: true}) {
+		t.Errorf("expired, a device: %+v", st)
+	}
+	c.Add(24 * time.Hour)
+	if st := getStatus(t, withPhone, bob); st != (pageStatus{Status: "expired"}) {
+		t.Errorf("expired a day ago: %+v", st)
 	}
 }
