@@ -506,7 +506,7 @@ func TestClickjackingAndHeaders(t *testing.T) {
 			hsts, name = "max-age=31536000", "pages cannot be framed and keep to HTTPS"
 		}
 		t.Run(name, func(t *testing.T) {
-			for _, path := range []string{"/", "/enroll/" + token, "/self-service", "/static/demo.js", "/static/enroll.css", "/enroll/" + token + "/qr.png",
+			for _, path := range []string{"/", "/enroll/" + token, "/self-service", "/static/demo.js", "/static/style.css", "/enroll/" + token + "/qr.png",
 				"/v1/enrollments/" + token, "/openapi.yaml", "/v1/nothing", "/nothing"} {
 				a := call(t, "GET", s.URL+path, nil, "")
 				for k, v := range map[string]string{"Content-Security-Policy": csp, "X-Frame-Options": "DENY", "Strict-Transport-Security": hsts,
