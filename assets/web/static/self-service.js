@@ -126,6 +126,7 @@ function render() {
   }
   if (!devices.length) list.textContent = "No devices.";
   showOnly("add", !!token && !waiting);
+  if (!token) showOnly("methods", false);
 }
 
 // actions is a device's remove button, which asks again before removing.
