@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -147,9 +148,20 @@ func (s *served) stop(t *testing.T) {
 	}
 }
 
-// api calls the relying-party API.
+// api calls the relying-party API; any failure to get a JSON answer ends
+// the test.
 func api(t *testing.T, client *http.Client, key, method, url string, body, out any) int {
 	t.Helper()
+	status, err := apiQuiet(client, key, method, url, body, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+// apiQuiet is api for goroutines and for calls that may fail (through a
+// load balancer whose instance restarts): errors are returned.
+func apiQuiet(client *http.Client, key, method, url string, body, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -162,16 +174,16 @@ func api(t *testing.T, client *http.Client, key, method, url string, body, out a
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
+		return 0, fmt.Errorf("%s %s: %w", method, url, err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, data)
+			return resp.StatusCode, fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, data)
 		}
 	}
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // testDevice activates with the code and connects by websocket, as the app does.

@@ -125,20 +125,11 @@ func (s *Store) ApproveDevice(id string) (bool, error) {
 
 // RevokedSince lists the devices revoked at or after t.
 func (s *Store) RevokedSince(t time.Time) ([]string, error) {
-	rows, err := s.query(`SELECT id FROM devices WHERE revoked >= ?`, t.Unix())
+	ids, err := s.strings(`SELECT id FROM devices WHERE revoked >= ?`, t.Unix())
 	if err != nil {
 		return nil, fmt.Errorf("listing revoked devices: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // UseDeviceOTPStep records that time step of device's seed was accepted;

@@ -80,7 +80,12 @@ func (s *Store) AuthRequest(id string) (AuthRequest, error) {
 
 // PendingRequests returns a user's pending requests that have not expired at now.
 func (s *Store) PendingRequests(user string, now time.Time) ([]AuthRequest, error) {
-	rows, err := s.query(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND status = 'pending' AND method = 'push' AND expires > ? ORDER BY created, id`, user, now.Unix())
+	return s.authRequests(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND status = 'pending' AND method = 'push' AND expires > ? ORDER BY created, id`, user, now.Unix())
+}
+
+// authRequests runs a query of authRequestColumns and reads every row.
+func (s *Store) authRequests(query string, args ...any) ([]AuthRequest, error) {
+	rows, err := s.query(query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +97,24 @@ func (s *Store) PendingRequests(user string, now time.Time) ([]AuthRequest, erro
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// strings runs a query of one text column and reads every row.
+func (s *Store) strings(query string, args ...any) ([]string, error) {
+	rows, err := s.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

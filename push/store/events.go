@@ -82,18 +82,9 @@ func (s *Store) PruneEvents(before time.Time) error {
 // OverdueRequests returns the ids of requests still open (pending or
 // waiting for a texted code) whose time ran out before now.
 func (s *Store) OverdueRequests(now time.Time, limit int) ([]string, error) {
-	rows, err := s.query(`SELECT id FROM auth_requests WHERE status IN ('pending', 'code_sent') AND expires <= ? ORDER BY expires LIMIT ?`, now.Unix(), limit)
+	ids, err := s.strings(`SELECT id FROM auth_requests WHERE status IN ('pending', 'code_sent') AND expires <= ? ORDER BY expires LIMIT ?`, now.Unix(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("looking for overdue requests: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }

@@ -116,39 +116,21 @@ func (s *Store) RemoveMethod(user, method string) (bool, error) {
 
 // Methods lists the phone methods a user has (sms, voice), in that order.
 func (s *Store) Methods(user string) ([]string, error) {
-	rows, err := s.query(`SELECT method FROM user_methods WHERE user = ? ORDER BY method`, user)
+	out, err := s.strings(`SELECT method FROM user_methods WHERE user = ? ORDER BY method`, user)
 	if err != nil {
 		return nil, fmt.Errorf("listing the methods of %s: %w", user, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
 	slices.Reverse(out) // "voice", "sms" sorted is the wrong way round for people: sms first
-	return out, rows.Err()
+	return out, nil
 }
 
 // PhoneNumbers returns the distinct phone numbers of the users.
 func (s *Store) PhoneNumbers() ([]string, error) {
-	rows, err := s.query(`SELECT DISTINCT phone FROM users WHERE phone <> '' ORDER BY phone`)
+	out, err := s.strings(`SELECT DISTINCT phone FROM users WHERE phone <> '' ORDER BY phone`)
 	if err != nil {
 		return nil, fmt.Errorf("listing phone numbers: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DecideCode moves a text-message request waiting for its code to status,
@@ -179,20 +161,7 @@ func (s *Store) AddCodeFailure(id string) (int, error) {
 // OpenCodeRequests returns a user's text-message requests of one relying
 // party still waiting for their code at now, newest first.
 func (s *Store) OpenCodeRequests(user, rp string, now time.Time) ([]AuthRequest, error) {
-	rows, err := s.query(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND rp = ? AND status = 'code_sent' AND expires > ? ORDER BY created DESC, id LIMIT 5`, user, rp, now.Unix())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AuthRequest
-	for rows.Next() {
-		r, err := scanAuthRequest(rows.Scan)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return s.authRequests(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND rp = ? AND status = 'code_sent' AND expires > ? ORDER BY created DESC, id LIMIT 5`, user, rp, now.Unix())
 }
 
 // TelephonyMessage is a text message or call handed to the gateway.
