@@ -81,6 +81,7 @@ type UI struct {
 
 	search   *searchEntry
 	list     *accountList
+	rows     map[widget.ListItemID]*accountRow // the row last given each item of the list (refreshRows)
 	status   *widget.Label
 	empty    fyne.CanvasObject
 	body     *fyne.Container
@@ -110,6 +111,7 @@ type UI struct {
 	do     func(func())
 	ticker *time.Ticker
 	done   chan struct{}
+	ticks  int // ticks since the start (memory.go)
 }
 
 // New builds the main window for the accounts of v. Call ShowAndRun to start.
@@ -216,10 +218,11 @@ func (u *UI) tick() {
 		u.filterKeepSelection()
 		u.refreshTray()
 	}
-	u.list.Refresh()
+	u.refreshRows()
 	u.tickRequests()
 	u.tickLock() // app lock (lock.go): idle time
 	u.saveSize() // Fyne tells no resize: a new size is saved within a second
+	u.releaseStartupMemory()
 }
 
 // saveSize writes the window size to the preferences when it changed.

@@ -18,11 +18,14 @@ import (
 // screen, so 500 accounts cost what a screenful does.
 func (u *UI) buildList() {
 	u.list = &accountList{ui: u}
+	u.rows = map[widget.ListItemID]*accountRow{}
 	u.list.Length = func() int { return len(u.shown) }
 	u.list.CreateItem = func() fyne.CanvasObject { return newAccountRow(u) }
 	u.list.UpdateItem = func(id widget.ListItemID, o fyne.CanvasObject) {
+		r := o.(*accountRow)
+		u.rows[id] = r // a row on show, not a template the list measures
 		if id < len(u.shown) {
-			o.(*accountRow).show(id, u.shown[id])
+			r.show(id, u.shown[id])
 		}
 	}
 	u.list.ExtendBaseWidget(u.list)
@@ -30,6 +33,22 @@ func (u *UI) buildList() {
 	u.list.OnUnselected = func(id widget.ListItemID) {
 		if u.current == id {
 			u.current = -1
+		}
+	}
+}
+
+// refreshRows shows the codes of now on the rows the list made, as the
+// once-a-second tick does. It updates the rows themselves rather than
+// refreshing the list: widget.List.Refresh makes a template row to measure
+// and lays the whole list out again, a cost for nothing when only the
+// codes and countdowns change. A row shows only what changed (see show).
+func (u *UI) refreshRows() {
+	for id, r := range u.rows {
+		switch {
+		case r.index != id:
+			delete(u.rows, id) // the row was reused for another item
+		case id < len(u.shown) && r.account.ID == u.shown[id].ID:
+			r.show(id, u.shown[id])
 		}
 	}
 }
@@ -72,7 +91,9 @@ func newAccountRow(u *UI) *accountRow {
 	r.issuer.TextStyle = fyne.TextStyle{Bold: true}
 	r.name = canvas.NewText("", color.Transparent)
 	r.code = canvas.NewText("", color.Transparent)
-	r.code.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	// Monospace alone: Fyne has no bold monospace font (bold is ignored),
+	// and each text style costs a set of fonts in memory.
+	r.code.TextStyle = fyne.TextStyle{Monospace: true}
 	r.next = canvas.NewText("", color.Transparent)
 	r.next.TextStyle = fyne.TextStyle{Monospace: true}
 	r.left = newCountdown()

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"image/color"
 	"math"
 
 	"fyne.io/fyne/v2"
@@ -29,9 +28,16 @@ func newDragHandle(r *accountRow) *dragHandle {
 }
 
 // CreateRenderer draws nothing: the avatar under the handle shows.
-func (h *dragHandle) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(canvas.NewRectangle(color.Transparent))
-}
+func (h *dragHandle) CreateRenderer() fyne.WidgetRenderer { return emptyRenderer{} }
+
+// emptyRenderer is the renderer of a widget that draws nothing.
+type emptyRenderer struct{}
+
+func (emptyRenderer) Layout(fyne.Size)             {}
+func (emptyRenderer) MinSize() fyne.Size           { return fyne.Size{} }
+func (emptyRenderer) Refresh()                     {}
+func (emptyRenderer) Objects() []fyne.CanvasObject { return nil }
+func (emptyRenderer) Destroy()                     {}
 
 // Cursor says, on the desktop, that the handle moves the row up or down.
 func (h *dragHandle) Cursor() desktop.Cursor { return desktop.VResizeCursor }
