@@ -15,6 +15,7 @@ test_pkgs=(gnome-keyring dbus dbus-x11 xvfb xauth oathtool zbar-tools zxing-cpp-
   chromium # chromium: the server's web pages are tested in a headless browser (internal/browsertest)
   nodejs npm python3 curl # Duo's Node client and the README's curl, Python and Node examples are run against a real server
   haproxy # two countersignd instances behind a real load balancer (cmd/countersignd/cluster_test.go)
+  postgresql # a private PostgreSQL cluster for the store and server tests (internal/pgtest)
   python3-duo-client) # Duo's Python client, run against a real server
 
 case "${1:-}" in

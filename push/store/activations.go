@@ -125,8 +125,7 @@ var (
 // blocked, and only one caller can spend it. The device is Pending when the
 // user already has an active device and no administrator made the code.
 func (s *Store) SpendActivation(codeHash []byte, d Device, now time.Time) (Device, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockWrites()()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return Device{}, err

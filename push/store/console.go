@@ -66,7 +66,7 @@ func (s *Store) AddAdmin(a Admin) error {
 
 // isForeignKey reports whether err is a FOREIGN KEY violation.
 func isForeignKey(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "FOREIGN KEY constraint failed") || pgCode(err) == "23503")
 }
 
 // Admin returns the administrator with this name, or ErrNotFound.

@@ -200,8 +200,7 @@ func (s *Store) OTPFailures(user string) (int, time.Time, error) {
 // AddOTPFailure counts one more failed code at now and returns the new count.
 func (s *Store) AddOTPFailure(user string, now time.Time) (int, error) {
 	var n int
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockWrites()()
 	err := s.queryRow(`UPDATE otp_state SET failures = failures + 1, last_failure = ? WHERE user = ? RETURNING failures`, now.Unix(), user).Scan(&n)
 	return n, err
 }

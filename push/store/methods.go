@@ -149,8 +149,7 @@ func (s *Store) DecideCode(id string, status push.Status, reason string, now tim
 // returns the new count.
 func (s *Store) AddCodeFailure(id string) (int, error) {
 	var n int
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockWrites()()
 	err := s.queryRow(`UPDATE auth_requests SET code_failures = code_failures + 1 WHERE id = ? RETURNING code_failures`, id).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("counting a wrong code of request %s: %w", id, err)
@@ -261,8 +260,7 @@ func (s *Store) SpendPhoneProof(id string, now time.Time) (bool, error) {
 // AddPhoneProofFailure counts a wrong code for a proof and returns the count.
 func (s *Store) AddPhoneProofFailure(id string) (int, error) {
 	var n int
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockWrites()()
 	if err := s.queryRow(`UPDATE phone_proofs SET failures = failures + 1 WHERE id = ? RETURNING failures`, id).Scan(&n); err != nil {
 		return 0, fmt.Errorf("counting a wrong code of phone proof %s: %w", id, err)
 	}

@@ -19,8 +19,7 @@ type Notice struct {
 // AddNotice stores a notice for a user's devices and returns its id.
 func (s *Store) AddNotice(n Notice) (int64, error) {
 	var id int64
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockWrites()()
 	err := s.queryRow(`INSERT INTO notices (user, time, kind, text) VALUES (?, ?, ?, ?) RETURNING id`, n.User, n.Time.Unix(), n.Kind, n.Text).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("storing a notice for %s: %w", n.User, err)

@@ -12,8 +12,7 @@ const AuditRecoveryCodesCreated AuditKind = "recovery_codes_created"
 // ReplaceRecoveryCodes makes hashes the user's recovery codes, in one
 // transaction: every former code, used or not, is deleted first.
 func (s *Store) ReplaceRecoveryCodes(user string, hashes [][]byte, now time.Time) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockWrites()()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("replacing the recovery codes of %q: %w", user, err)

@@ -1,15 +1,19 @@
 // Package store is the Countersign server's storage: users, devices,
 // activation codes, relying parties, sign-in requests, one-time-code state
 // and the audit log, in an embedded SQLite database (modernc.org/sqlite, no
-// cgo). Every single-use transition (spending an activation code, deciding a
-// request, accepting a time step) is one conditional UPDATE, so two racing
-// writers cannot both win.
+// cgo) or, for several servers sharing one, in PostgreSQL (OpenURL; pgx).
+// The SQL is written once, in SQLite's dialect, and rewritten for
+// PostgreSQL (pgsql.go). Every single-use transition (spending an
+// activation code, deciding a request, accepting a time step) is one
+// conditional UPDATE, so two racing writers, of one process or of several,
+// cannot both win.
 package store
 
 import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -28,7 +32,20 @@ var (
 type Store struct {
 	db      *sql.DB
 	stmts   sync.Map   // query text -> *sql.Stmt, prepared once
-	writeMu sync.Mutex // one writer at a time (see exec)
+	writeMu sync.Mutex // one writer at a time (see exec); SQLite only
+	// pg: the database is PostgreSQL, which has writers wait for each
+	// other row by row (writeMu would only slow them down).
+	pg bool
+}
+
+// lockWrites takes the process's write turn (SQLite; nothing to take with
+// PostgreSQL) and returns its release: defer s.lockWrites()().
+func (s *Store) lockWrites() func() {
+	if s.pg {
+		return func() {}
+	}
+	s.writeMu.Lock()
+	return s.writeMu.Unlock
 }
 
 // prepared returns the prepared statement of query: SQLite then parses each
@@ -57,8 +74,7 @@ func (s *Store) exec(query string, args ...any) (sql.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockWrites()()
 	return st.Exec(args...)
 }
 
@@ -184,9 +200,13 @@ var afterMigration = map[int]func(*sql.Tx) error{
 	3: hashActivationTokens,
 }
 
-// Open opens (creating if needed) the database at path and brings its
+// Open opens (creating if needed) the SQLite database at path, or the
+// PostgreSQL database of a postgres:// URL (see OpenURL), and brings its
 // schema up to date.
 func Open(path string) (*Store, error) {
+	if IsPostgresURL(path) {
+		return OpenURL(path)
+	}
 	// Owner-only from the start (SQLite gives its -wal and -shm files the
 	// same mode): the audit log and the users are nobody else's business.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -216,6 +236,47 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
+// OpenURL opens a PostgreSQL database (postgres://user:password@host/db,
+// or postgresql://...) and brings its schema up to date; several servers
+// may share it.
+func OpenURL(dbURL string) (*Store, error) {
+	if !IsPostgresURL(dbURL) {
+		return nil, fmt.Errorf("%q is no PostgreSQL URL: it starts postgres:// or postgresql://", RedactURL(dbURL))
+	}
+	db, err := openPostgres(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	// Each connection is a PostgreSQL backend process: enough for the
+	// requests in flight, not one per device.
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, pg: true}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("preparing the PostgreSQL database %s: %w", RedactURL(dbURL), err)
+	}
+	return s, nil
+}
+
+// IsPostgresURL reports whether dbURL names a PostgreSQL database.
+func IsPostgresURL(dbURL string) bool {
+	return strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://")
+}
+
+// RedactURL returns a database URL without its password, for messages.
+func RedactURL(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "(a database URL that does not parse)"
+	}
+	return u.Redacted()
+}
+
+// Postgres reports whether the database is PostgreSQL.
+func (s *Store) Postgres() bool { return s.pg }
+
 // Close closes the database.
 func (s *Store) Close() error {
 	s.stmts.Range(func(_, st any) bool {
@@ -231,7 +292,19 @@ func (s *Store) migrate() error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+	ddl := func(q string) string { return q }
+	if s.pg {
+		// One server migrates at a time; the others wait, then find the
+		// schema up to date.
+		if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(7301046279187)`); err != nil {
+			return fmt.Errorf("waiting for other servers' migrations: %w", err)
+		}
+		if _, err := tx.Exec(pgCompat); err != nil {
+			return fmt.Errorf("defining SQLite's functions: %w", err)
+		}
+		ddl = pgDDL
+	}
+	if _, err := tx.Exec(ddl(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`)); err != nil {
 		return err
 	}
 	var have int
@@ -242,7 +315,7 @@ func (s *Store) migrate() error {
 		return fmt.Errorf("the database has schema version %d, newer than this server's %d: update countersignd", have, len(migrations))
 	}
 	for v := have + 1; v <= len(migrations); v++ {
-		if _, err := tx.Exec(migrations[v-1]); err != nil {
+		if _, err := tx.Exec(ddl(migrations[v-1])); err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
 		}
 		if f := afterMigration[v]; f != nil {
@@ -294,5 +367,5 @@ func fromUnix(v sql.NullInt64) time.Time {
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || pgCode(err) == "23505")
 }

@@ -19,7 +19,7 @@ var t0 = time.Unix(1_800_000_000, 0)
 
 func openTest(t *testing.T) (*Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "countersign.db")
+	path := testDatabase(t)
 	s, err := Open(path)
 	if err != nil {
 		t.Fatal(err)

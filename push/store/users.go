@@ -95,8 +95,7 @@ func (s *Store) UsersWithSharedSeed() ([]User, error) {
 // without a seed of its own gets the one sealed for it in sealed (by device
 // id), and the user's shared seed is erased, in one transaction.
 func (s *Store) GiveDevicesOwnSeeds(user string, sealed map[string][]byte) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	defer s.lockWrites()()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return err

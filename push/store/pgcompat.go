@@ -1,0 +1,21 @@
+package store
+
+// pgCompat defines in PostgreSQL the SQLite functions the store's queries
+// use, with SQLite's meaning for the uses the store makes of them, so that
+// one query text serves both databases:
+//
+//   - strftime(format, t, 'unixepoch'): the Unix time t in UTC, formatted
+//     with %Y %m %d %H %M %S;
+//   - json_extract(json, '$.a.b'): the text at that path, or NULL.
+//
+// The migration runs it, under its lock, at every start (CREATE OR
+// REPLACE: a newer server may have newer definitions).
+const pgCompat = `CREATE OR REPLACE FUNCTION strftime(format text, t bigint, modifier text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT AS $$
+	SELECT CASE WHEN modifier = 'unixepoch' THEN to_char(to_timestamp(t) AT TIME ZONE 'UTC',
+		replace(replace(replace(replace(replace(replace(format, '%Y', 'YYYY'), '%m', 'MM'), '%d', 'DD'), '%H', 'HH24'), '%M', 'MI'), '%S', 'SS')) END
+	$$;
+CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT AS $$
+	SELECT doc::jsonb #>> string_to_array(substr(path, 3), '.')
+	$$;`
