@@ -158,6 +158,9 @@ func (s *Store) SpendActivation(codeHash []byte, d Device, now time.Time) (Devic
 		d.Kind = KindApp
 	}
 	d.User, d.Created = user, now
+	if err := lockUser(tx, user); err != nil {
+		return Device{}, err
+	}
 	if approvedBy == "" {
 		var others int
 		if err := tx.QueryRow(`SELECT COUNT(*) FROM devices WHERE user = ? AND revoked IS NULL AND pending = 0`, user).Scan(&others); err != nil {

@@ -99,17 +99,38 @@ func (s *Store) RevokeDevice(id string, now time.Time) error {
 }
 
 // RevokeUnlessLast revokes a device only if its user keeps another active
-// device, in one statement (two racing removals cannot leave the user with
-// none). It reports whether it did.
+// device, in one conditional UPDATE while holding the user (lockUser): two
+// racing removals, on one server or two, cannot leave the user with none.
+// It reports whether it did.
 func (s *Store) RevokeUnlessLast(id string, now time.Time) (bool, error) {
-	res, err := s.exec(`UPDATE devices SET revoked = ? WHERE id = ? AND revoked IS NULL
+	defer s.lockWrites()()
+	tx, err := s.db.Begin()
+	if err != nil {
+		return false, fmt.Errorf("revoking device %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	var user string
+	if err := tx.QueryRow(`SELECT user FROM devices WHERE id = ?`, id).Scan(&user); errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("revoking device %s: %w", id, err)
+	}
+	// Two removals of a user's two last devices, racing on two servers,
+	// each see the other device active: they take turns on the user.
+	if err := lockUser(tx, user); err != nil {
+		return false, err
+	}
+	res, err := tx.Exec(`UPDATE devices SET revoked = ? WHERE id = ? AND revoked IS NULL
 		AND EXISTS (SELECT 1 FROM devices o WHERE o.user = devices.user AND o.id <> devices.id AND o.revoked IS NULL AND o.pending = 0)`,
 		now.Unix(), id)
 	if err != nil {
 		return false, fmt.Errorf("revoking device %s: %w", id, err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil {
+		return false, err
+	}
+	return n == 1, tx.Commit()
 }
 
 // ApproveDevice makes a pending device active; it reports false if the

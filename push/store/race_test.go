@@ -1,0 +1,140 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/countersign/countersign/push"
+)
+
+// twoInstances opens the test's database a second time, as a second
+// server would: each store has its own connections (and, with SQLite, its
+// own write lock), so only the database keeps them apart.
+func twoInstances(t *testing.T) (a, b *Store) {
+	t.Helper()
+	a, path := openTest(t)
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
+}
+
+// raceBoth runs f 20 times at once, half of the calls through each store,
+// and returns how many won.
+func raceBoth(t *testing.T, a, b *Store, f func(s *Store) (bool, error)) int32 {
+	t.Helper()
+	var n atomic.Int32
+	return race(t, 20, func() (bool, error) {
+		if n.Add(1)%2 == 0 {
+			return f(b)
+		}
+		return f(a)
+	})
+}
+
+// TestSingleUseTransitionsAcrossTwoInstances races every single-use
+// transition through two stores on one database: each is taken exactly
+// once.
+func TestSingleUseTransitionsAcrossTwoInstances(t *testing.T) {
+	a, b := twoInstances(t)
+	now := t0.Add(time.Second)
+	mustDo(t, a.AddActivation(Activation{CodeHash: []byte("code"), User: "ada", Token: "tok", Created: t0, Expires: t0.Add(time.Minute)}))
+	mustDo(t, a.AddAuthRequest(AuthRequest{Request: push.Request{ID: "push", User: "ada", Nonce: "n1", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}, RP: "mail", Number: "42"}))
+	mustDo(t, a.AddAuthRequest(AuthRequest{Request: push.Request{ID: "sms", User: "ada", Nonce: "n2", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}, RP: "mail", Method: push.MethodSMS, SealedCode: []byte("sealed")}))
+	mustDo(t, a.AddAuthRequest(AuthRequest{Request: push.Request{ID: "approval", User: "ada", Nonce: "n3", CreatedAt: t0, ExpiresAt: t0.Add(time.Minute)}, Subject: "recovery_codes", Number: "7"}))
+	if ok, err := a.Decide("approval", push.StatusApproved, "", "dev", now); !ok || err != nil {
+		t.Fatalf("approving: %v %v", ok, err)
+	}
+	mustDo(t, a.ReplaceRecoveryCodes("ada", [][]byte{[]byte("rc")}, t0))
+	mustDo(t, a.AddBypassCode(BypassCode{User: "ada", CodeHash: []byte("bc"), Created: t0, Expires: t0.Add(time.Hour), CreatedBy: "root"}))
+	mustDo(t, a.AddPhoneProof(PhoneProof{ID: "proof", User: "ada", Phone: "+14155550123", Method: "sms", SealedCode: []byte("s"), Created: t0, Expires: t0.Add(time.Minute)}))
+	mustDo(t, a.AddDevice(Device{ID: "otp-dev", User: "ada", Name: "phone", Kind: KindApp, PublicKey: []byte("pk"), Created: t0}))
+	mustDo(t, a.AddDevice(Device{ID: "waiting", User: "ada", Name: "tablet", Kind: KindApp, PublicKey: []byte("pk"), Pending: true, Created: t0}))
+
+	var dev atomic.Int32
+	for _, c := range []struct {
+		name string
+		f    func(s *Store) (bool, error)
+	}{
+		{"spending an activation code", func(s *Store) (bool, error) {
+			_, err := s.SpendActivation([]byte("code"), Device{ID: fmt.Sprint("new-", dev.Add(1)), Name: "new", PublicKey: []byte("pk")}, now)
+			if errors.Is(err, ErrActivationUsed) {
+				return false, nil
+			}
+			return err == nil, err
+		}},
+		{"deciding a push", func(s *Store) (bool, error) {
+			return s.Decide("push", push.StatusApproved, "", fmt.Sprint("dev-", dev.Add(1)), now)
+		}},
+		{"deciding a text-message sign-in", func(s *Store) (bool, error) {
+			return s.DecideCode("sms", push.StatusApproved, "", now)
+		}},
+		{"a one-time code's time step", func(s *Store) (bool, error) { return s.UseDeviceOTPStep("otp-dev", 1000) }},
+		{"a recovery code", func(s *Store) (bool, error) { return s.UseRecoveryCode("ada", []byte("rc"), now) }},
+		{"a bypass code", func(s *Store) (bool, error) { return s.UseBypassCode("ada", []byte("bc"), now) }},
+		{"spending an approval", func(s *Store) (bool, error) {
+			return s.SpendApproval("approval", "ada", "recovery_codes", "recovery_codes:spent", t0)
+		}},
+		{"a phone proof", func(s *Store) (bool, error) { return s.SpendPhoneProof("proof", now) }},
+		{"approving a waiting device", func(s *Store) (bool, error) { return s.ApproveDevice("waiting") }},
+	} {
+		if wins := raceBoth(t, a, b, c.f); wins != 1 {
+			t.Errorf("%s: %d of 20 racing calls on two instances won, want 1", c.name, wins)
+		}
+	}
+}
+
+// TestUserInvariantsAcrossTwoInstances: two racing removals of a user's
+// two devices leave one; two devices joining at once by two codes (no
+// administrator's) make one active device and one that waits for its
+// approval, as one after the other would.
+func TestUserInvariantsAcrossTwoInstances(t *testing.T) {
+	for round := range 5 {
+		a, b := twoInstances(t)
+		mustDo(t, a.AddDevice(Device{ID: "one", User: "ada", Name: "phone", Kind: KindApp, PublicKey: []byte("pk"), Created: t0}))
+		mustDo(t, a.AddDevice(Device{ID: "two", User: "ada", Name: "laptop", Kind: KindApp, PublicKey: []byte("pk"), Created: t0}))
+		var n atomic.Int32
+		wins := race(t, 2, func() (bool, error) {
+			if n.Add(1) == 1 {
+				return a.RevokeUnlessLast("one", t0)
+			}
+			return b.RevokeUnlessLast("two", t0)
+		})
+		if wins != 1 {
+			t.Fatalf("round %d: %d of two racing removals won, want 1", round, wins)
+		}
+
+		mustDo(t, a.AddUser(User{Name: "bob", Created: t0}))
+		for _, code := range []string{"c1", "c2"} {
+			mustDo(t, a.AddActivation(Activation{CodeHash: []byte(code), User: "bob", Token: code, Created: t0, Expires: t0.Add(time.Minute)}))
+		}
+		n.Store(0)
+		race(t, 2, func() (bool, error) {
+			s, code := a, "c1"
+			if n.Add(1) == 2 {
+				s, code = b, "c2"
+			}
+			_, err := s.SpendActivation([]byte(code), Device{ID: "bob-" + code, Name: code, PublicKey: []byte("pk")}, t0)
+			return err == nil, err
+		})
+		devices, err := a.Devices("bob")
+		if err != nil || len(devices) != 2 {
+			t.Fatalf("round %d: bob's devices %+v, %v", round, devices, err)
+		}
+		if devices[0].Pending == devices[1].Pending {
+			t.Fatalf("round %d: two devices joined at once, pending %v and %v: one must wait for the other's approval", round, devices[0].Pending, devices[1].Pending)
+		}
+	}
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
