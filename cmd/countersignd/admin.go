@@ -27,14 +27,15 @@ const defaultPublicURL = "http://" + defaultAddr
 // otherwise silently start an empty server). The keys are created if
 // missing, like the database.
 func openAdmin(dir string, mustExist bool, publicURL string) (*server.Server, error) {
-	if mustExist {
+	db := databaseURL(dir)
+	if mustExist && db == "" {
 		if _, err := os.Stat(filepath.Join(dir, server.DatabaseFile)); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no Countersign data in %s (%s is missing): give --data DIR, or start with countersignd user add NAME", dir, server.DatabaseFile)
 		}
 	}
 	// Shared: what the command changes reaches the devices connected to a
 	// serving process at once, through the event log.
-	srv, err := server.Open(dir, server.Config{PublicURL: publicURL, Shared: true, Logger: slog.New(slog.DiscardHandler)})
+	srv, err := server.Open(dir, server.Config{PublicURL: publicURL, Shared: true, DatabaseURL: db, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", dir, err)
 	}

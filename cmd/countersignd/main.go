@@ -14,8 +14,10 @@
 //	countersignd devices NAME [--json]
 //	countersignd device revoke ID | device approve ID
 //
-// Every command takes --data DIR (default: the working directory); the
-// admin commands work while serve runs on the same data. Errors print one
+// Every command takes --data DIR (default: the working directory) and
+// --db postgres://... (a PostgreSQL database several instances share;
+// default: the SQLite file in --data); the admin commands work while serve
+// runs on the same data. Errors print one
 // line, "countersignd: reason", and exit with status 1 (2 for a misused
 // command line).
 package main
@@ -55,7 +57,8 @@ const usage = `usage:
   countersignd admin list [--json]
   countersignd admin remove NAME
   countersignd usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]   (UTC days, --to included; default: this month)
-Every command takes --data DIR (default: the working directory).
+Every command takes --data DIR (default: the working directory): the key files, and the database
+unless --db postgres://USER:PASSWORD@HOST:5432/DB names a PostgreSQL database that instances share.
 `
 
 // usageError is a misused command line: exit status 2.
@@ -149,11 +152,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 }
 
 // newFlags makes a flag set that reports errors instead of exiting, with
-// the --data flag every command has.
+// the --data and --db flags every command has (dbflag.go).
 func newFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	data := fs.String("data", ".", "data directory: database and key files")
+	fs.String("db", "", dbUsage)
 	return fs, data
 }
 
@@ -174,6 +178,9 @@ func parse(fs *flag.FlagSet, args []string, want int, what string) ([]string, er
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
+	}
+	if err := recordDB(fs); err != nil {
+		return nil, err
 	}
 	if len(pos) != want {
 		if want == 0 {

@@ -140,6 +140,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 		TelephonyDailyCap:       *dailyCap,
 		TelephonyCallbackSecret: callbackSecret,
 		UsageModel:              *usageModel,
+		DatabaseURL:             databaseURL(*data),
 		Shared:                  *shared,
 		TrustedProxies:          trustedProxies,
 		PublicURL:               pub,

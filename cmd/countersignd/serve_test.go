@@ -31,6 +31,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/countersign/countersign/internal/pgtest"
 	"github.com/countersign/countersign/push"
 )
 
@@ -46,7 +47,7 @@ func TestMain(m *testing.M) {
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
-	os.Exit(code)
+	os.Exit(pgtest.Done(code)) // stops the PostgreSQL cluster, if a test started one
 }
 
 // binary builds countersignd once, on first use (serve needs a process of

@@ -78,6 +78,11 @@ type Config struct {
 	// (instances behind a load balancer): changes they must act on are
 	// written to the event log (bus.go). Admin commands always share.
 	Shared bool
+	// DatabaseURL is a PostgreSQL database (postgres://user:password@host/db)
+	// to keep the state in, shared by every instance given it; empty: the
+	// SQLite file DatabaseFile in the data directory. The key files stay in
+	// the data directory either way (see the README's PostgreSQL section).
+	DatabaseURL string
 	// UsageModel is how usage is billed, "per-user" (enabled users) or
 	// "per-authentication"; chosen at the first start and kept in the
 	// database. Empty: the stored model, or per-authentication at first.
@@ -166,7 +171,7 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(dataDir, DatabaseFile))
+	st, err := openStore(dataDir, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +204,15 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 	go s.hub.pinger(ctx)
 	go s.followEvents(ctx)
 	return s, nil
+}
+
+// openStore opens the PostgreSQL database of dbURL, or without one the
+// SQLite file in the data directory.
+func openStore(dataDir, dbURL string) (*store.Store, error) {
+	if dbURL != "" {
+		return store.OpenURL(dbURL)
+	}
+	return store.Open(filepath.Join(dataDir, DatabaseFile))
 }
 
 // Close stops the timers, closes device connections and the database.

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/countersign/countersign/internal/pgtest"
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/server"
+	"github.com/countersign/countersign/push/store"
+)
+
+// TestServeOnPostgreSQL runs serve with --db on a private PostgreSQL
+// cluster, and the admin commands beside it with the same --db and
+// --data: one push sign-in end to end, its state in PostgreSQL (no SQLite
+// file in --data), the keys in --data, and the password in no log.
+func TestServeOnPostgreSQL(t *testing.T) {
+	db := pgtest.URL(t)
+	dir := t.TempDir()
+	srv := serve(t, "--addr", "127.0.0.1:0", "--data", dir, "--db", db)
+	base := "http://" + srv.addr
+	client := &http.Client{Timeout: 30 * time.Second}
+
+	must(t, "user", "add", "ada", "--data", dir, "--db", db)
+	rpOut := strings.Split(strings.TrimSpace(must(t, "rp", "add", "shop", "--data", dir, "--db", db)), "\n")
+	key := rpOut[len(rpOut)-1]
+	var enr struct {
+		ActivationURI string `json:"activation_uri"`
+	}
+	if err := json.Unmarshal([]byte(must(t, "enroll", "ada", "--json", "--data", dir, "--db", db)), &enr); err != nil {
+		t.Fatal(err)
+	}
+	d := activateDevice(t, client, enr.ActivationURI)
+
+	var st push.AuthRequestState
+	if code := api(t, client, key, "POST", base+"/v1/auth-requests", push.AuthRequestBody{User: "ada", Context: push.Context{App: "Shop"}}, &st); code != 201 {
+		t.Fatalf("auth request: %d %+v", code, st)
+	}
+	f := d.read(t)
+	if f.Type != push.FrameRequest || f.Request.ID != st.ID {
+		t.Fatalf("device got %+v", f)
+	}
+	answer := push.Answer{RequestID: st.ID, DeviceID: d.id, Decision: push.Approve, Number: st.Number, Nonce: f.Request.Nonce}
+	d.write(t, push.Frame{Type: push.FrameAnswer, Answer: &answer, Signature: ed25519.Sign(d.key, answer.SigningBytes())})
+	if r := d.read(t); r.Type != push.FrameResult || r.Status != push.StatusApproved {
+		t.Fatalf("result %+v", r)
+	}
+	var final push.AuthRequestState
+	if api(t, client, key, "GET", base+"/v1/auth-requests/"+st.ID+"?wait=5s", nil, &final); final.Status != push.StatusApproved {
+		t.Fatalf("relying party sees %+v", final)
+	}
+	var devices []deviceJSON
+	json.Unmarshal([]byte(must(t, "devices", "ada", "--json", "--data", dir, "--db", db)), &devices)
+	if len(devices) != 1 || devices[0].ID != d.id || !devices[0].Active {
+		t.Fatalf("devices through --db: %+v", devices)
+	}
+	srv.stop(t)
+
+	// The state is in PostgreSQL; --data holds the keys and no database.
+	if _, err := os.Stat(filepath.Join(dir, server.DatabaseFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a SQLite database in --data beside --db: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) == 0 {
+		t.Fatal("no key files in --data")
+	}
+	s, err := store.OpenURL(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := s.AuthRequest(st.ID)
+	if err != nil || r.Status != push.StatusApproved || r.DecidedBy != d.id || r.User != "ada" {
+		t.Fatalf("the request in PostgreSQL: %+v, %v", r, err)
+	}
+	u, _ := url.Parse(db)
+	password, _ := u.User.Password()
+	if strings.Contains(srv.logs(), password) {
+		t.Fatal("serve logged the database password")
+	}
+}
+
+// TestDBFlagRefusals: --db takes a PostgreSQL URL only, and an unreachable
+// database is an error that names it without its password.
+func TestDBFlagRefusals(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args   []string
+		status int
+		want   string
+	}{
+		{[]string{"user", "list", "--data", dir, "--db", "mysql://u:secret@h/db"}, 2, `countersignd: --db "mysql://u:xxxxx@h/db" is not a PostgreSQL URL: give postgres://USER:PASSWORD@HOST:5432/DB, or leave --db out for the SQLite file in --data`},
+		{[]string{"user", "add", "ada", "--data", dir, "--db", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=5"}, 1, "countersignd: opening " + dir + ": preparing the PostgreSQL database postgres://u:xxxxx@127.0.0.1:1/db?connect_timeout=5: "},
+	} {
+		status, _, stderr := countersignd(c.args...)
+		if status != c.status || !strings.HasPrefix(stderr, c.want) || strings.Contains(stderr, "secret") {
+			t.Errorf("countersignd %s: exit %d, %q; want %d, %q...", strings.Join(c.args, " "), status, stderr, c.status, c.want)
+		}
+	}
+}
