@@ -82,6 +82,27 @@ func TestServeOnPostgreSQL(t *testing.T) {
 	if err != nil || r.Status != push.StatusApproved || r.DecidedBy != d.id || r.User != "ada" {
 		t.Fatalf("the request in PostgreSQL: %+v, %v", r, err)
 	}
+
+	// A second instance needs the first one's key files: with a --data of
+	// its own keys it is refused; with copies of the files it works.
+	other := t.TempDir()
+	if status, _, stderr := countersignd("user", "list", "--data", other, "--db", db); status != 1 ||
+		!strings.Contains(stderr, "are not those of this database, which other instances use: copy both files from the --data of a working instance into "+other) {
+		t.Fatalf("an instance with other keys: exit %d, %q", status, stderr)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(other, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out := must(t, "user", "list", "--data", other, "--db", db); !strings.Contains(out, "ada") {
+		t.Fatalf("user list on the second instance's --data: %q", out)
+	}
+
 	u, _ := url.Parse(db)
 	password, _ := u.User.Password()
 	if strings.Contains(srv.logs(), password) {

@@ -175,6 +175,10 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkKeysMatchDatabase(st, k, dataDir); err != nil { // keycheck.go
+		st.Close()
+		return nil, err
+	}
 	if cfg.PublicURL == "" {
 		u, err := st.Setting(settingPublicURL)
 		if err != nil {

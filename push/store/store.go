@@ -358,6 +358,16 @@ func (s *Store) SetSetting(key, value string) error {
 	return nil
 }
 
+// SettingOnce stores a server setting unless it has a value already, in
+// one statement (of racing first calls one stores its value), and returns
+// the value the setting has then.
+func (s *Store) SettingOnce(key, value string) (string, error) {
+	if _, err := s.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`, key, value); err != nil {
+		return "", fmt.Errorf("saving setting %s: %w", key, err)
+	}
+	return s.Setting(key)
+}
+
 func fromUnix(v sql.NullInt64) time.Time {
 	if !v.Valid {
 		return time.Time{}
