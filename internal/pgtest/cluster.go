@@ -1,14 +1,16 @@
 // Package pgtest runs a private PostgreSQL cluster for tests: initdb in a
 // temporary directory, the server on a free loopback port with a random
 // password, one fresh database per test, and the cluster stopped and
-// removed when the test binary ends (Main). PostgreSQL refuses to run as
-// root, so as root the cluster runs as the "postgres" system user (the
-// Debian package's); otherwise as the current user. When PostgreSQL cannot
+// removed when the test binary ends (Main), or killed with it if it dies.
+// PostgreSQL refuses to run as root, so as root the cluster runs as the
+// "postgres" system user (the Debian package's); otherwise as the current
+// user. When PostgreSQL cannot
 // be started, the tests that asked for a database fail with the reason:
 // they are never skipped.
 package pgtest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -24,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,9 +34,12 @@ import (
 
 // Cluster is a running private PostgreSQL cluster.
 type Cluster struct {
-	dir      string // data directory (and the socket's)
-	bin      string // directory of initdb, pg_ctl
-	runAs    string // system user the server runs as; "" for the current one
+	dir      string              // data directory (and the socket's)
+	bin      string              // directory of initdb, pg_ctl
+	cred     *syscall.Credential // the postgres user's, as root; nil otherwise
+	server   *exec.Cmd           // the postmaster, our child
+	exited   chan struct{}       // closed when it exits
+	log      lockedBuffer        // its output
 	port     int
 	password string
 
@@ -73,6 +79,24 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// lockedBuffer is the server's output, written and read at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // Start initialises and starts a new cluster. Stop it with Stop.
 func Start() (*Cluster, error) {
 	bin, err := binDir()
@@ -86,9 +110,9 @@ func Start() (*Cluster, error) {
 		if err != nil {
 			return nil, fmt.Errorf("PostgreSQL refuses to run as root and there is no postgres user to run it as (%w): install the postgresql package, or run the tests as another user", err)
 		}
-		c.runAs = pg.Username
 		uid, _ = strconv.Atoi(pg.Uid)
 		gid, _ = strconv.Atoi(pg.Gid)
+		c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	}
 	if c.dir, err = os.MkdirTemp("", "countersign-pg-"); err != nil {
 		return nil, fmt.Errorf("making the cluster's directory: %w", err)
@@ -124,17 +148,13 @@ func Start() (*Cluster, error) {
 	if c.port, err = freePort(); err != nil {
 		return nil, fmt.Errorf("finding a free port: %w", err)
 	}
-	// Durability off: a test cluster is thrown away, and fsync would make
-	// every commit wait for the disk.
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c wal_level=minimal -c max_wal_senders=0", c.port, c.dir)
-	if out, err := c.run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(c.dir, "log"), "-w", "-t", "60", "start"); err != nil {
-		log, _ := os.ReadFile(filepath.Join(c.dir, "log"))
-		return nil, fmt.Errorf("pg_ctl start: %w: %s\nserver log:\n%s", err, out, log)
+	if err := c.startServer(data); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if c.admin, err = pgx.Connect(ctx, c.url("postgres")); err != nil {
-		return nil, fmt.Errorf("connecting to the test cluster: %w", err)
+	if c.admin, err = c.connectWhenReady(ctx); err != nil {
+		return nil, err
 	}
 	if _, err := c.admin.Exec(ctx, `CREATE DATABASE shared TEMPLATE template0`); err != nil {
 		return nil, fmt.Errorf("creating the database of the schemas: %w", err)
@@ -146,17 +166,60 @@ func Start() (*Cluster, error) {
 	return c, nil
 }
 
-// run runs one of PostgreSQL's programs, as the postgres user if needed.
-func (c *Cluster) run(prog string, args ...string) ([]byte, error) {
-	path := filepath.Join(c.bin, prog)
-	var cmd *exec.Cmd
-	if c.runAs != "" {
-		cmd = exec.Command("runuser", append([]string{"-u", c.runAs, "--", path}, args...)...)
-	} else {
-		cmd = exec.Command(path, args...)
-	}
+// command prepares one of PostgreSQL's programs, to run as the postgres
+// user if we are root.
+func (c *Cluster) command(prog string, args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(c.bin, prog), args...)
 	cmd.Dir = c.dir
-	return cmd.CombinedOutput()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	return cmd
+}
+
+// run runs one of PostgreSQL's programs to its end.
+func (c *Cluster) run(prog string, args ...string) ([]byte, error) {
+	return c.command(prog, args...).CombinedOutput()
+}
+
+// startServer starts the postmaster as a child that dies with this
+// process (a killed or timed-out test binary leaves no cluster behind).
+func (c *Cluster) startServer(data string) error {
+	var err error
+	if c.port, err = freePort(); err != nil {
+		return fmt.Errorf("finding a free port: %w", err)
+	}
+	// Durability off: a test cluster is thrown away, and fsync would make
+	// every commit wait for the disk.
+	c.server = c.command("postgres", "-D", data, "-p", strconv.Itoa(c.port), "-k", c.dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "max_connections=200", "-c", "wal_level=minimal", "-c", "max_wal_senders=0")
+	c.server.SysProcAttr.Pdeathsig = syscall.SIGQUIT // PostgreSQL's immediate shutdown
+	c.server.Stdout, c.server.Stderr = &c.log, &c.log
+	if err := c.server.Start(); err != nil {
+		return fmt.Errorf("starting postgres: %w", err)
+	}
+	c.exited = make(chan struct{})
+	go func() {
+		c.server.Wait()
+		close(c.exited)
+	}()
+	return nil
+}
+
+// connectWhenReady connects to the new server once it accepts connections.
+func (c *Cluster) connectWhenReady(ctx context.Context) (*pgx.Conn, error) {
+	for {
+		conn, err := pgx.Connect(ctx, c.url("postgres"))
+		if err == nil {
+			return conn, nil
+		}
+		select {
+		case <-c.exited:
+			return nil, fmt.Errorf("postgres exited at start: %v\n%s", c.server.ProcessState, c.log.String())
+		case <-ctx.Done():
+			return nil, fmt.Errorf("postgres accepted no connection in 30 s: %w\n%s", err, c.log.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func (c *Cluster) url(db string) string {
@@ -234,9 +297,13 @@ func (c *Cluster) Stop() error {
 		}
 	}
 	var err error
-	if _, statErr := os.Stat(filepath.Join(c.dir, "data", "postmaster.pid")); statErr == nil {
-		if out, e := c.run("pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "immediate", "-w", "stop"); e != nil {
-			err = fmt.Errorf("pg_ctl stop: %w: %s", e, out)
+	if c.server != nil && c.server.Process != nil {
+		c.server.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-c.exited:
+		case <-time.After(30 * time.Second):
+			c.server.Process.Kill()
+			err = errors.New("postgres did not stop within 30 s of SIGQUIT: killed")
 		}
 	}
 	if c.dir != "" {
