@@ -103,10 +103,22 @@ func TestServeOnPostgreSQL(t *testing.T) {
 		t.Fatalf("user list on the second instance's --data: %q", out)
 	}
 
+	// The password may stay out of the command line (where ps shows it):
+	// PGPASSWORD, or a PGPASSFILE, as for psql.
 	u, _ := url.Parse(db)
 	password, _ := u.User.Password()
 	if strings.Contains(srv.logs(), password) {
 		t.Fatal("serve logged the database password")
+	}
+	u.User = url.User(u.User.Username())
+	t.Setenv("PGPASSWORD", "")
+	t.Setenv("PGPASSFILE", filepath.Join(other, "no-such-pgpass"))
+	if status, _, stderr := countersignd("user", "list", "--data", other, "--db", u.String()); status != 1 || !strings.Contains(stderr, "password authentication failed") {
+		t.Fatalf("without a password: exit %d, %q", status, stderr)
+	}
+	t.Setenv("PGPASSWORD", password)
+	if out := must(t, "user", "list", "--data", other, "--db", u.String()); !strings.Contains(out, "ada") {
+		t.Fatalf("user list with PGPASSWORD: %q", out)
 	}
 }
 
