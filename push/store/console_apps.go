@@ -79,14 +79,26 @@ type BypassCode struct {
 }
 
 // AddBypassCode stores a user's new bypass code; the user's codes not used
-// yet end (one valid code at a time).
+// yet end (one valid code at a time, also when two are made at once).
 func (s *Store) AddBypassCode(c BypassCode) error {
-	if _, err := s.exec(`DELETE FROM bypass_codes WHERE user = ? AND used IS NULL`, c.User); err != nil {
+	defer s.lockWrites()()
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("storing a bypass code of %q: %w", c.User, err)
+	}
+	defer tx.Rollback()
+	if err := lockUser(tx, c.User); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`DELETE FROM bypass_codes WHERE user = ? AND used IS NULL`, c.User); err != nil {
 		return fmt.Errorf("ending the earlier bypass codes of %q: %w", c.User, err)
 	}
-	_, err := s.exec(`INSERT INTO bypass_codes (user, code_hash, created, expires, created_by) VALUES (?, ?, ?, ?, ?)`,
+	_, err = tx.Exec(`INSERT INTO bypass_codes (user, code_hash, created, expires, created_by) VALUES (?, ?, ?, ?, ?)`,
 		c.User, c.CodeHash, c.Created.Unix(), c.Expires.Unix(), c.CreatedBy)
 	if err != nil {
+		return fmt.Errorf("storing a bypass code of %q: %w", c.User, err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("storing a bypass code of %q: %w", c.User, err)
 	}
 	return nil

@@ -90,9 +90,10 @@ func TestSingleUseTransitionsAcrossTwoInstances(t *testing.T) {
 }
 
 // TestUserInvariantsAcrossTwoInstances: two racing removals of a user's
-// two devices leave one; two devices joining at once by two codes (no
-// administrator's) make one active device and one that waits for its
-// approval, as one after the other would.
+// two devices leave one; two replacements of recovery codes leave one set,
+// two new bypass codes one valid code; two devices joining at once by two
+// codes (no administrator's) make one active device and one that waits
+// for its approval, as one after the other would.
 func TestUserInvariantsAcrossTwoInstances(t *testing.T) {
 	for round := range 5 {
 		a, b := twoInstances(t)
@@ -122,6 +123,39 @@ func TestUserInvariantsAcrossTwoInstances(t *testing.T) {
 			_, err := s.SpendActivation([]byte(code), Device{ID: "bob-" + code, Name: code, PublicKey: []byte("pk")}, t0)
 			return err == nil, err
 		})
+		// Two sets of recovery codes, and two bypass codes, made at once:
+		// one set, one valid code.
+		n.Store(0)
+		race(t, 2, func() (bool, error) {
+			s, set := a, "a"
+			if n.Add(1) == 2 {
+				s, set = b, "b"
+			}
+			return true, s.ReplaceRecoveryCodes("bob", [][]byte{[]byte(set + "1"), []byte(set + "2"), []byte(set + "3")}, t0)
+		})
+		if left, err := a.RecoveryCodesLeft("bob"); err != nil || left != 3 {
+			t.Fatalf("round %d: %d recovery codes after two racing replacements of 3, %v", round, left, err)
+		}
+		n.Store(0)
+		race(t, 2, func() (bool, error) {
+			s, code := a, "bypass-a"
+			if n.Add(1) == 2 {
+				s, code = b, "bypass-b"
+			}
+			return true, s.AddBypassCode(BypassCode{User: "bob", CodeHash: []byte(code), Created: t0, Expires: t0.Add(time.Hour), CreatedBy: "root"})
+		})
+		valid := 0
+		for _, code := range []string{"bypass-a", "bypass-b"} {
+			if ok, err := a.UseBypassCode("bob", []byte(code), t0); err != nil {
+				t.Fatal(err)
+			} else if ok {
+				valid++
+			}
+		}
+		if valid != 1 {
+			t.Fatalf("round %d: %d valid bypass codes after two made at once, want 1", round, valid)
+		}
+
 		devices, err := a.Devices("bob")
 		if err != nil || len(devices) != 2 {
 			t.Fatalf("round %d: bob's devices %+v, %v", round, devices, err)

@@ -25,6 +25,10 @@ func (s *Store) ReplaceRecoveryCodes(user string, hashes [][]byte, now time.Time
 	if !exists {
 		return fmt.Errorf("user %q: %w", user, ErrNotFound)
 	}
+	// Two racing replacements, on one server or two, leave one set.
+	if err := lockUser(tx, user); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(`DELETE FROM recovery_codes WHERE user = ?`, user); err != nil {
 		return fmt.Errorf("deleting the old recovery codes of %q: %w", user, err)
 	}
