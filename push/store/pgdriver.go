@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -93,11 +94,28 @@ func pgQueryCached(q string) string {
 
 // openPostgres opens a PostgreSQL database by URL (postgres://...).
 func openPostgres(url string) (*sql.DB, error) {
+	cfg, err := pgConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)}), nil
+}
+
+// defaultConnectTimeout bounds a connection attempt whose URL sets no
+// connect_timeout: an unreachable database is an error, not a hang.
+const defaultConnectTimeout = 10 * time.Second
+
+// pgConfig reads a database URL, with the password from PGPASSWORD or the
+// password file when the URL has none (as psql does).
+func pgConfig(url string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("reading the database URL: %w (the form is postgres://user:password@host:5432/database)", err)
 	}
-	return sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)}), nil
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
+	return cfg, nil
 }
 
 // pgCode returns the SQLSTATE of a PostgreSQL error, or "".

@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPgQueryRewrites(t *testing.T) {
@@ -107,4 +108,21 @@ func FuzzTokenize(f *testing.F) {
 		}
 		pgDDL(q)
 	})
+}
+
+// TestPgConnectTimeout: a URL without connect_timeout gets 10 s; one with
+// it keeps it.
+func TestPgConnectTimeout(t *testing.T) {
+	for url, want := range map[string]time.Duration{
+		"postgres://u@127.0.0.1:5432/db":                   10 * time.Second,
+		"postgres://u@127.0.0.1:5432/db?connect_timeout=3": 3 * time.Second,
+	} {
+		cfg, err := pgConfig(url)
+		if err != nil || cfg.ConnectTimeout != want {
+			t.Errorf("%s: %v, %v; want %v", url, cfg.ConnectTimeout, err, want)
+		}
+	}
+	if _, err := pgConfig("postgres://u@h:notaport/db"); err == nil || !strings.Contains(err.Error(), "the form is postgres://user:password@host:5432/database") {
+		t.Errorf("a bad URL: %v", err)
+	}
 }
