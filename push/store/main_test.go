@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 	fmt.Printf("store tests on SQLite: %v\n", sqliteTime.Round(time.Millisecond))
 	onPostgres = true
 	start = time.Now()
-	fmt.Println("=== the same store tests on PostgreSQL (a private cluster, a database per test)")
+	fmt.Println("=== the same store tests on PostgreSQL (a private cluster, a schema per test)")
 	if c := m.Run(); c != 0 {
 		code = c
 	}
