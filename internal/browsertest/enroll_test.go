@@ -1,7 +1,9 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -574,4 +576,52 @@ func TestEnrollPageKeyboard(t *testing.T) {
 	b.do("typing the code and Enter", chromedp.KeyEvent(pushtest.Code(t, phone)+"\r"))
 	b.waitShown("done", wait)
 	b.shot("keyboard-done")
+}
+
+// TestEnrollPageShowsRecoveryCodesOnce: the first enrollment ends with the
+// user's ten recovery codes on the page, and one of them works once at the
+// relying-party API (TestEnrollmentGivesRecoveryCodesOnce in push/server
+// shows that they are given once).
+func TestEnrollPageShowsRecoveryCodesOnce(t *testing.T) {
+	srv, enr, b := openEnrollPage(t)
+	phone := pushtest.Activate(t, enr.ActivationURI, "phone")
+	b.waitShown("confirm", wait)
+	b.finish(pushtest.Code(t, phone), "Done: your Countersign app is activated and checked.")
+	if !b.isShown("recovery") {
+		t.Fatalf("no recovery codes on the page: %q", b.pageText())
+	}
+	var codes []string
+	b.eval(`[...document.querySelectorAll("#recoveryCodes li")].map(li => li.innerText)`, &codes)
+	if len(codes) != 10 {
+		t.Fatalf("the page shows %d recovery codes: %v", len(codes), codes)
+	}
+	b.shotWide("done-with-recovery-codes")
+	key, _, err := srv.AddRelyingParty("shop", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false} {
+		if got := verifyCode(t, srv, key, "ada", codes[3]); got != want {
+			t.Fatalf("recovery code, use %d: valid %v, want %v", i+1, got, want)
+		}
+	}
+}
+
+// verifyCode asks the relying-party API whether a code of user is right.
+func verifyCode(t *testing.T, srv *servertest.Server, key, user, code string) bool {
+	t.Helper()
+	body, _ := json.Marshal(push.OTPVerifyBody{User: user, Code: code})
+	req, _ := http.NewRequest("POST", srv.URL+"/v1/otp/verify", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var res push.OTPVerifyResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("verify: %d %v", resp.StatusCode, err)
+	}
+	return res.Valid
 }

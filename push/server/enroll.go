@@ -30,6 +30,9 @@ type EnrollmentStatus struct {
 	// Kind is the kind of the device that used the code (app or otp), or
 	// phone when the user chose text messages or calls instead.
 	Kind string `json:"kind,omitempty"`
+	// RecoveryCodes, in the answer that ends an enrollment by phone, are
+	// the user's new recovery codes, shown once.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
 func (s *Server) enrollment(token string) (store.Activation, EnrollmentStatus, error) {
@@ -230,7 +233,31 @@ func (s *Server) handleEnrollmentConfirm(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	s.hub.notifyEnrollment(a.User) // other open pages of this enrollment: confirmed now
-	writeJSON(w, http.StatusOK, push.OTPVerifyResult{Valid: true})
+	codes, err := s.firstRecoveryCodes(a.User)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, EnrollmentConfirmed{Valid: true, RecoveryCodes: codes})
+}
+
+// EnrollmentConfirmed answers a right code typed on the enrollment page,
+// with the user's recovery codes the first time there are any to give.
+type EnrollmentConfirmed struct {
+	Valid bool `json:"valid"`
+	// RecoveryCodes are shown once: given when the user had none left.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
+}
+
+// firstRecoveryCodes makes a user's recovery codes at the end of an
+// enrollment when they have none left (a first enrollment, or all used),
+// and returns them to be shown this once; nil when they have some.
+func (s *Server) firstRecoveryCodes(user string) ([]string, error) {
+	left, err := s.store.RecoveryCodesLeft(user)
+	if err != nil || left > 0 {
+		return nil, err
+	}
+	return s.NewRecoveryCodes(user, "enrollment")
 }
 
 // renewWindow is how long after its creation an expired enrollment link

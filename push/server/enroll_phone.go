@@ -110,5 +110,9 @@ func (s *Server) handleEnrollPhoneConfirm(w http.ResponseWriter, r *http.Request
 		s.writeError(w, err)
 		return
 	}
+	if st.RecoveryCodes, err = s.firstRecoveryCodes(user); err != nil {
+		s.writeError(w, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, st)
 }

@@ -237,7 +237,9 @@ $("phoneCodeForm").onsubmit = async e => {
   phoneSays("");
   $("checkPhone").disabled = true;
   try {
-    show(await post(`/v1/enrollments/${token}/phone/confirm`, {proof_id: proof.proof_id, code: $("phoneCode").value.trim()}));
+    const st = await post(`/v1/enrollments/${token}/phone/confirm`, {proof_id: proof.proof_id, code: $("phoneCode").value.trim()});
+    showRecoveryCodes(st.recovery_codes);
+    show(st);
   } catch (err) {
     phoneSays(err.message, "bad");
     if (err.code === "wrong_code") $("phoneCode").select();
@@ -274,6 +276,19 @@ $("renew").onclick = async () => {
   }
 };
 
+// showRecoveryCodes lists the recovery codes the server gives once, at the
+// end of a first enrollment.
+function showRecoveryCodes(codes) {
+  if (!codes || codes.length === 0) return;
+  const list = $("recoveryCodes");
+  list.replaceChildren(...codes.map(c => {
+    const li = document.createElement("li");
+    li.textContent = c;
+    return li;
+  }));
+  showOnly("recovery", true);
+}
+
 $("confirmForm").onsubmit = async e => {
   e.preventDefault();
   const out = $("confirmResult");
@@ -284,6 +299,7 @@ $("confirmForm").onsubmit = async e => {
       // Done only once the server says so.
       out.textContent = "That code is right.";
       out.className = "status ok";
+      showRecoveryCodes(body.recovery_codes);
       show(await status(0));
     } else {
       out.textContent = "That code is not right; type the code now shown in the app.";
