@@ -329,6 +329,8 @@ func TestConsoleRequireMFA(t *testing.T) {
 	if b.eval(`document.getElementById("mfa-bob").checked`, &checked); checked {
 		t.Fatal("Require MFA is ticked for bob already")
 	}
+	var marked bool
+	b.eval(`window.beforeSaving = true`, &marked) // gone once the form's answer is a new page
 	b.do("ticking Require MFA with the keyboard", chromedpFocusAndSpace("mfa-bob")...)
 	deadline := time.Now().Add(wait)
 	for u, _ := c.srv.Store().User("bob"); !u.RequireMFA; u, _ = c.srv.Store().User("bob") {
@@ -337,6 +339,9 @@ func TestConsoleRequireMFA(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The box submitted its form: let that navigation end before another
+	// (opening a page during it aborts one of them).
+	b.waitFor("the page after saving", `!window.beforeSaving && document.readyState === "complete"`, wait)
 	b.open(c.srv.URL + "/admin/users?q=bo")
 	b.waitFor("the users page again", heading("Users"), wait)
 	if b.eval(`document.getElementById("mfa-bob").checked`, &checked); !checked {
