@@ -62,6 +62,7 @@ idle: deps-test
 screenshots: deps-test
 	mkdir -p $(SCREENSHOTS)
 	COUNTERSIGN_SCREENSHOTS=$(abspath $(SCREENSHOTS)) $(XVFB) $(KEYRING) go test -count=1 -run '^TestScreenshots$$' ./app
+	COUNTERSIGN_SCREENSHOTS=$(abspath $(SCREENSHOTS))/web go test -count=1 ./internal/browsertest
 	@echo "screenshots in $(SCREENSHOTS)/"
 
 ## clean: remove the build output
