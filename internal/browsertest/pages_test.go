@@ -245,6 +245,10 @@ func TestSelfServiceDevices(t *testing.T) {
 	b.click("signinButton")
 	b.waitShown("manage", wait)
 	b.waitState("laptop", "active")
+	b.waitShown("methods", wait)
+	if b.isShown("addPhone") {
+		t.Error("Add a phone is offered by a server that has no telephony gateway")
+	}
 	want := map[string]listed{
 		"laptop": {"laptop", "active", "active"},
 		"tablet": {"tablet", "revoked", "removed"},

@@ -165,6 +165,7 @@ func TestSelfServiceAddPhone(t *testing.T) {
 	if got := b.methods(); got != "Countersign app (push) [default]" {
 		t.Errorf("the methods listed: %q", got)
 	}
+	b.waitShown("addPhone", wait)
 	b.click("addPhone")
 	b.waitShown("phoneForm", wait)
 	b.typeInto("phone", "020 7946 0958")

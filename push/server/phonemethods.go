@@ -60,13 +60,21 @@ func (s *Server) routePhoneMethods(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/self-service/phone/confirm", s.withSession(s.handleSelfPhoneConfirm))
 }
 
+// SelfMethods is what the self-service page is told of a user's methods.
+type SelfMethods struct {
+	Methods
+	// PhoneAvailable says whether the server can send texts or make
+	// calls (it has a telephony gateway): without, no phone can be added.
+	PhoneAvailable bool `json:"phone_available"`
+}
+
 func (s *Server) handleSelfMethods(w http.ResponseWriter, r *http.Request, user string) {
 	m, err := s.UserMethods(user)
 	if err != nil {
 		s.writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	writeJSON(w, http.StatusOK, SelfMethods{Methods: m, PhoneAvailable: s.cfg.Telephony != nil})
 }
 
 func (s *Server) handleSelfDefaultMethod(w http.ResponseWriter, r *http.Request, user string) {

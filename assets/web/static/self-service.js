@@ -172,7 +172,12 @@ async function refresh() {
 // The ways the user signs in: the app (push), text messages, calls; one is
 // the default, which a request with method auto uses.
 const tail = phone => "•••• " + (phone || "").slice(-4);
+// phoneAvailable: the server has a telephony gateway, so a phone can be added.
+let phoneAvailable = false;
+
 function renderMethods(m) {
+  phoneAvailable = !!m.phone_available;
+  showOnly("addPhone", phoneAvailable && $("phoneForm").classList.contains("hidden") && $("phoneCodeForm").classList.contains("hidden"));
   const list = $("methodList");
   list.replaceChildren();
   const items = [["push", m.push, "Countersign app (push)"], ["sms", m.sms, `Text message to ${tail(m.phone)}`], ["voice", m.voice, `Phone call to ${tail(m.phone)}`]];
@@ -228,7 +233,7 @@ function phoneSays(text, cls) {
   $("phoneResult").className = "status " + (cls || "");
 }
 function phoneStep(step) { // "", "number" or "code"
-  showOnly("addPhone", step === "");
+  showOnly("addPhone", step === "" && phoneAvailable);
   showOnly("phoneForm", step === "number");
   showOnly("phoneCodeForm", step === "code");
   if (step === "number") $("phone").focus();
@@ -304,7 +309,7 @@ async function approvePhone(a) {
     waiting = false;
     showOnly("approval", false);
     live("");
-    if (token) { render(); showOnly("addPhone", true); }
+    if (token) { render(); showOnly("addPhone", phoneAvailable); }
   }
 }
 
