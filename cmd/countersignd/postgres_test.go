@@ -41,23 +41,7 @@ func TestServeOnPostgreSQL(t *testing.T) {
 	}
 	d := activateDevice(t, client, enr.ActivationURI)
 
-	var st push.AuthRequestState
-	if code := api(t, client, key, "POST", base+"/v1/auth-requests", push.AuthRequestBody{User: "ada", Context: push.Context{App: "Shop"}}, &st); code != 201 {
-		t.Fatalf("auth request: %d %+v", code, st)
-	}
-	f := d.read(t)
-	if f.Type != push.FrameRequest || f.Request.ID != st.ID {
-		t.Fatalf("device got %+v", f)
-	}
-	answer := push.Answer{RequestID: st.ID, DeviceID: d.id, Decision: push.Approve, Number: st.Number, Nonce: f.Request.Nonce}
-	d.write(t, push.Frame{Type: push.FrameAnswer, Answer: &answer, Signature: ed25519.Sign(d.key, answer.SigningBytes())})
-	if r := d.read(t); r.Type != push.FrameResult || r.Status != push.StatusApproved {
-		t.Fatalf("result %+v", r)
-	}
-	var final push.AuthRequestState
-	if api(t, client, key, "GET", base+"/v1/auth-requests/"+st.ID+"?wait=5s", nil, &final); final.Status != push.StatusApproved {
-		t.Fatalf("relying party sees %+v", final)
-	}
+	st := pushApproved(t, client, base, key, d, "ada")
 	var devices []deviceJSON
 	json.Unmarshal([]byte(must(t, "devices", "ada", "--json", "--data", dir, "--db", db)), &devices)
 	if len(devices) != 1 || devices[0].ID != d.id || !devices[0].Active {
@@ -139,4 +123,29 @@ func TestDBFlagRefusals(t *testing.T) {
 			t.Errorf("countersignd %s: exit %d, %q; want %d, %q...", strings.Join(c.args, " "), status, stderr, c.status, c.want)
 		}
 	}
+}
+
+// pushApproved makes a sign-in request for user through the API at base,
+// has device d approve it with the number, and checks that the relying
+// party sees it approved; it returns the request.
+func pushApproved(t *testing.T, client *http.Client, base, key string, d *testDevice, user string) push.AuthRequestState {
+	t.Helper()
+	var st push.AuthRequestState
+	if code := api(t, client, key, "POST", base+"/v1/auth-requests", push.AuthRequestBody{User: user, Context: push.Context{App: "Shop"}}, &st); code != 201 {
+		t.Fatalf("auth request: %d %+v", code, st)
+	}
+	f := d.read(t)
+	if f.Type != push.FrameRequest || f.Request.ID != st.ID {
+		t.Fatalf("device got %+v", f)
+	}
+	answer := push.Answer{RequestID: st.ID, DeviceID: d.id, Decision: push.Approve, Number: st.Number, Nonce: f.Request.Nonce}
+	d.write(t, push.Frame{Type: push.FrameAnswer, Answer: &answer, Signature: ed25519.Sign(d.key, answer.SigningBytes())})
+	if r := d.read(t); r.Type != push.FrameResult || r.Status != push.StatusApproved {
+		t.Fatalf("result %+v", r)
+	}
+	var final push.AuthRequestState
+	if api(t, client, key, "GET", base+"/v1/auth-requests/"+st.ID+"?wait=5s", nil, &final); final.Status != push.StatusApproved {
+		t.Fatalf("relying party sees %+v", final)
+	}
+	return st
 }

@@ -294,23 +294,7 @@ func TestServeWithAdminCommandsBeside(t *testing.T) {
 		t.Fatalf("demo page without --demo: %d", resp.StatusCode)
 	}
 
-	var st push.AuthRequestState
-	if code := api(t, client, key, "POST", base+"/v1/auth-requests", push.AuthRequestBody{User: "ada", Context: push.Context{App: "Shop"}}, &st); code != 201 {
-		t.Fatalf("auth request: %d %+v", code, st)
-	}
-	f := d.read(t)
-	if f.Type != push.FrameRequest || f.Request.ID != st.ID {
-		t.Fatalf("device got %+v", f)
-	}
-	answer := push.Answer{RequestID: st.ID, DeviceID: d.id, Decision: push.Approve, Number: st.Number, Nonce: f.Request.Nonce}
-	d.write(t, push.Frame{Type: push.FrameAnswer, Answer: &answer, Signature: ed25519.Sign(d.key, answer.SigningBytes())})
-	if r := d.read(t); r.Type != push.FrameResult || r.Status != push.StatusApproved {
-		t.Fatalf("result %+v", r)
-	}
-	var final push.AuthRequestState
-	if api(t, client, key, "GET", base+"/v1/auth-requests/"+st.ID+"?wait=5s", nil, &final); final.Status != push.StatusApproved {
-		t.Fatalf("relying party sees %+v", final)
-	}
+	st := pushApproved(t, client, base, key, d, "ada")
 
 	// Revoked by the command line, in another process: the next sign-in
 	// needs an enrollment, and the device's connection is closed.
