@@ -32,7 +32,7 @@ type Event struct {
 // AddEvent appends an event.
 func (s *Store) AddEvent(e Event) error {
 	// In id order: the other processes follow the log by id (ordered.go).
-	if err := s.execInIDOrder(`INSERT INTO events (time, origin, kind, user, ref) VALUES (?, ?, ?, ?, ?)`, e.Time.Unix(), e.Origin, e.Kind, e.User, e.Ref); err != nil {
+	if _, err := s.appendInIDOrder(`INSERT INTO events (time, origin, kind, user, ref) VALUES (?, ?, ?, ?, ?) RETURNING id`, e.Time.Unix(), e.Origin, e.Kind, e.User, e.Ref); err != nil {
 		return fmt.Errorf("writing an event: %w", err)
 	}
 	return nil

@@ -4,35 +4,37 @@ import (
 	"fmt"
 )
 
-// execInIDOrder runs an INSERT into a table that readers follow by id
-// (WHERE id > last ORDER BY id: the event log), so that the rows become
-// visible in the order of their ids. SQLite has one writer at a time, so
-// they do. PostgreSQL hands out ids when rows are inserted and shows them
-// when their transactions commit, which concurrent writers do in any
-// order: a reader could see id 11, move past it, and never read id 10,
-// committed a moment later. There the inserts take turns on a lock held
-// until their commit is visible. They do not wait for the disk
-// (synchronous_commit off for these transactions only): a log entry lost
-// with a crash of the database is what the readers' periodic re-check is
-// for, and the turns stay short.
-func (s *Store) execInIDOrder(query string, args ...any) error {
+// appendInIDOrder runs an INSERT ... RETURNING id into a table that
+// readers follow by id (WHERE id > last ORDER BY id: the event log, the
+// notices), so that the rows become visible in the order of their ids, and
+// returns the id. SQLite has one writer at a time, so they do. PostgreSQL
+// hands out ids when rows are inserted and shows them when their
+// transactions commit, which concurrent writers do in any order: a reader
+// could see id 11, move past it, and never read id 10, committed a moment
+// later. There the inserts take turns on a lock held until their commit is
+// visible. They do not wait for the disk (synchronous_commit off for these
+// transactions only): a row lost with a crash of the database is what the
+// readers' periodic re-check is for, and the turns stay short.
+func (s *Store) appendInIDOrder(query string, args ...any) (int64, error) {
+	var id int64
 	if !s.pg {
-		_, err := s.exec(query, args...)
-		return err
+		defer s.lockWrites()()
+		err := s.queryRow(query, args...).Scan(&id)
+		return id, err
 	}
 	tx, err := s.db.Begin()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer tx.Rollback()
 	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(7301046279188)`); err != nil {
-		return fmt.Errorf("waiting for the turn to append: %w", err)
+		return 0, fmt.Errorf("waiting for the turn to append: %w", err)
 	}
 	if _, err := tx.Exec(`SET LOCAL synchronous_commit TO OFF`); err != nil {
-		return err
+		return 0, err
 	}
-	if _, err := tx.Exec(query, args...); err != nil {
-		return err
+	if err := tx.QueryRow(query, args...).Scan(&id); err != nil {
+		return 0, err
 	}
-	return tx.Commit()
+	return id, tx.Commit()
 }
