@@ -43,7 +43,7 @@ func flagSet(name string) bool {
 
 // testDatabase returns where a test's store lives: a new SQLite file, or
 // the URL of a new PostgreSQL database (Open takes either).
-func testDatabase(t *testing.T) string {
+func testDatabase(t testing.TB) string {
 	t.Helper()
 	if onPostgres {
 		t.Log("on PostgreSQL")

@@ -17,7 +17,7 @@ import (
 
 var t0 = time.Unix(1_800_000_000, 0)
 
-func openTest(t *testing.T) (*Store, string) {
+func openTest(t testing.TB) (*Store, string) {
 	t.Helper()
 	path := testDatabase(t)
 	s, err := Open(path)

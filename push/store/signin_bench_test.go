@@ -1,0 +1,51 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/countersign/countersign/push"
+)
+
+// BenchmarkPushSignIn is the store's part of one push sign-in, as the
+// server makes it: the user, their devices, the open activation and the
+// request counts read, the request stored, the device's pending requests
+// read, the decision, the request read back, and the audit event. It runs
+// on SQLite, then on PostgreSQL (TestMain).
+func BenchmarkPushSignIn(b *testing.B) {
+	s, _ := openTest(b)
+	if err := s.AddDevice(Device{ID: "phone", User: "ada", Name: "phone", Kind: KindApp, PublicKey: []byte("pk"), Created: t0}); err != nil {
+		b.Fatal(err)
+	}
+	now := t0.Add(time.Hour)
+	b.ResetTimer()
+	for i := range b.N {
+		id := fmt.Sprint("r", i)
+		if _, err := s.User("ada"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Devices("ada"); err != nil {
+			b.Fatal(err)
+		}
+		s.OpenActivation("ada", now)
+		if _, _, _, _, err := s.RequestCounts("ada", "mail", now, now.Add(-time.Minute)); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.AddAuthRequest(AuthRequest{Request: push.Request{ID: id, User: "ada", Nonce: id, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, RP: "mail", Number: "42"}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.PendingRequests("ada", now); err != nil {
+			b.Fatal(err)
+		}
+		if ok, err := s.Decide(id, push.StatusApproved, "", "phone", now); !ok || err != nil {
+			b.Fatalf("decide: %v %v", ok, err)
+		}
+		if _, err := s.AuthRequest(id); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Audit(AuditEvent{Time: now, Kind: AuditAuthentication, User: "ada", Application: "mail", Method: "push", Result: "approved"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
