@@ -149,3 +149,25 @@ func pushApproved(t *testing.T, client *http.Client, base, key string, d *testDe
 	}
 	return st
 }
+
+// TestEveryCommandTakesDB: serve and every admin command read --db (a
+// mistyped URL is refused by each, before anything is opened).
+func TestEveryCommandTakesDB(t *testing.T) {
+	dir := t.TempDir()
+	want := `countersignd: --db "mysql://u:xxxxx@h/db" is not a PostgreSQL URL: give postgres://USER:PASSWORD@HOST:5432/DB, or leave --db out for the SQLite file in --data` + "\n"
+	for _, args := range [][]string{
+		{"serve"}, {"user", "add", "ada"}, {"user", "list"}, {"user", "block", "ada"}, {"user", "unblock", "ada"},
+		{"user", "recovery-codes", "ada"}, {"user", "phone", "ada", "+14155550123"}, {"enroll", "ada"},
+		{"rp", "add", "shop"}, {"rp", "duo-keys", "shop"}, {"devices", "ada"}, {"device", "revoke", "d"},
+		{"device", "approve", "d"}, {"admin", "add", "ada", "--password-file", "pw"}, {"admin", "list"},
+		{"admin", "remove", "ada"}, {"usage"},
+	} {
+		args = append(args, "--data", dir, "--db", "mysql://u:secret@h/db")
+		if status, _, stderr := countersignd(args...); status != 2 || stderr != want {
+			t.Errorf("countersignd %s: exit %d, %q", strings.Join(args, " "), status, stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused command wrote in --data: %v", entries)
+	}
+}
