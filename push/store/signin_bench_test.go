@@ -11,40 +11,50 @@ import (
 // BenchmarkPushSignIn is the store's part of one push sign-in, as the
 // server makes it: the user, their devices, the open activation and the
 // request counts read, the request stored, the device's pending requests
-// read, the decision, the request read back, and the audit event. It runs
-// on SQLite, then on PostgreSQL (TestMain).
+// read, the decision, the request read back, and the audit event, for a
+// thousand users in turn. It runs on SQLite, then on PostgreSQL (TestMain).
 func BenchmarkPushSignIn(b *testing.B) {
 	s, _ := openTest(b)
-	if err := s.AddDevice(Device{ID: "phone", User: "ada", Name: "phone", Kind: KindApp, PublicKey: []byte("pk"), Created: t0}); err != nil {
-		b.Fatal(err)
+	// A thousand users in turn: each has a few requests, as in a day of
+	// sign-ins, not thousands (RequestCounts reads a user's requests).
+	const users = 1000
+	for u := range users {
+		name := fmt.Sprint("user", u)
+		if err := s.AddUser(User{Name: name, RequireMFA: true, Created: t0}); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.AddDevice(Device{ID: "phone-" + name, User: name, Name: "phone", Kind: KindApp, PublicKey: []byte("pk"), Created: t0}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	now := t0.Add(time.Hour)
 	b.ResetTimer()
 	for i := range b.N {
 		id := fmt.Sprint("r", i)
-		if _, err := s.User("ada"); err != nil {
+		user := fmt.Sprint("user", i%users)
+		if _, err := s.User(user); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Devices("ada"); err != nil {
+		if _, err := s.Devices(user); err != nil {
 			b.Fatal(err)
 		}
-		s.OpenActivation("ada", now)
-		if _, _, _, _, err := s.RequestCounts("ada", "mail", now, now.Add(-time.Minute)); err != nil {
+		s.OpenActivation(user, now)
+		if _, _, _, _, err := s.RequestCounts(user, "mail", now, now.Add(-time.Minute)); err != nil {
 			b.Fatal(err)
 		}
-		if err := s.AddAuthRequest(AuthRequest{Request: push.Request{ID: id, User: "ada", Nonce: id, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, RP: "mail", Number: "42"}); err != nil {
+		if err := s.AddAuthRequest(AuthRequest{Request: push.Request{ID: id, User: user, Nonce: id, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, RP: "mail", Number: "42"}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.PendingRequests("ada", now); err != nil {
+		if _, err := s.PendingRequests(user, now); err != nil {
 			b.Fatal(err)
 		}
-		if ok, err := s.Decide(id, push.StatusApproved, "", "phone", now); !ok || err != nil {
+		if ok, err := s.Decide(id, push.StatusApproved, "", "phone-"+user, now); !ok || err != nil {
 			b.Fatalf("decide: %v %v", ok, err)
 		}
 		if _, err := s.AuthRequest(id); err != nil {
 			b.Fatal(err)
 		}
-		if err := s.Audit(AuditEvent{Time: now, Kind: AuditAuthentication, User: "ada", Application: "mail", Method: "push", Result: "approved"}); err != nil {
+		if err := s.Audit(AuditEvent{Time: now, Kind: AuditAuthentication, User: user, Application: "mail", Method: "push", Result: "approved"}); err != nil {
 			b.Fatal(err)
 		}
 	}
