@@ -13,6 +13,7 @@
 //	countersignd admin add|list|remove
 //	countersignd devices NAME [--json]
 //	countersignd device revoke ID | device approve ID
+//	countersignd copy-db --db postgres://...
 //
 // Every command takes --data DIR (default: the working directory) and
 // --db postgres://... (a PostgreSQL database several instances share;
@@ -57,6 +58,7 @@ const usage = `usage:
   countersignd admin list [--json]
   countersignd admin remove NAME
   countersignd usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]   (UTC days, --to included; default: this month)
+  countersignd copy-db --db postgres://USER@HOST:5432/DB   (the SQLite database of --data into an empty PostgreSQL one; stop serve first)
 Every command takes --data DIR (default: the working directory): the key files, and the database
 unless --db postgres://USER:PASSWORD@HOST:5432/DB names a PostgreSQL database that instances share.
 `
@@ -137,6 +139,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdDevices(rest, stdout)
 	case "usage":
 		return cmdUsage(rest, stdout)
+	case "copy-db":
+		return cmdCopyDB(rest, stdout)
 	case "admin":
 		return cmdAdmin(rest, stdout, stderr)
 	case "device":

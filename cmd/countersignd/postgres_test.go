@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -160,7 +161,7 @@ func TestEveryCommandTakesDB(t *testing.T) {
 		{"user", "recovery-codes", "ada"}, {"user", "phone", "ada", "+14155550123"}, {"enroll", "ada"},
 		{"rp", "add", "shop"}, {"rp", "duo-keys", "shop"}, {"devices", "ada"}, {"device", "revoke", "d"},
 		{"device", "approve", "d"}, {"admin", "add", "ada", "--password-file", "pw"}, {"admin", "list"},
-		{"admin", "remove", "ada"}, {"usage"},
+		{"admin", "remove", "ada"}, {"usage"}, {"copy-db"},
 	} {
 		args = append(args, "--data", dir, "--db", "mysql://u:secret@h/db")
 		if status, _, stderr := countersignd(args...); status != 2 || stderr != want {
@@ -170,4 +171,40 @@ func TestEveryCommandTakesDB(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("a refused command wrote in --data: %v", entries)
 	}
+}
+
+// TestCopyDBMovesADeploymentToPostgreSQL: a device activated while serve
+// ran on SQLite signs in through serve on PostgreSQL after copy-db, with
+// the same --data (the key files), and the application's key still works.
+func TestCopyDBMovesADeploymentToPostgreSQL(t *testing.T) {
+	dir := t.TempDir()
+	client := &http.Client{Timeout: 30 * time.Second}
+	srv := serve(t, "--addr", "127.0.0.1:0", "--data", dir)
+	must(t, "user", "add", "ada", "--data", dir)
+	rpOut := strings.Split(strings.TrimSpace(must(t, "rp", "add", "shop", "--data", dir)), "\n")
+	key := rpOut[len(rpOut)-1]
+	var enr struct {
+		ActivationURI string `json:"activation_uri"`
+	}
+	json.Unmarshal([]byte(must(t, "enroll", "ada", "--json", "--data", dir)), &enr)
+	d := activateDevice(t, client, enr.ActivationURI)
+	pushApproved(t, client, "http://"+srv.addr, key, d, "ada")
+	srv.stop(t)
+
+	db := pgtest.URL(t)
+	if status, _, stderr := countersignd("copy-db", "--data", dir); status != 2 || !strings.Contains(stderr, "copy-db needs --db") {
+		t.Fatalf("copy-db without --db: %d %q", status, stderr)
+	}
+	out := must(t, "copy-db", "--data", dir, "--db", db)
+	if !regexp.MustCompile(`^copied \d+ rows from ` + regexp.QuoteMeta(filepath.Join(dir, server.DatabaseFile)) + ` into postgres://postgres:xxxxx@`).MatchString(out) {
+		t.Fatalf("copy-db: %q", out)
+	}
+	if status, _, stderr := countersignd("copy-db", "--data", dir, "--db", db); status != 1 || !strings.Contains(stderr, "copy into an empty one") {
+		t.Fatalf("a second copy-db: %d %q", status, stderr)
+	}
+
+	srv = serve(t, "--addr", "127.0.0.1:0", "--data", dir, "--db", db)
+	d.connect(t, client, "ws://"+srv.addr+"/v1/devices/connect")
+	pushApproved(t, client, "http://"+srv.addr, key, d, "ada")
+	srv.stop(t)
 }

@@ -216,20 +216,28 @@ func activateDevice(t *testing.T, client *http.Client, uri string) *testDevice {
 		t.Fatal("the server key does not match the code's fingerprint")
 	}
 	d := &testDevice{id: ar.DeviceID, key: priv, totp: ar.TOTP}
+	d.connect(t, client, ar.WebsocketURL)
+	return d
+}
+
+// connect opens the device's websocket and says hello, as the app does.
+func (d *testDevice) connect(t *testing.T, client *http.Client, wsURL string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	d.conn, _, err = websocket.Dial(ctx, ar.WebsocketURL, &websocket.DialOptions{HTTPClient: client})
+	var err error
+	d.conn, _, err = websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: client})
 	if err != nil {
-		t.Fatalf("dial %s: %v", ar.WebsocketURL, err)
+		t.Fatalf("dial %s: %v", wsURL, err)
 	}
-	t.Cleanup(func() { d.conn.CloseNow() })
+	conn := d.conn
+	t.Cleanup(func() { conn.CloseNow() })
 	ch := d.read(t)
-	hello := push.Frame{Type: push.FrameHello, DeviceID: d.id, Signature: ed25519.Sign(priv, push.ConnectSigningBytes(ch.Nonce, d.id))}
+	hello := push.Frame{Type: push.FrameHello, DeviceID: d.id, Signature: ed25519.Sign(d.key, push.ConnectSigningBytes(ch.Nonce, d.id))}
 	d.write(t, hello)
 	if f := d.read(t); f.Type != push.FrameWelcome {
 		t.Fatalf("after hello: %+v", f)
 	}
-	return d
 }
 
 func (d *testDevice) read(t *testing.T) push.Frame {
