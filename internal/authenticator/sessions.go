@@ -70,23 +70,38 @@ var ErrNoPushAccount = errors.New("the vault has no push account")
 // missing or damaged: activate them again); the others are started all the
 // same. With no push account at all, it returns ErrNoPushAccount.
 func (s *Sessions) Start() error {
-	var errs []error
+	// The device keys come from the keyring, which may be slow: events of
+	// running clients are not held up meanwhile.
+	var todo []vault.Account
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, a := range s.v.Accounts() {
-		if a.Push == nil || s.clients[a.ID] != nil {
-			continue
+		if a.Push != nil && s.clients[a.ID] == nil {
+			todo = append(todo, a)
 		}
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, a := range todo {
 		id := a.ID
 		client, err := NewPushClient(s.v, a, func(ev device.Event) { s.event(id, ev) })
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		s.clients[id], s.accounts[id] = client, a
-		go client.Run(s.ctx)
+		s.mu.Lock()
+		started := s.clients[id] != nil // by a Start running at the same time
+		if !started {
+			s.clients[id], s.accounts[id] = client, a
+		}
+		s.mu.Unlock()
+		if !started {
+			go client.Run(s.ctx)
+		}
 	}
-	if len(s.clients) == 0 && len(errs) == 0 {
+	s.mu.Lock()
+	none := len(s.clients) == 0
+	s.mu.Unlock()
+	if none && len(errs) == 0 {
 		return ErrNoPushAccount
 	}
 	return errors.Join(errs...)
