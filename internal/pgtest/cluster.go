@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -194,14 +195,24 @@ func (c *Cluster) startServer(data string) error {
 		"-c", "max_connections=200", "-c", "wal_level=minimal", "-c", "max_wal_senders=0")
 	c.server.SysProcAttr.Pdeathsig = syscall.SIGQUIT // PostgreSQL's immediate shutdown
 	c.server.Stdout, c.server.Stderr = &c.log, &c.log
-	if err := c.server.Start(); err != nil {
+	// The parent-death signal comes when the thread that started the
+	// child ends, not the process: the goroutine that starts it keeps its
+	// thread, and lives, until the server exits.
+	c.exited = make(chan struct{})
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer close(c.exited)
+		if err := c.server.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		c.server.Wait()
+	}()
+	if err := <-started; err != nil {
 		return fmt.Errorf("starting postgres: %w", err)
 	}
-	c.exited = make(chan struct{})
-	go func() {
-		c.server.Wait()
-		close(c.exited)
-	}()
 	return nil
 }
 
