@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/countersign/countersign/internal/pgtest"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
 	"github.com/countersign/countersign/push/store"
@@ -26,6 +27,7 @@ import (
 type cluster struct {
 	t         *testing.T
 	dir       string
+	db        string // a PostgreSQL URL, or "" for the SQLite file in dir
 	lb        string // http://127.0.0.1:PORT, the public URL
 	ports     [2]int
 	instances [2]*served
@@ -69,13 +71,30 @@ backend countersignd
     server b 127.0.0.1:%d check
 `
 
-func startCluster(t *testing.T) *cluster {
+// onBothDatabases runs a cluster test on one SQLite file and on a
+// PostgreSQL database (a private cluster: internal/pgtest).
+func onBothDatabases(t *testing.T, test func(t *testing.T, c *cluster)) {
+	t.Run("SQLite", func(t *testing.T) { test(t, startCluster(t, "")) })
+	t.Run("PostgreSQL", func(t *testing.T) { test(t, startCluster(t, pgtest.URL(t))) })
+}
+
+// admin runs an admin command on the cluster's data.
+func (c *cluster) admin(args ...string) string {
+	c.t.Helper()
+	args = append(args, "--data", c.dir)
+	if c.db != "" {
+		args = append(args, "--db", c.db)
+	}
+	return must(c.t, args...)
+}
+
+func startCluster(t *testing.T, db string) *cluster {
 	t.Helper()
 	haproxy, err := exec.LookPath("haproxy")
 	if err != nil {
 		t.Fatal("haproxy is not installed; make test installs it (scripts/deps.sh test), or: apt-get install haproxy")
 	}
-	c := &cluster{t: t, dir: t.TempDir(), client: &http.Client{Timeout: 80 * time.Second}}
+	c := &cluster{t: t, dir: t.TempDir(), db: db, client: &http.Client{Timeout: 80 * time.Second}}
 	lbPort := freePort(t)
 	c.lb = fmt.Sprintf("http://127.0.0.1:%d", lbPort)
 	c.ports = [2]int{freePort(t), freePort(t)}
@@ -83,9 +102,9 @@ func startCluster(t *testing.T) *cluster {
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, haproxyConfig, lbPort, c.ports[0], c.ports[1]), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	must(t, "user", "add", "ada", "--data", c.dir)
+	c.admin("user", "add", "ada")
 	for i := range 10 {
-		rpOut := strings.Split(strings.TrimSpace(must(t, "rp", "add", fmt.Sprintf("shop%d", i), "--data", c.dir)), "\n")
+		rpOut := strings.Split(strings.TrimSpace(c.admin("rp", "add", fmt.Sprintf("shop%d", i))), "\n")
 		c.keys = append(c.keys, rpOut[len(rpOut)-1])
 	}
 	for i := range c.instances {
@@ -103,8 +122,12 @@ func startCluster(t *testing.T) *cluster {
 
 // start starts instance i on its port.
 func (c *cluster) start(i int) {
-	c.instances[i] = serve(c.t, "--addr", fmt.Sprintf("127.0.0.1:%d", c.ports[i]), "--data", c.dir, "--shared",
-		"--public-url", c.lb, "--max-conns-per-ip", "0", "--trusted-proxy", "127.0.0.1")
+	args := []string{"--addr", fmt.Sprintf("127.0.0.1:%d", c.ports[i]), "--data", c.dir, "--shared",
+		"--public-url", c.lb, "--max-conns-per-ip", "0", "--trusted-proxy", "127.0.0.1"}
+	if c.db != "" {
+		args = append(args, "--db", c.db)
+	}
+	c.instances[i] = serve(c.t, args...)
 }
 
 // waitHealthy waits until the load balancer answers through every instance.
@@ -197,7 +220,7 @@ func (c *cluster) activate(autoApprove bool) *answeringDevice {
 	var enr struct {
 		ActivationURI string `json:"activation_uri"`
 	}
-	if err := json.Unmarshal([]byte(must(c.t, "enroll", "ada", "--json", "--data", c.dir, "--public-url", c.lb)), &enr); err != nil {
+	if err := json.Unmarshal([]byte(c.admin("enroll", "ada", "--json", "--public-url", c.lb)), &enr); err != nil {
 		c.t.Fatal(err)
 	}
 	act, err := push.ParseActivationURI(enr.ActivationURI)
@@ -236,7 +259,11 @@ func (c *cluster) activate(autoApprove bool) *answeringDevice {
 // decisions counts the recorded outcomes of request id.
 func (c *cluster) decisions(id string) int {
 	c.t.Helper()
-	st, err := store.Open(filepath.Join(c.dir, "countersign.db"))
+	where := filepath.Join(c.dir, "countersign.db")
+	if c.db != "" {
+		where = c.db
+	}
+	st, err := store.Open(where)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -257,8 +284,9 @@ func (c *cluster) decisions(id string) int {
 // TestClusterSurvivesKill9: the instance a device is connected to dies
 // (kill -9) in the middle of a sign-in; the device reconnects through the
 // load balancer to the other, the request is still answered, once.
-func TestClusterSurvivesKill9(t *testing.T) {
-	c := startCluster(t)
+func TestClusterSurvivesKill9(t *testing.T) { onBothDatabases(t, clusterSurvivesKill9) }
+
+func clusterSurvivesKill9(t *testing.T, c *cluster) {
 	d := c.activate(false)
 	st, key, err := c.signIn()
 	if err != nil {
@@ -284,8 +312,9 @@ func TestClusterSurvivesKill9(t *testing.T) {
 
 // TestClusterRollingRestart restarts both instances one after the other
 // under a steady trickle of sign-ins: none fails.
-func TestClusterRollingRestart(t *testing.T) {
-	c := startCluster(t)
+func TestClusterRollingRestart(t *testing.T) { onBothDatabases(t, clusterRollingRestart) }
+
+func clusterRollingRestart(t *testing.T, c *cluster) {
 	d := c.activate(true)
 	var made, approved, failed atomic.Int32
 	var failures sync.Map

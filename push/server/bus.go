@@ -31,6 +31,9 @@ const (
 var (
 	// busPollInterval is how often a serving process reads the event log.
 	busPollInterval = 250 * time.Millisecond
+	// listenedPollInterval is how often it reads the log when PostgreSQL
+	// wakes it for each event: the poll only catches what was missed.
+	listenedPollInterval = 2 * time.Second
 	// sweepInterval is how often it looks for overdue requests.
 	sweepInterval = 5 * time.Second
 	// eventRetention is how long events are kept.
@@ -55,7 +58,17 @@ func (s *Server) followEvents(ctx context.Context) {
 	if err != nil {
 		s.log.Error("reading the event log", "err", err)
 	}
-	poll := time.NewTicker(busPollInterval)
+	// PostgreSQL wakes the follower at once; the poll catches what a lost
+	// notification or connection would miss (SQLite: the poll alone).
+	wake, err := s.store.Listen(ctx)
+	if err != nil {
+		s.log.Error("listening for the other processes' events; polling only", "err", err)
+	}
+	interval := busPollInterval
+	if wake != nil {
+		interval = listenedPollInterval
+	}
+	poll := time.NewTicker(interval)
 	defer poll.Stop()
 	sweep := time.NewTicker(sweepInterval)
 	defer sweep.Stop()
@@ -64,6 +77,8 @@ func (s *Server) followEvents(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-poll.C:
+			last = s.readEvents(last)
+		case <-wake:
 			last = s.readEvents(last)
 		case <-sweep.C:
 			s.sweep()

@@ -36,6 +36,8 @@ type Store struct {
 	// pg: the database is PostgreSQL, which has writers wait for each
 	// other row by row (writeMu would only slow them down).
 	pg bool
+	// url is the PostgreSQL database's URL, for the event log's listener.
+	url string
 }
 
 // lockWrites takes the process's write turn (SQLite; nothing to take with
@@ -252,7 +254,7 @@ func OpenURL(dbURL string) (*Store, error) {
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, pg: true}
+	s := &Store{db: db, pg: true, url: dbURL}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("preparing the PostgreSQL database %s: %w", RedactURL(dbURL), err)
