@@ -46,7 +46,7 @@ func cmdServe(args []string, stderr io.Writer) error {
 	countries := fs.String("telephony-countries", "", "countries phone numbers may be in, e.g. US,GB,DE (default: those of the users' stored numbers)")
 	dailyCap := fs.Int("telephony-daily-cap", 1000, "most text messages and calls in 24 hours, to everyone")
 	proxies := fs.String("trusted-proxy", "", "load balancers or reverse proxies whose X-Forwarded-For names the client, e.g. 127.0.0.1,10.0.0.0/8")
-	shared := fs.Bool("shared", false, "other countersignd instances serve the same database (behind a load balancer): tell them about requests, decisions and notices")
+	shared := fs.Bool("shared", false, "other countersignd instances serve the same SQLite database (behind a load balancer): tell them about requests, decisions and notices (always on with --db)")
 	usageModel := fs.String("usage-model", "", "how usage is billed: per-user or per-authentication (chosen at the first start, default per-authentication)")
 	maxConns := fs.Int("max-conns-per-ip", server.DefaultMaxConnsPerIP, "most connections one client address may hold open; 0: no limit (behind a reverse proxy, whose address every connection comes from)")
 	if _, err := parse(fs, args, 0, ""); err != nil {
@@ -141,14 +141,16 @@ func cmdServe(args []string, stderr io.Writer) error {
 		TelephonyCallbackSecret: callbackSecret,
 		UsageModel:              *usageModel,
 		DatabaseURL:             databaseURL(*data),
-		Shared:                  *shared,
-		TrustedProxies:          trustedProxies,
-		PublicURL:               pub,
-		Issuer:                  *issuer,
-		NumberDigits:            *digits,
-		KeepUnblockedOnFraud:    !*blockOnFraud,
-		Demo:                    *demo,
-		Logger:                  logger,
+		// A PostgreSQL database is there to be shared: its instances
+		// always tell each other what changed.
+		Shared:               *shared || databaseURL(*data) != "",
+		TrustedProxies:       trustedProxies,
+		PublicURL:            pub,
+		Issuer:               *issuer,
+		NumberDigits:         *digits,
+		KeepUnblockedOnFraud: !*blockOnFraud,
+		Demo:                 *demo,
+		Logger:               logger,
 		// Browsers are told to keep to HTTPS (HSTS) when they reach the
 		// server over it: served with TLS here, or by a TLS proxy.
 		TLS:           useTLS || strings.HasPrefix(pub, "https://"),
