@@ -236,8 +236,10 @@ func (s *Server) recordOutcome(req store.AuthRequest) {
 			return
 		}
 	}
-	s.store.Audit(store.AuditEvent{Time: s.cfg.Now(), Kind: store.AuditAuthentication, User: req.User, Actor: req.DecidedBy,
-		Application: req.RP, Method: string(method), Result: result, Detail: map[string]string{"request": req.ID, "reason": req.Reason}})
+	// The user answered (no one acted for them): the device that answered
+	// is a detail.
+	s.store.Audit(store.AuditEvent{Time: s.cfg.Now(), Kind: store.AuditAuthentication, User: req.User,
+		Application: req.RP, Method: string(method), Result: result, Detail: map[string]string{"request": req.ID, "reason": req.Reason, "device": req.DecidedBy}})
 }
 
 // recordCodeCheck audits one typed code that was not a text-message
