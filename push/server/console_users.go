@@ -211,9 +211,11 @@ func (c *console) userView(name string) (userView, error) {
 		v.Devices = append(v.Devices, row)
 	}
 	v.State = stateOfUser(v.User.Blocked, v.User.RequireMFA, active)
-	if v.Methods, err = c.s.store.Methods(name); err != nil {
+	m, err := c.s.UserMethods(name)
+	if err != nil {
 		return v, err
 	}
+	v.Methods = methodLabels(m)
 	if _, err := c.s.store.Admin(name); err == nil {
 		v.Admin = true
 	}

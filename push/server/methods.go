@@ -197,3 +197,21 @@ func (s *Server) SetDefaultMethod(user string, method push.Method, actor string)
 	}
 	return s.auditAs(store.AuditMethodChanged, user, actor, map[string]string{"default": string(method)})
 }
+
+// methodLabels names a user's methods for people, the default marked:
+// "push and codes (default)", "text message to •••• 0958".
+func methodLabels(m Methods) []string {
+	var out []string
+	for _, method := range m.List() {
+		label := map[push.Method]string{
+			push.MethodPush:  "push and codes",
+			push.MethodSMS:   "text message to " + maskPhone(m.Phone),
+			push.MethodVoice: "call to " + maskPhone(m.Phone),
+		}[method]
+		if method == m.Default {
+			label += " (default)"
+		}
+		out = append(out, label)
+	}
+	return out
+}

@@ -155,3 +155,18 @@ func TestEnrollmentByPhone(t *testing.T) {
 		t.Fatal("a code was sent for bob")
 	}
 }
+
+func TestMethodLabels(t *testing.T) {
+	for _, c := range []struct {
+		m    Methods
+		want string
+	}{
+		{Methods{}, ""},
+		{Methods{Push: true, Default: push.MethodPush}, "push and codes (default)"},
+		{Methods{Push: true, SMS: true, Voice: true, Phone: adaPhone, Default: push.MethodSMS}, "push and codes, text message to •••• 0958 (default), call to •••• 0958"},
+	} {
+		if got := strings.Join(methodLabels(c.m), ", "); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.m, got, c.want)
+		}
+	}
+}
