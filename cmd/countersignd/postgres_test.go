@@ -208,3 +208,27 @@ func TestCopyDBMovesADeploymentToPostgreSQL(t *testing.T) {
 	pushApproved(t, client, "http://"+srv.addr, key, d, "ada")
 	srv.stop(t)
 }
+
+// TestTwoInstancesOnPostgreSQL: two serve processes on one PostgreSQL
+// database, given --db and no --shared (--db implies it): a request made
+// through the instance the device is not connected to reaches the device,
+// and its approval wakes that instance's long-poll.
+func TestTwoInstancesOnPostgreSQL(t *testing.T) {
+	db := pgtest.URL(t)
+	dir := t.TempDir()
+	client := &http.Client{Timeout: 30 * time.Second}
+	a := serve(t, "--addr", "127.0.0.1:0", "--data", dir, "--db", db)
+	b := serve(t, "--addr", "127.0.0.1:0", "--data", dir, "--db", db)
+	must(t, "user", "add", "ada", "--data", dir, "--db", db)
+	rpOut := strings.Split(strings.TrimSpace(must(t, "rp", "add", "shop", "--data", dir, "--db", db)), "\n")
+	key := rpOut[len(rpOut)-1]
+	var enr struct {
+		ActivationURI string `json:"activation_uri"`
+	}
+	json.Unmarshal([]byte(must(t, "enroll", "ada", "--json", "--public-url", "http://"+a.addr, "--data", dir, "--db", db)), &enr)
+	d := activateDevice(t, client, enr.ActivationURI) // connected to a
+	pushApproved(t, client, "http://"+b.addr, key, d, "ada")
+	pushApproved(t, client, "http://"+a.addr, key, d, "ada")
+	a.stop(t)
+	b.stop(t)
+}
