@@ -2,11 +2,37 @@ package server
 
 import (
 	"time"
+
+	"github.com/countersign/countersign/push"
+	"github.com/countersign/countersign/push/store"
 )
 
 // maxBackoff caps the wait after unanswered requests: long enough to stop
 // a spammer, short enough that a real user is not locked out for hours.
 const maxBackoff = 15 * time.Minute
+
+// storeRequest stores a new request. An application's sign-in is stored
+// only within the fatigue limits (one waiting, so many a minute), checked
+// by the store in the same statement: checkFatigue's reading comes first,
+// for its clear refusals, but racing requests, on one server or several,
+// could all pass a reading.
+func (s *Server) storeRequest(req store.AuthRequest) error {
+	if req.RP == "" || req.RP == consoleRP || (req.Kind != push.KindSignIn && req.Kind != "") {
+		return s.store.AddAuthRequest(req)
+	}
+	now := s.cfg.Now()
+	stored, err := s.store.AddAuthRequestWithin(req, store.Limits{Now: now, Since: now.Add(-time.Minute), MaxPending: s.cfg.MaxPending, MaxRecent: s.cfg.RequestsPerMinute})
+	if err != nil {
+		return err
+	}
+	if !stored {
+		if err := s.checkFatigue(req.User, req.RP, now); err != nil {
+			return err
+		}
+		return errorf("too_many_pending", "%s has another sign-in request from this application just now; wait for its answer", req.User)
+	}
+	return nil
+}
 
 // checkFatigue applies the push-fatigue limits to the requests that one
 // application (rp) makes for a user: pending requests, requests per minute,

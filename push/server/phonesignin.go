@@ -63,7 +63,7 @@ func (s *Server) phoneRequest(u store.User, rp, application string, method push.
 	} else {
 		msg = telephony.NewCall(req.ID, u.Phone, application)
 	}
-	if err := s.store.AddAuthRequest(req); err != nil {
+	if err := s.storeRequest(req); err != nil {
 		return req, err
 	}
 	if err := s.sendTelephony(u.Name, msg, "sign_in", req.ID); err != nil {

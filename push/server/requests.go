@@ -139,7 +139,7 @@ func (s *Server) newRequest(user, rp, application string, kind push.RequestKind,
 		Number:  s.randomNumber(),
 		Status:  push.StatusPending,
 	}
-	if err := s.store.AddAuthRequest(req); err != nil {
+	if err := s.storeRequest(req); err != nil {
 		return req, err
 	}
 	s.log.Info("request pushed", "id", req.ID, "user", req.User, "rp", rp, "kind", kind)

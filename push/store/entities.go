@@ -31,9 +31,30 @@ type AuthRequest struct {
 
 // AddAuthRequest stores a new pending request.
 func (s *Store) AddAuthRequest(r AuthRequest) error {
+	_, err := s.addAuthRequest(r, nil)
+	return err
+}
+
+// Limits bound the sign-in requests one relying party makes of a user:
+// at most MaxPending waiting at Now, and at most MaxRecent made since Since.
+type Limits struct {
+	Now, Since            time.Time
+	MaxPending, MaxRecent int
+}
+
+// AddAuthRequestWithin stores a new pending request only if the relying
+// party's requests for the user are within the limits, in one statement
+// (and, on PostgreSQL, while holding the user: lockUser), so that racing
+// requests, on one server or several, cannot together pass a limit. It
+// reports whether the request was stored.
+func (s *Store) AddAuthRequestWithin(r AuthRequest, l Limits) (bool, error) {
+	return s.addAuthRequest(r, &l)
+}
+
+func (s *Store) addAuthRequest(r AuthRequest, l *Limits) (bool, error) {
 	ctx, err := json.Marshal(r.Context)
 	if err != nil {
-		return err
+		return false, err
 	}
 	kind := r.Kind
 	if kind == "" {
@@ -46,9 +67,39 @@ func (s *Store) AddAuthRequest(r AuthRequest) error {
 	if method == push.MethodSMS {
 		status = push.StatusCodeSent
 	}
-	_, err = s.exec(`INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires, method, sealed_code, approve_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.User, r.RP, r.Application, kind, r.Subject, string(ctx), r.Number, r.Nonce, status, r.CreatedAt.Unix(), r.ExpiresAt.Unix(), method, r.SealedCode, r.ApproveOnly)
-	return err
+	args := []any{r.ID, r.User, r.RP, r.Application, kind, r.Subject, string(ctx), r.Number, r.Nonce, status, r.CreatedAt.Unix(), r.ExpiresAt.Unix(), method, r.SealedCode, r.ApproveOnly}
+	const insert = `INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires, method, sealed_code, approve_only) `
+	if l == nil {
+		_, err = s.exec(insert+`VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		return err == nil, err
+	}
+	query := insert + `SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		WHERE (SELECT COUNT(*) FROM auth_requests WHERE user = ? AND rp = ? AND status = 'pending' AND expires > ?) < ?
+		AND (SELECT COUNT(*) FROM auth_requests WHERE user = ? AND rp = ? AND created >= ?) < ?`
+	args = append(args, r.User, r.RP, l.Now.Unix(), l.MaxPending, r.User, r.RP, l.Since.Unix(), l.MaxRecent)
+	var res sql.Result
+	if s.pg {
+		// READ COMMITTED lets two transactions count at once; holding the
+		// user makes the second count after the first's insert.
+		tx, err := s.db.Begin()
+		if err != nil {
+			return false, err
+		}
+		defer tx.Rollback()
+		if err := lockUser(tx, r.User); err != nil {
+			return false, err
+		}
+		if res, err = tx.Exec(query, args...); err != nil {
+			return false, err
+		}
+		if err := tx.Commit(); err != nil {
+			return false, err
+		}
+	} else if res, err = s.exec(query, args...); err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 const authRequestColumns = `id, user, rp, application, kind, subject, context, number, nonce, status, reason, created, expires, decided, decided_by, method, sealed_code, code_failures, approve_only`

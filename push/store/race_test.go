@@ -172,3 +172,25 @@ func mustDo(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestFatigueLimitsAcrossTwoInstances races 20 new sign-in requests of one
+// application for one user through two stores: the limit of one waiting
+// request lets exactly one in; then the limit per minute holds the same
+// way once the first is decided.
+func TestFatigueLimitsAcrossTwoInstances(t *testing.T) {
+	a, b := twoInstances(t)
+	now := t0.Add(time.Second)
+	var n atomic.Int32
+	request := func() AuthRequest {
+		i := n.Add(1)
+		return AuthRequest{Request: push.Request{ID: fmt.Sprintf("r%d", i), User: "ada", Nonce: fmt.Sprintf("n%d", i), CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, RP: "mail", Number: "42"}
+	}
+	limits := Limits{Now: now, Since: now.Add(-time.Minute), MaxPending: 1, MaxRecent: 3}
+	if won := raceBoth(t, a, b, func(s *Store) (bool, error) { return s.AddAuthRequestWithin(request(), limits) }); won != 1 {
+		t.Fatalf("%d requests waiting at once, want 1", won)
+	}
+	limits.MaxPending = 100 // now only the per-minute limit: 3 in all
+	if won := raceBoth(t, a, b, func(s *Store) (bool, error) { return s.AddAuthRequestWithin(request(), limits) }); won != 2 {
+		t.Fatalf("%d more requests in the minute, want 2 (3 in all)", won)
+	}
+}
