@@ -13,12 +13,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
 	"github.com/countersign/countersign/push/server"
+	"github.com/countersign/countersign/scanner"
 )
 
 // TestDeviceApproveAndStates: a device that joins a user who has one waits
@@ -98,12 +96,11 @@ func activationOfPage(t *testing.T, enrollURL string) push.Activation {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatal(err)
+	texts, err := scanner.Decode(img) // as the app reads it
+	if err != nil || len(texts) != 1 {
+		t.Fatalf("the page's QR code: %v %v", texts, err)
 	}
-	act, err := push.ParseActivationURI(res.GetText())
+	act, err := push.ParseActivationURI(texts[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,6 +149,10 @@ func TestEnrollPageNoPhoneOffer(t *testing.T) {
 	if offered {
 		t.Error("a user with a device is offered the phone on the enrollment page")
 	}
+	// The second server stops before the browser that was opened for the
+	// first (cleanups run last first): leave the page, or its long-poll
+	// meets a closed port and the browser reports it.
+	b.open("about:blank")
 }
 
 // TestSelfServiceAddPhone: signed in with the laptop's code, the user adds

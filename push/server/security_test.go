@@ -18,13 +18,12 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
+	"github.com/countersign/countersign/scanner"
 )
 
 // post sends a JSON body without an API key, as the server's own pages
@@ -354,12 +353,11 @@ func TestEnrollmentOtherAppAndRenewRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		bmp, _ := gozxing.NewBinaryBitmapFromImage(img)
-		res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-		if err != nil {
-			t.Fatal(err)
+		texts, err := scanner.Decode(img) // as the app reads it
+		if err != nil || len(texts) != 1 {
+			t.Fatalf("the QR code: %v %v", texts, err)
 		}
-		return res.GetText(), http.StatusOK
+		return texts[0], http.StatusOK
 	}
 	// Nothing to show before the other app is chosen: no seed exists yet.
 	if _, code := qrText(); code != http.StatusGone {
