@@ -19,8 +19,7 @@ type kneeReport struct {
 	servers      []kneeSteps
 }
 
-// kneeSteps is one set-up's figures at each rate tried, up to and
-// including the first that missed.
+// kneeSteps is one set-up's figures at each rate tried.
 type kneeSteps struct {
 	name  string
 	steps []measurement
@@ -32,7 +31,9 @@ type kneeSteps struct {
 func held(m measurement) bool { return m.failed == 0 && m.done > 0 && m.p99 < kneeP99 }
 
 // runKneeSteps sets one rig up and drives it at each rate in turn, on the
-// same devices, until a rate misses.
+// same devices. On a shared machine one slow step can be noise, so it
+// goes on after a miss, and stops after two misses in a row or a step
+// that fell behind (under 90% of the rate completed per second).
 func runKneeSteps(o options, start func() (rig, error)) (kneeSteps, error) {
 	rg, err := start()
 	if err != nil {
@@ -40,6 +41,7 @@ func runKneeSteps(o options, start func() (rig, error)) (kneeSteps, error) {
 	}
 	defer rg.close()
 	s := kneeSteps{name: rg.figures().name}
+	misses := 0
 	for _, rate := range o.steps {
 		m := rg.figures()
 		drive(config{devices: o.devices, rate: rate, duration: o.stepDuration}, rg.roundTrip, &m)
@@ -48,10 +50,13 @@ func runKneeSteps(o options, start func() (rig, error)) (kneeSteps, error) {
 		// while it measures) and let the servers drain.
 		runtime.GC()
 		time.Sleep(time.Second)
-		if !held(m) {
+		if held(m) {
+			s.knee, misses = rate, 0
+			continue
+		}
+		if misses++; misses == 2 || m.achieved < 0.9*float64(rate) {
 			break
 		}
-		s.knee = rate
 	}
 	return s, nil
 }
