@@ -46,7 +46,7 @@ func matchAll(t *testing.T, out string, res ...string) {
 
 // TestSmallLoadRun runs the tool small with two instances on one SQLite
 // database: 50 devices, 20 sign-ins a second for 1 s, on one instance,
-// then on two, then the echo floor; then -knee at two small rates on one
+// then on two, then the echo floor; then -knee at one small rate on one
 // instance. The figures themselves are not asserted (they are
 // measurements); that every sign-in completes, and the reports' shape,
 // are.
@@ -67,15 +67,17 @@ func TestSmallLoadRun(t *testing.T) {
 		`(?m)^ratios 2 instances/1: done/s [0-9.]+x, memory per device -?[0-9.]+x, p50 [0-9.]+x, p99 [0-9.]+x; 50% of the sign-ins were made on an instance other than the device's$`,
 	)
 
-	out = runTool(t, bin, "-devices", "20", "-knee", "-steps", "5,10", "-step-duration", "500ms")
+	out = runTool(t, bin, "-devices", "20", "-knee", "-steps", "5", "-step-duration", "500ms")
 	step := `\s+[0-9.]+\s+\S+\s+\S+\s+0$`
 	matchAll(t, out,
-		`\Acountersign-load: 20 devices, SQLite, 1 instance; knee: rates 5,10 sign-ins/s, 500ms each\n`,
+		`\Acountersign-load: 20 devices, SQLite, 1 instance; knee: rates 5 sign-ins/s, 500ms each\n`,
 		`(?m)^server\s+rate\s+done/s\s+p50\s+p99\s+failed$`,
 		`(?m)^countersignd \(push\)\s+5`+step,
 		`(?m)^websocket echo \(floor\)\s+5`+step,
 		`(?m)^knee \(the highest rate with a p99 under 50ms and no failures\):$`,
-		`(?m)^websocket echo \(floor\)\s+(5/s|10/s or more \(the highest rate tried\))$`,
-		`(?m)^countersignd \(push\)\s+(below 5/s|5/s, [0-9.]+x the floor's|10/s or more \(the highest rate tried\), [0-9.]+x the floor's)$`,
+		`(?m)^websocket echo \(floor\)\s+5/s or more \(the highest rate tried\)$`,
+		// Whether 5/s held is a measurement (a loaded machine can push
+		// one sign-in past 50 ms): either verdict, in its exact words.
+		`(?m)^countersignd \(push\)\s+(below 5/s|5/s or more \(the highest rate tried\), 1.00x the floor's)$`,
 	)
 }
