@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/countersign/countersign/push/store"
@@ -18,9 +19,7 @@ const (
 type attemptLimiter struct {
 	st    *store.Store
 	scope string
-	log   interface {
-		Error(msg string, args ...any)
-	}
+	log   *slog.Logger
 }
 
 // check refuses a subject that has used up its attempts in the window.

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/countersign/countersign/push/store"
@@ -13,9 +14,7 @@ import (
 // one server instance works through another behind the same load balancer.
 type sessions struct {
 	st  *store.Store
-	log interface {
-		Error(msg string, args ...any)
-	}
+	log *slog.Logger
 }
 
 // session is one self-service sign-in: the user, and the device whose code

@@ -80,9 +80,13 @@ func (s *Server) sendTelephony(user string, m telephony.Message, purpose, reques
 	}
 	switch {
 	case all >= s.cfg.TelephonyDailyCap:
-		if all == s.cfg.TelephonyDailyCap {
-			// Once per trip, not once per refused message: the cap is
-			// counted in sent messages, which stop growing here.
+		// Audited once per trip, not once per refused message: only when
+		// the cap's window holds no such event yet.
+		tripped, err := s.store.AuditPage(store.AuditFilter{Kind: store.AuditTelephonyCapReached, From: now.Add(-telephonyWindow)}, 1)
+		if err != nil {
+			return err
+		}
+		if len(tripped) == 0 {
 			s.auditAs(store.AuditTelephonyCapReached, user, "", map[string]string{"cap": fmt.Sprint(s.cfg.TelephonyDailyCap)})
 		}
 		s.log.Warn("telephony daily cap reached: no more text messages or calls today", "cap", s.cfg.TelephonyDailyCap)
