@@ -38,6 +38,8 @@ type measurement struct {
 type rig interface {
 	figures() measurement // held and memory
 	roundTrip(i int) (time.Duration, error)
+	// profile starts the server children's CPU profiles, if asked for.
+	profile()
 	close()
 }
 
@@ -109,6 +111,7 @@ func measure(start func() (rig, error), cfg config) (measurement, error) {
 	}
 	defer rg.close()
 	m := rg.figures()
+	rg.profile()
 	drive(cfg, rg.roundTrip, &m)
 	if p, ok := rg.(*pushRig); ok {
 		m.crossed = p.crossedShare()

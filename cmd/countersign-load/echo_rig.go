@@ -85,3 +85,6 @@ func (r *echoRig) close() {
 		r.c.stop()
 	}
 }
+
+// profile: the floor is not profiled.
+func (r *echoRig) profile() {}

@@ -41,6 +41,7 @@ func runKneeSteps(o options, start func() (rig, error)) (kneeSteps, error) {
 	}
 	defer rg.close()
 	s := kneeSteps{name: rg.figures().name}
+	rg.profile()
 	misses := 0
 	for _, rate := range o.steps {
 		m := rg.figures()

@@ -91,12 +91,19 @@ type setup struct {
 // the users (user i is instance i%of's), so that their devices connect to
 // it.
 func servePush(o options) error {
-	if path := os.Getenv("COUNTERSIGN_LOAD_CPUPROFILE"); path != "" {
+	if path := os.Getenv(cpuProfileEnv); path != "" {
+		// The profile starts when the driver starts the sign-ins
+		// (SIGUSR1): the set-up's activations are not in it.
 		f, err := os.Create(fmt.Sprintf("%s.%s%d", path, o.prefix, o.index))
 		if err != nil {
 			return fmt.Errorf("creating the CPU profile: %w", err)
 		}
-		pprof.StartCPUProfile(f)
+		start := make(chan os.Signal, 1)
+		signal.Notify(start, syscall.SIGUSR1)
+		go func() {
+			<-start
+			pprof.StartCPUProfile(f)
+		}()
 		defer pprof.StopCPUProfile()
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -184,10 +191,25 @@ func serveUntilSignal(ln net.Listener, h http.Handler) error {
 	return nil
 }
 
+// cpuProfileEnv names the file prefix of the server children's CPU
+// profiles, taken while the sign-ins are driven.
+const cpuProfileEnv = "COUNTERSIGN_LOAD_CPUPROFILE"
+
 // child is a server process started by the driver.
 type child struct {
 	cmd   *exec.Cmd
 	setup setup
+}
+
+// startProfiles has push server children start their CPU profiles, when
+// asked for (cpuProfileEnv).
+func startProfiles(children []*child) {
+	if os.Getenv(cpuProfileEnv) == "" {
+		return
+	}
+	for _, c := range children {
+		c.cmd.Process.Signal(syscall.SIGUSR1)
+	}
 }
 
 // startChild starts the tool itself as a server child; dbURL, if any, goes

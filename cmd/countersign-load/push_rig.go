@@ -214,3 +214,5 @@ func (r *pushRig) close() {
 		c.stop()
 	}
 }
+
+func (r *pushRig) profile() { startProfiles(r.children) }

@@ -214,14 +214,19 @@ func (s *Server) readLoop(ctx context.Context, dc *deviceConn) error {
 			dc.send(push.Frame{Type: push.FrameError, Error: &push.ErrorBody{Code: "bad_frame", Message: "devices send answer frames only"}})
 			continue
 		}
-		status, err := s.Answer(dc.device.ID, *f.Answer, f.Signature)
+		req, err := s.answer(dc.device, *f.Answer, f.Signature)
 		if err != nil {
 			body := s.asError(err).ErrorBody
 			dc.send(push.Frame{Type: push.FrameError, RequestID: f.Answer.RequestID, Error: &body})
+			if body.Code == "device_revoked" {
+				if d, err := s.store.Device(dc.device.ID); err != nil || !d.Active() {
+					return errRemoved // revoked since it connected: told, then closed
+				}
+			}
 			continue
 		}
-		dc.send(push.Frame{Type: push.FrameResult, RequestID: f.Answer.RequestID, Status: status})
-		if d, err := s.store.Device(dc.device.ID); err != nil || !d.Active() {
+		dc.send(push.Frame{Type: push.FrameResult, RequestID: f.Answer.RequestID, Status: req.Status})
+		if req.Kind == push.KindRemoveDevice && req.Status == push.StatusApproved {
 			return errRemoved // it approved its own removal: told, then closed
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/subtle"
 	"fmt"
+	"time"
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/store"
@@ -14,6 +15,12 @@ func (s *Server) requestFrame(r push.Request) push.Frame {
 	return push.Frame{Type: push.FrameRequest, Request: &r, Signature: ed25519.Sign(s.keys.sign, r.SigningBytes())}
 }
 
+// deviceRevoked is the answer to a device that is not (or no longer)
+// active.
+func deviceRevoked() *Error {
+	return errorf("device_revoked", "this device is not (or no longer) enrolled")
+}
+
 // Answer applies a device's signed answer and returns the request's
 // status afterwards. It checks, before trusting anything in it: the device
 // is known and active, the signature, the request belongs to the device's
@@ -21,25 +28,38 @@ func (s *Server) requestFrame(r push.Request) push.Frame {
 // approval the number. A wrong number denies the request.
 func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status, error) {
 	d, err := s.store.Device(deviceID)
-	if err != nil || !d.Active() || a.DeviceID != deviceID {
-		return "", errorf("device_revoked", "this device is not (or no longer) enrolled")
+	if err != nil || !d.Active() {
+		return "", deviceRevoked()
+	}
+	req, err := s.answer(d, a, sig)
+	return req.Status, err
+}
+
+// answer is Answer from a device already read (a connected device's, read
+// when it connected: its key and user do not change, and whether it is
+// still active is checked again in the statement that stores the
+// decision). It returns the request as it is afterwards.
+func (s *Server) answer(d store.Device, a push.Answer, sig []byte) (store.AuthRequest, error) {
+	deviceID := d.ID
+	if a.DeviceID != deviceID {
+		return store.AuthRequest{}, deviceRevoked()
 	}
 	if err := push.Verify(d.PublicKey, a.SigningBytes(), sig); err != nil {
 		s.logRefused("answer with a bad signature", "device", deviceID, "request", a.RequestID)
-		return "", errorf("bad_signature", "the answer's signature does not verify")
+		return store.AuthRequest{}, errorf("bad_signature", "the answer's signature does not verify")
 	}
 	if err := a.Validate(); err != nil {
-		return "", errorf("bad_request", "%v", err)
+		return store.AuthRequest{}, errorf("bad_request", "%v", err)
 	}
 	req, err := s.store.AuthRequest(a.RequestID)
 	if err != nil || req.User != d.User || (req.Method != "" && req.Method != push.MethodPush) {
-		return "", errorf("not_found", "no sign-in request %q for this device's user", a.RequestID)
+		return store.AuthRequest{}, errorf("not_found", "no sign-in request %q for this device's user", a.RequestID)
 	}
 	if subtle.ConstantTimeCompare([]byte(a.Nonce), []byte(req.Nonce)) != 1 {
-		return "", errorf("bad_nonce", "the answer is not for this request")
+		return store.AuthRequest{}, errorf("bad_nonce", "the answer is not for this request")
 	}
 	if req.Kind == push.KindRemoveDevice && req.Subject != deviceID {
-		return "", errorf("forbidden", "only the device being removed can approve its removal")
+		return store.AuthRequest{}, errorf("forbidden", "only the device being removed can approve its removal")
 	}
 	status, reason := push.StatusDenied, string(a.Reason)
 	switch a.Decision {
@@ -54,38 +74,37 @@ func (s *Server) Answer(deviceID string, a push.Answer, sig []byte) (push.Status
 	case push.Fraud:
 		status, reason = push.StatusFraud, "not_me"
 	}
-	if status == push.StatusApproved {
-		// Blocked since the request was made (by an administrator, perhaps
-		// from another process): an approval no longer signs anyone in.
-		if u, err := s.store.User(d.User); err != nil {
-			return "", err
-		} else if u.Blocked {
-			status, reason = push.StatusDenied, "user_blocked"
-		}
-	}
+	// The statement also checks that the device is still active, and
+	// stores an approval of a user blocked since the request was made (by
+	// an administrator, perhaps from another process) as a denial: it no
+	// longer signs anyone in.
 	now := s.cfg.Now()
-	won, err := s.store.Decide(req.ID, status, reason, deviceID, now)
+	decision, err := s.store.DecideAnswer(req.ID, deviceID, status, reason, now)
 	if err != nil {
-		return "", err
+		return store.AuthRequest{}, err
 	}
-	req, err = s.store.AuthRequest(req.ID)
-	if err != nil {
-		return "", err
-	}
-	if !won {
+	if !decision.Won {
+		if current, err := s.store.Device(deviceID); err != nil || !current.Active() {
+			return store.AuthRequest{}, deviceRevoked()
+		}
+		if req, err = s.store.AuthRequest(req.ID); err != nil {
+			return store.AuthRequest{}, err
+		}
 		if req.Status == push.StatusPending && !now.Before(req.ExpiresAt) {
 			s.expire(req.ID)
 			req, _ = s.store.AuthRequest(req.ID)
 		}
-		return req.Status, nil
+		return req, nil
 	}
+	status = decision.Status
+	req.Status, req.Reason, req.DecidedAt, req.DecidedBy = decision.Status, decision.Reason, time.Unix(now.Unix(), 0), deviceID
 	s.unschedule(req.ID)
 	s.log.Info("request decided", "id", req.ID, "user", req.User, "kind", req.Kind, "status", req.Status, "reason", req.Reason, "device", deviceID)
 	if status == push.StatusFraud {
 		s.reportFraud(req, deviceID)
 	}
 	s.finish(req, deviceID)
-	return req.Status, nil
+	return req, nil
 }
 
 // applyDecision carries out what an approval of the server's own requests

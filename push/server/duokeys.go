@@ -168,10 +168,15 @@ func (s *Server) migrateDuoKeys() error {
 
 // approveOnly tells whether relying party rp asks for approvals without
 // number matching; an unknown one (the server's own requests) does not,
-// nor does one that cannot be read (the safer side).
+// nor does one that cannot be read (the safer side). A relying party that
+// made the request through its key is in the cache (which forgets one that
+// changes).
 func (s *Server) approveOnly(rp string) bool {
 	if rp == "" {
 		return false
+	}
+	if r, ok := s.rps.byName(rp); ok {
+		return r.ApproveOnly
 	}
 	r, err := s.store.RelyingParty(rp)
 	return err == nil && r.ApproveOnly

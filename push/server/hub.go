@@ -69,12 +69,15 @@ type hub struct {
 	mu      sync.Mutex
 	byUser  map[string]map[*deviceConn]struct{}
 	waiters map[string]map[chan struct{}]struct{}
+	// decided keeps, for the requests that someone waits for, the request
+	// as it was decided here, so that the waiters need not read it again.
+	decided map[string]store.AuthRequest
 	enrolls map[string]map[chan struct{}]struct{}
 	pollers map[string]map[chan struct{}]struct{} // long-polling devices, by user
 }
 
 func newHub(s *Server) *hub {
-	return &hub{s: s, byUser: map[string]map[*deviceConn]struct{}{}, waiters: map[string]map[chan struct{}]struct{}{}, enrolls: map[string]map[chan struct{}]struct{}{}, pollers: map[string]map[chan struct{}]struct{}{}}
+	return &hub{s: s, byUser: map[string]map[*deviceConn]struct{}{}, waiters: map[string]map[chan struct{}]struct{}{}, decided: map[string]store.AuthRequest{}, enrolls: map[string]map[chan struct{}]struct{}{}, pollers: map[string]map[chan struct{}]struct{}{}}
 }
 
 // add registers a connected device. A device has one live connection: an
@@ -215,7 +218,24 @@ func (h *hub) waitFor(id string) chan struct{} {
 	return register(&h.mu, h.waiters, id)
 }
 
-func (h *hub) stopWaiting(id string, ch chan struct{}) { unregister(&h.mu, h.waiters, id, ch) }
+func (h *hub) stopWaiting(id string, ch chan struct{}) {
+	unregister(&h.mu, h.waiters, id, ch)
+	h.mu.Lock()
+	if len(h.waiters[id]) == 0 {
+		delete(h.decided, id)
+	}
+	h.mu.Unlock()
+}
+
+// decision returns the request id as it was decided (or expired) in this
+// process, while someone waits for it; false when it was not (it may have
+// been decided elsewhere: read it).
+func (h *hub) decision(id string) (store.AuthRequest, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	req, ok := h.decided[id]
+	return req, ok
+}
 
 // waitForEnrollment returns a channel closed when a device of user activates.
 func (h *hub) waitForEnrollment(user string) chan struct{} {
@@ -281,6 +301,11 @@ func (h *hub) resolved(req store.AuthRequest, skipDevice string) {
 
 // resolvedHere is resolved for the waiters and devices of this process.
 func (h *hub) resolvedHere(req store.AuthRequest, skipDevice string) {
+	h.mu.Lock()
+	if len(h.waiters[req.ID]) > 0 {
+		h.decided[req.ID] = req
+	}
+	h.mu.Unlock()
 	wake(&h.mu, h.waiters, req.ID)
 	h.sendToUser(req.User, push.Frame{Type: push.FrameResolved, RequestID: req.ID, Status: req.Status}, skipDevice)
 }

@@ -12,20 +12,32 @@ import (
 	"github.com/countersign/countersign/push/store"
 )
 
-// activeUser checks that the user exists, is not blocked and has an active
-// device; with none, it answers enrollment_required with an enrollment URL.
+// activeUser checks that the user exists and is not blocked.
 func (s *Server) activeUser(name string) (store.User, error) {
 	u, err := s.store.User(name)
+	return u, checkActive(name, u, err)
+}
+
+// activeUserAndDevices is activeUser that also reads the user's devices,
+// in the same statement.
+func (s *Server) activeUserAndDevices(name string) (store.User, []store.Device, error) {
+	u, devices, err := s.store.UserAndDevices(name)
+	return u, devices, checkActive(name, u, err)
+}
+
+// checkActive turns what reading user name gave into the error a caller
+// is told: no such user, or blocked.
+func checkActive(name string, u store.User, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return u, errorf("user_not_found", "no user %q (countersignd user add %s)", name, name)
+		return errorf("user_not_found", "no user %q (countersignd user add %s)", name, name)
 	}
 	if err != nil {
-		return u, err
+		return err
 	}
 	if u.Blocked {
-		return u, errorf("user_blocked", "%s is blocked (after a fraud report or too many wrong codes); an administrator can unblock them", name)
+		return errorf("user_blocked", "%s is blocked (after a fraud report or too many wrong codes); an administrator can unblock them", name)
 	}
-	return u, nil
+	return nil
 }
 
 func (s *Server) handleCreateRequest(w http.ResponseWriter, r *http.Request, rp store.RelyingParty) {
@@ -72,11 +84,7 @@ func (s *Server) CreateRequest(rp string, body push.AuthRequestBody) (push.AuthR
 // (application) and whether a user without a device is sent an enrollment
 // link (never by the demo page).
 func (s *Server) createRequest(rp, application string, body push.AuthRequestBody, offerEnrollment bool) (push.AuthRequestState, error) {
-	u, err := s.activeUser(body.User)
-	if err != nil {
-		return push.AuthRequestState{}, err
-	}
-	devices, err := s.store.Devices(body.User)
+	u, devices, err := s.activeUserAndDevices(body.User)
 	if err != nil {
 		return push.AuthRequestState{}, err
 	}
@@ -228,7 +236,9 @@ func (s *Server) waitForDecision(ctx context.Context, rp, id string, wait time.D
 		case <-timer.C:
 		case <-ctx.Done():
 		}
-		if req, err = s.store.AuthRequest(id); err != nil {
+		if got, ok := s.hub.decision(id); ok {
+			req = got
+		} else if req, err = s.store.AuthRequest(id); err != nil {
 			return req, err
 		}
 	}

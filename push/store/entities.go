@@ -196,40 +196,23 @@ func (s *Store) Expire(id string, now time.Time) (bool, error) {
 
 // RequestCounts says of the requests one relying party made for a user:
 // how many are pending now, how many were made since a time, how many of
-// the latest expired unanswered in a row, and when the latest was made.
+// the latest expired unanswered in a row (those made since the latest
+// answered one, in the same second too; at most 100), and when the latest was made, in one statement.
 // Each application has its own counts: one cannot use up another's.
 func (s *Store) RequestCounts(user, rp string, now, since time.Time) (pending, recent, unansweredRun int, latest time.Time, err error) {
 	var last int64
 	err = s.queryRow(`SELECT
 		COUNT(CASE WHEN status = 'pending' AND expires > ? THEN 1 END),
 		COUNT(CASE WHEN created >= ? THEN 1 END),
-		COALESCE(MAX(created), 0)
-		FROM auth_requests WHERE user = ? AND rp = ?`, now.Unix(), since.Unix(), user, rp).Scan(&pending, &recent, &last)
+		COALESCE(MAX(created), 0),
+		COUNT(CASE WHEN (status = 'expired' OR (status = 'pending' AND expires <= ?)) AND created >= COALESCE(
+			(SELECT MAX(a.created) FROM auth_requests a WHERE a.user = ? AND a.rp = ? AND a.status NOT IN ('expired', 'pending')), 0) THEN 1 END)
+		FROM auth_requests WHERE user = ? AND rp = ?`,
+		now.Unix(), since.Unix(), now.Unix(), user, rp, user, rp).Scan(&pending, &recent, &last, &unansweredRun)
 	if err != nil {
-		return
+		return 0, 0, 0, time.Time{}, fmt.Errorf("counting the requests of %s from %s: %w", user, rp, err)
 	}
-	latest = time.Unix(last, 0)
-	rows, err := s.query(`SELECT status, expires FROM auth_requests WHERE user = ? AND rp = ? ORDER BY created DESC, id DESC LIMIT 100`, user, rp)
-	if err != nil {
-		return
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var status string
-		var expires int64
-		if err = rows.Scan(&status, &expires); err != nil {
-			return
-		}
-		if status == string(push.StatusPending) && expires > now.Unix() {
-			continue
-		}
-		if status != string(push.StatusExpired) && !(status == string(push.StatusPending) && expires <= now.Unix()) {
-			break
-		}
-		unansweredRun++
-	}
-	err = rows.Err()
-	return
+	return pending, recent, min(unansweredRun, 100), time.Unix(last, 0), nil
 }
 
 // ResetOTPFailures clears the count of a user's consecutive failed codes

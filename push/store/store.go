@@ -38,6 +38,8 @@ type Store struct {
 	pg bool
 	// url is the PostgreSQL database's URL, for the event log's listener.
 	url string
+	// w runs SQLite's single-statement writes in batches (batch.go).
+	w *writer
 }
 
 // lockWrites takes the process's write turn (SQLite; nothing to take with
@@ -67,11 +69,15 @@ func (s *Store) prepared(query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// exec runs a writing statement. Writes take turns in this process
-// (writeMu) rather than in SQLite: a writer that finds SQLite's lock busy
-// sleeps in its busy handler for milliseconds at a time, which under load
-// turns into tens of milliseconds of tail latency.
+// exec runs a writing statement. On SQLite the writer runs it, with the
+// others that arrive meanwhile, in one transaction (batch.go); writes take
+// turns in this process (writeMu) rather than in SQLite: a writer that
+// finds SQLite's lock busy sleeps in its busy handler for milliseconds at a
+// time, which under load turns into tens of milliseconds of tail latency.
 func (s *Store) exec(query string, args ...any) (sql.Result, error) {
+	if s.w != nil {
+		return s.write(query, args)
+	}
 	st, err := s.prepared(query)
 	if err != nil {
 		return nil, err
@@ -220,7 +226,7 @@ func Open(path string) (*Store, error) {
 	// the fragment: escaped, a data directory such as "/srv/#2" opens the
 	// database in it, not in a file cut short at the '#'.
 	uriPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	dsn := "file:" + uriPath + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := "file:" + uriPath + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(1073741824)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database %s: %w", path, err)
@@ -234,6 +240,10 @@ func Open(path string) (*Store, error) {
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("preparing the database %s: %w", path, err)
+	}
+	if err := s.startWriter(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening the database %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -281,6 +291,7 @@ func (s *Store) Postgres() bool { return s.pg }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stopWriter()
 	s.stmts.Range(func(_, st any) bool {
 		st.(*sql.Stmt).Close()
 		return true
