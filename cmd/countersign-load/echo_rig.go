@@ -52,6 +52,7 @@ func startEcho(devices int) (_ *echoRig, err error) {
 	if r.m.rssHeld, err = r.c.rss(); err != nil {
 		return nil, err
 	}
+	memProfiles([]*child{r.c})
 	r.m.bytesPerConn = float64(r.m.rssHeld-r.m.rssIdle) / float64(r.m.held)
 	return r, nil
 }

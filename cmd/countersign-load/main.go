@@ -38,6 +38,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -145,7 +146,36 @@ func servePush(o options) error {
 	if err := json.NewEncoder(os.Stdout).Encode(s); err != nil {
 		return err
 	}
+	memProfileOnSignal(fmt.Sprintf("push%s%d", o.prefix, o.index))
 	return serveUntilSignal(ln, srv.Handler())
+}
+
+// memProfileOnSignal has the child, when asked for (memProfileEnv), write
+// its heap profile and say where its memory is at each SIGUSR2, which the
+// driver sends once the devices are connected and their memory measured
+// (the collection it starts would change the figure).
+func memProfileOnSignal(name string) {
+	path := os.Getenv(memProfileEnv)
+	if path == "" {
+		return
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGUSR2)
+	go func() {
+		for range sig {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			file := path + "." + name
+			if f, err := os.Create(file); err == nil {
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+			fmt.Fprintf(os.Stderr, "countersign-load: %s: %d goroutines, stacks %d KiB, heap in use %d KiB, live heap %d KiB after a collection (heap profile %s)\n",
+				name, runtime.NumGoroutine(), before.StackInuse>>10, before.HeapInuse>>10, after.HeapAlloc>>10, file)
+		}
+	}()
 }
 
 // userName is the name of simulated user i.
@@ -160,6 +190,7 @@ func serveEcho() error {
 		return err
 	}
 	json.NewEncoder(os.Stdout).Encode(setup{Addr: ln.Addr().String()})
+	memProfileOnSignal("echo")
 	return serveUntilSignal(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
@@ -199,6 +230,22 @@ const cpuProfileEnv = "COUNTERSIGN_LOAD_CPUPROFILE"
 type child struct {
 	cmd   *exec.Cmd
 	setup setup
+}
+
+// memProfileEnv names the file prefix of the server children's heap
+// profiles, taken once the devices are connected.
+const memProfileEnv = "COUNTERSIGN_LOAD_MEMPROFILE"
+
+// memProfiles has the children write their heap profiles, when asked for
+// (memProfileEnv), and waits a moment for them.
+func memProfiles(children []*child) {
+	if os.Getenv(memProfileEnv) == "" {
+		return
+	}
+	for _, c := range children {
+		c.cmd.Process.Signal(syscall.SIGUSR2)
+	}
+	time.Sleep(2 * time.Second)
 }
 
 // startProfiles has push server children start their CPU profiles, when

@@ -138,6 +138,7 @@ func startPush(devices, n int, db pushDB) (_ *pushRig, err error) {
 	if r.m.rssHeld, err = r.rss(); err != nil {
 		return nil, err
 	}
+	memProfiles(r.children)
 	r.m.bytesPerConn = float64(r.m.rssHeld-r.m.rssIdle) / float64(r.m.held)
 	return r, nil
 }

@@ -153,6 +153,9 @@ type Server struct {
 	timers     map[string]*time.Timer
 	closed     bool
 	stopPinger context.CancelFunc
+	// work and workCtx: the workers of the connected devices (workers.go).
+	work    chan func()
+	workCtx context.Context
 	// origin names this process in the event log.
 	origin string
 }
@@ -205,6 +208,7 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 	s.hub = newHub(s)
 	var ctx context.Context
 	ctx, s.stopPinger = context.WithCancel(context.Background())
+	s.startWorkers(ctx)
 	go s.hub.pinger(ctx)
 	go s.followEvents(ctx)
 	return s, nil

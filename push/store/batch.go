@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -170,6 +171,9 @@ func (s *Store) writeLoop() {
 			}
 		}
 		batch = append(batch[:0], first)
+		// Let the goroutines that are about to write hand their statements
+		// over, so that they join this transaction.
+		runtime.Gosched()
 	drain:
 		for len(batch) < maxBatch {
 			select {
