@@ -83,7 +83,7 @@ type UI struct {
 	list     *accountList
 	rows     map[widget.ListItemID]*accountRow // the row last given each item of the list (refreshRows)
 	status   *widget.Label
-	empty    fyne.CanvasObject
+	empty    *fyne.Container
 	body     *fyne.Container
 	shown    []vault.Account // the accounts matching the search, in order
 	current  int             // the selected row, or -1
@@ -144,15 +144,14 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	u.search = newSearchEntry(u)
 	u.status = widget.NewLabel("")
 	u.status.Truncation = fyne.TextTruncateEllipsis
-	u.empty = container.NewCenter(container.NewVBox(
-		widget.NewLabelWithStyle("No accounts yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		widget.NewLabelWithStyle("Scan a QR code or type a key to add one.", fyne.TextAlignCenter, fyne.TextStyle{}),
-		widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), u.showAdd),
-	))
-	toolbar := widget.NewToolbar(
-		widget.NewToolbarAction(theme.ContentAddIcon(), u.showAdd),
-		widget.NewToolbarSpacer(),
-		widget.NewToolbarAction(theme.SettingsIcon(), u.showSettings),
+	// The empty state is filled in when first shown (showEmpty): its bold
+	// title and its button would load the bold fonts even while hidden.
+	u.empty = container.NewCenter()
+	// Icon buttons, not a widget.Toolbar: its buttons load the bold fonts
+	// (see iconButton).
+	toolbar := container.NewHBox(
+		newIconButton(theme.ContentAddIcon(), u.showAdd),
+		newIconButton(theme.SettingsIcon(), u.showSettings),
 	)
 	u.dropLine = newDropLine()
 	u.body = container.NewStack(u.list, u.empty, u.search.noMatch, container.NewWithoutLayout(u.dropLine))
@@ -281,11 +280,24 @@ func (u *UI) quit() {
 
 func (u *UI) setStatus(s string) { u.status.SetText(s) }
 
+// showEmpty shows, in place of the list, that there are no accounts yet
+// and how to add one.
+func (u *UI) showEmpty() {
+	if len(u.empty.Objects) == 0 {
+		u.empty.Add(container.NewVBox(
+			widget.NewLabelWithStyle("No accounts yet", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+			widget.NewLabelWithStyle("Scan a QR code or type a key to add one.", fyne.TextAlignCenter, fyne.TextStyle{}),
+			widget.NewButtonWithIcon("Add account", theme.ContentAddIcon(), u.showAdd),
+		))
+	}
+	u.empty.Show()
+}
+
 // filter recomputes the shown accounts from the search text.
 func (u *UI) filter() {
 	u.shown = u.vault.Search(u.search.Text)
 	if len(u.vault.Accounts()) == 0 {
-		u.empty.Show()
+		u.showEmpty()
 		u.list.Hide()
 	} else {
 		u.empty.Hide()

@@ -40,7 +40,6 @@ func newCountdown() *countdown {
 		arc:   canvas.NewArc(0, 360, 0.78, color.Transparent),
 		label: canvas.NewText("", color.Transparent),
 	}
-	c.label.TextStyle = fyne.TextStyle{Bold: true}
 	c.label.TextSize = theme.CaptionTextSize()
 	c.label.Alignment = fyne.TextAlignCenter
 	c.ExtendBaseWidget(c)

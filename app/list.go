@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"image/color"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -54,7 +55,7 @@ func (u *UI) refreshRows() {
 }
 
 // accountRow shows one account on one compact row: a letter avatar, the
-// issuer (bold) over the account name, the code right after them (the
+// issuer over the account name (smaller and dimmer), the code right after them (the
 // next code under it near the end of a period), then a small countdown
 // ring (TOTP) or a Next code button (HOTP), and the … menu at the end.
 // Long names are cut with an ellipsis before the code is. Tapping the row
@@ -72,34 +73,40 @@ type accountRow struct {
 	next         *canvas.Text // next code, HOTP counter or push state; cut to fit
 	left         *countdown
 	hotpNext     *widget.Button
-	menu         *widget.Button
+	menu         *iconButton
 	handle       *dragHandle // over the avatar: drags the row (reorder.go)
 
 	// The texts in full; Layout cuts them to the widths it gives them.
 	issuerText, nameText, nextText string
 	codeErr                        bool
 	laidOut                        rowLayout // what the row was last laid out for
+	// hotpShown: the row has shown an HOTP account, so its Next code
+	// button is one of its objects from then on.
+	hotpShown bool
 }
 
 func newAccountRow(u *UI) *accountRow {
 	r := &accountRow{ui: u}
 	r.avatar = canvas.NewCircle(color.Transparent)
+	// Every text of a row is in the regular style: Fyne keeps a set of
+	// fonts in memory for each style it draws (its font, its emoji font
+	// and a system font), and the main window shows no other. The issuer
+	// stands out by its colour and size instead of bold, and the codes
+	// need no monospace font: Noto Sans's digits all have the same width
+	// (TestCodeDigitsHaveOneWidth), so a code does not shift as it changes.
 	r.letter = canvas.NewText("", color.White)
-	r.letter.TextStyle = fyne.TextStyle{Bold: true}
 	r.letter.Alignment = fyne.TextAlignCenter
 	r.issuer = canvas.NewText("", color.Transparent)
-	r.issuer.TextStyle = fyne.TextStyle{Bold: true}
 	r.name = canvas.NewText("", color.Transparent)
 	r.code = canvas.NewText("", color.Transparent)
-	// Monospace alone: Fyne has no bold monospace font (bold is ignored),
-	// and each text style costs a set of fonts in memory.
-	r.code.TextStyle = fyne.TextStyle{Monospace: true}
 	r.next = canvas.NewText("", color.Transparent)
-	r.next.TextStyle = fyne.TextStyle{Monospace: true}
 	r.left = newCountdown()
+	// The Next code button joins the row's objects only on an HOTP row
+	// (show): a widget.Button loads the bold fonts as soon as it is drawn
+	// or refreshed, hidden or not.
 	r.hotpNext = widget.NewButtonWithIcon("Next code", theme.ViewRefreshIcon(), func() { u.nextHOTP(r.account) })
-	r.menu = widget.NewButtonWithIcon("", theme.MoreHorizontalIcon(), func() { u.showRowMenu(r) })
-	r.menu.Importance = widget.LowImportance
+	r.hotpNext.Hide()
+	r.menu = newIconButton(theme.MoreHorizontalIcon(), func() { u.showRowMenu(r) })
 	r.handle = newDragHandle(r)
 	r.ExtendBaseWidget(r)
 	return r
@@ -108,10 +115,21 @@ func newAccountRow(u *UI) *accountRow {
 // CreateRenderer draws the row.
 func (r *accountRow) CreateRenderer() fyne.WidgetRenderer {
 	rr := &rowRenderer{r: r, objects: []fyne.CanvasObject{
-		r.avatar, r.letter, r.issuer, r.name, r.code, r.next, r.left, r.hotpNext, r.menu, r.handle,
+		r.avatar, r.letter, r.issuer, r.name, r.code, r.next, r.left, r.menu, r.handle,
 	}}
+	rr.addHOTPButton()
 	rr.style()
 	return rr
+}
+
+// addHOTPButton makes the Next code button one of the row's objects once
+// the row has shown an HOTP account (before the menu and the drag handle,
+// as it was drawn).
+func (rr *rowRenderer) addHOTPButton() {
+	b := fyne.CanvasObject(rr.r.hotpNext)
+	if rr.r.hotpShown && !slices.Contains(rr.objects, b) {
+		rr.objects = slices.Insert(rr.objects, len(rr.objects)-2, b)
+	}
 }
 
 // Tapped selects the row and copies its code.
@@ -163,6 +181,7 @@ func (r *accountRow) show(i int, a vault.Account) {
 		}
 		if a.Type == vault.HOTP {
 			r.hotpNext.Show()
+			r.hotpShown = true
 		} else {
 			r.hotpNext.Hide()
 		}
@@ -195,7 +214,9 @@ func smallTextSize() float32 {
 // style gives the texts their theme's sizes and colours.
 func (rr *rowRenderer) style() {
 	r := rr.r
-	r.issuer.TextSize, r.name.TextSize = rowTextSize(), smallTextSize()+1
+	// The issuer a size up and in the text colour, the name a size down
+	// and dimmer: the issuer leads without bold (see newAccountRow).
+	r.issuer.TextSize, r.name.TextSize = rowTextSize()+1, smallTextSize()
 	r.code.TextSize, r.next.TextSize = codeTextSize(), smallTextSize()
 	r.letter.TextSize = rowTextSize() + 2
 	fg, dim := theme.Color(theme.ColorNameForeground), theme.Color(theme.ColorNamePlaceHolder)
@@ -274,7 +295,7 @@ func (rr *rowRenderer) Layout(size fyne.Size) {
 	// The code right after the names; under it the next code, which may
 	// run on to the countdown.
 	x += w + gap
-	ch, xh := lineHeight(r.code), lineHeight(r.next)
+	ch, xh := codeHeight(r.code), lineHeight(r.next)
 	top = mid - (ch+xh)/2
 	r.code.Move(fyne.NewPos(x, top))
 	r.code.Resize(fyne.NewSize(cs.Width, ch))
@@ -289,12 +310,22 @@ func lineHeight(t *canvas.Text) float32 {
 	return fyne.MeasureText("Mg", t.TextSize, t.TextStyle).Height
 }
 
+// codeHeight is the height a code takes: down to the baseline, as digits
+// have no descenders. The line below it (the next code) starts there, so
+// Noto Sans's tall line leaves the row no higher than a monospace code
+// did. Fyne draws a text from the top of its box whole, even when the box
+// is lower than the line.
+func codeHeight(t *canvas.Text) float32 {
+	_, ascent := fyne.CurrentApp().Driver().RenderedTextSize("0", t.TextSize, t.TextStyle, nil)
+	return ascent
+}
+
 // MinSize is a row of the tallest of its parts, as narrow as a phone allows.
 func (rr *rowRenderer) MinSize() fyne.Size {
 	r := rr.r
 	pad, inner := theme.Padding(), theme.InnerPadding()
 	names := lineHeight(r.issuer) + lineHeight(r.name)
-	codes := lineHeight(r.code) + lineHeight(r.next)
+	codes := codeHeight(r.code) + lineHeight(r.next)
 	ms := r.menu.MinSize()
 	h := max(names, codes, ms.Height, avatarSize, countdownSize)
 	code := fyne.MeasureText("000 000", r.code.TextSize, r.code.TextStyle).Width
@@ -305,6 +336,7 @@ func (rr *rowRenderer) MinSize() fyne.Size {
 // Refresh restyles the row (a theme change, or another account) and lays
 // it out again.
 func (rr *rowRenderer) Refresh() {
+	rr.addHOTPButton()
 	rr.style()
 	rr.Layout(rr.r.Size())
 	for _, o := range rr.objects {
