@@ -32,6 +32,18 @@ type measurement struct {
 	p50, p99     time.Duration
 	achieved     float64 // round trips completed per second, from the first start to the last completion
 	crossed      float64 // the share of sign-ins made on an instance other than the device's
+	// serverCPU and driverCPU are the CPU time the server processes (all
+	// instances) and the driver (the simulated devices and relying party)
+	// used while the round trips ran.
+	serverCPU, driverCPU time.Duration
+}
+
+// cpuPerOp returns cpu per completed round trip (0 without any).
+func (m measurement) cpuPerOp(cpu time.Duration) time.Duration {
+	if m.done == 0 {
+		return 0
+	}
+	return cpu / time.Duration(m.done)
 }
 
 // rig is a server set-up ready to drive: devices connected.
@@ -40,7 +52,17 @@ type rig interface {
 	roundTrip(i int) (time.Duration, error)
 	// profile starts the server children's CPU profiles, if asked for.
 	profile()
+	// cpu is the CPU time the server children have used so far.
+	cpu() time.Duration
 	close()
+}
+
+// driveMeasured is drive, which also measures the CPU time the servers and
+// the driver use meanwhile.
+func driveMeasured(rg rig, cfg config, m *measurement) {
+	server, driver := rg.cpu(), selfCPU()
+	drive(cfg, rg.roundTrip, m)
+	m.serverCPU, m.driverCPU = rg.cpu()-server, selfCPU()-driver
 }
 
 // run measures, in one run, the push server on one instance and on
@@ -112,7 +134,7 @@ func measure(start func() (rig, error), cfg config) (measurement, error) {
 	defer rg.close()
 	m := rg.figures()
 	rg.profile()
-	drive(cfg, rg.roundTrip, &m)
+	driveMeasured(rg, cfg, &m)
 	if p, ok := rg.(*pushRig); ok {
 		m.crossed = p.crossedShare()
 	}

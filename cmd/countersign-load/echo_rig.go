@@ -89,3 +89,5 @@ func (r *echoRig) close() {
 
 // profile: the floor is not profiled.
 func (r *echoRig) profile() {}
+
+func (r *echoRig) cpu() time.Duration { return childrenCPU([]*child{r.c}) }

@@ -45,7 +45,7 @@ func runKneeSteps(o options, start func() (rig, error)) (kneeSteps, error) {
 	misses := 0
 	for _, rate := range o.steps {
 		m := rg.figures()
-		drive(config{devices: o.devices, rate: rate, duration: o.stepDuration}, rg.roundTrip, &m)
+		driveMeasured(rg, config{devices: o.devices, rate: rate, duration: o.stepDuration}, &m)
 		s.steps, s.rates = append(s.steps, m), append(s.rates, rate)
 		// Collect between steps (the driver runs without garbage collection
 		// while it measures) and let the servers drain.
@@ -64,10 +64,11 @@ func runKneeSteps(o options, start func() (rig, error)) (kneeSteps, error) {
 
 func (k kneeReport) print(w io.Writer) {
 	fmt.Fprintf(w, "%s; knee: rates %s sign-ins/s, %s each\n", k.head, joinInts(k.steps), k.stepDuration)
-	fmt.Fprintf(w, "%-24s %8s %10s %10s %10s %8s\n", "server", "rate", "done/s", "p50", "p99", "failed")
+	fmt.Fprintf(w, "%-24s %8s %10s %10s %10s %8s %11s %11s\n", "server", "rate", "done/s", "p50", "p99", "failed", "srv CPU/op", "drv CPU/op")
 	for _, s := range k.servers {
 		for i, m := range s.steps {
-			fmt.Fprintf(w, "%-24s %8d %10.1f %10s %10s %8d\n", s.name, s.rates[i], m.achieved, round(m.p50), round(m.p99), m.failed)
+			fmt.Fprintf(w, "%-24s %8d %10.1f %10s %10s %8d %11s %11s\n", s.name, s.rates[i], m.achieved, round(m.p50), round(m.p99), m.failed,
+				round(m.cpuPerOp(m.serverCPU)), round(m.cpuPerOp(m.driverCPU)))
 		}
 	}
 	fmt.Fprintf(w, "knee (the highest rate with a p99 under %s and no failures):\n", kneeP99)

@@ -53,13 +53,15 @@ func matchAll(t *testing.T, out string, res ...string) {
 func TestSmallLoadRun(t *testing.T) {
 	bin := buildTool(t)
 	out := runTool(t, bin, "-devices", "50", "-rate", "20", "-duration", "1s", "-instances", "2")
-	row := `\s+50\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+\S+\s+\S+\s+0$`
+	// The failures (none), then the CPU per sign-in of the servers and of
+	// the driver.
+	row := `\s+50\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+\S+\s+\S+\s+0\s+\S+\s+\S+$`
 	matchAll(t, out,
 		`\Acountersign-load: 50 devices, SQLite, 1 and 2 instances; 20 sign-ins/s for 1s\n`,
-		`(?m)^server\s+held\s+KiB/device\s+RSS MiB\s+done/s\s+p50\s+p99\s+failed$`,
+		`(?m)^server\s+held\s+KiB/device\s+RSS MiB\s+done/s\s+p50\s+p99\s+failed\s+srv CPU/op\s+drv CPU/op$`,
 		`(?m)^countersignd \(push\)`+row,
 		`(?m)^countersignd x2 \(push\)`+row,
-		`(?m)^websocket echo \(floor\)\s+50\s+-?[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+\S+\s+\S+\s+0$`,
+		`(?m)^websocket echo \(floor\)\s+50\s+-?[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+\S+\s+\S+\s+0\s+\S+\s+\S+$`,
 		`(?m)^ratios countersignd \(push\)/floor: memory per device -?[0-9.]+x, p50 [0-9.]+x, p99 [0-9.]+x$`,
 		`(?m)^ratios countersignd x2 \(push\)/floor: memory per device -?[0-9.]+x, p50 [0-9.]+x, p99 [0-9.]+x$`,
 		// Devices alternate between the instances, and so do sign-ins, in
@@ -68,10 +70,10 @@ func TestSmallLoadRun(t *testing.T) {
 	)
 
 	out = runTool(t, bin, "-devices", "20", "-knee", "-steps", "5", "-step-duration", "500ms")
-	step := `\s+[0-9.]+\s+\S+\s+\S+\s+0$`
+	step := `\s+[0-9.]+\s+\S+\s+\S+\s+0\s+\S+\s+\S+$`
 	matchAll(t, out,
 		`\Acountersign-load: 20 devices, SQLite, 1 instance; knee: rates 5 sign-ins/s, 500ms each\n`,
-		`(?m)^server\s+rate\s+done/s\s+p50\s+p99\s+failed$`,
+		`(?m)^server\s+rate\s+done/s\s+p50\s+p99\s+failed\s+srv CPU/op\s+drv CPU/op$`,
 		`(?m)^countersignd \(push\)\s+5`+step,
 		`(?m)^websocket echo \(floor\)\s+5`+step,
 		`(?m)^knee \(the highest rate with a p99 under 50ms and no failures\):$`,

@@ -232,6 +232,57 @@ type child struct {
 	setup setup
 }
 
+// cpu returns the CPU time (user and system) the child has used so far,
+// from /proc/PID/stat, which counts it in clock ticks of 1/100 s (USER_HZ
+// on Linux).
+func (c *child) cpu() (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, in parentheses, may hold spaces: the fields
+	// counted by proc(5) start after its closing parenthesis.
+	end := strings.LastIndexByte(string(data), ')')
+	if end < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no command name", c.cmd.Process.Pid)
+	}
+	fields := strings.Fields(string(data[end+1:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", c.cmd.Process.Pid, len(fields))
+	}
+	// utime and stime are fields 14 and 15, the 12th and 13th after the name.
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", c.cmd.Process.Pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
+// childrenCPU is the CPU time children have used so far (0 for one whose
+// figure cannot be read: the report then shows less, never a failure).
+func childrenCPU(children []*child) time.Duration {
+	var total time.Duration
+	for _, c := range children {
+		if d, err := c.cpu(); err == nil {
+			total += d
+		}
+	}
+	return total
+}
+
+// selfCPU is the CPU time (user and system) the driver has used so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // memProfileEnv names the file prefix of the server children's heap
 // profiles, taken once the devices are connected.
 const memProfileEnv = "COUNTERSIGN_LOAD_MEMPROFILE"

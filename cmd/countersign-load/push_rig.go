@@ -217,3 +217,5 @@ func (r *pushRig) close() {
 }
 
 func (r *pushRig) profile() { startProfiles(r.children) }
+
+func (r *pushRig) cpu() time.Duration { return childrenCPU(r.children) }

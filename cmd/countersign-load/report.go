@@ -15,10 +15,10 @@ type report struct {
 
 func (r report) print(w io.Writer) {
 	fmt.Fprintln(w, r.head)
-	fmt.Fprintf(w, "%-24s %10s %12s %12s %10s %10s %10s %8s\n", "server", "held", "KiB/device", "RSS MiB", "done/s", "p50", "p99", "failed")
+	fmt.Fprintf(w, "%-24s %10s %12s %12s %10s %10s %10s %8s %11s %11s\n", "server", "held", "KiB/device", "RSS MiB", "done/s", "p50", "p99", "failed", "srv CPU/op", "drv CPU/op")
 	for _, m := range r.servers {
-		fmt.Fprintf(w, "%-24s %10d %12.1f %12.1f %10.1f %10s %10s %8d\n", m.name, m.held, m.bytesPerConn/1024,
-			float64(m.rssHeld)/(1<<20), m.achieved, round(m.p50), round(m.p99), m.failed)
+		fmt.Fprintf(w, "%-24s %10d %12.1f %12.1f %10.1f %10s %10s %8d %11s %11s\n", m.name, m.held, m.bytesPerConn/1024,
+			float64(m.rssHeld)/(1<<20), m.achieved, round(m.p50), round(m.p99), m.failed, round(m.cpuPerOp(m.serverCPU)), round(m.cpuPerOp(m.driverCPU)))
 	}
 	floor := r.servers[len(r.servers)-1]
 	pushes := r.servers[:len(r.servers)-1]
