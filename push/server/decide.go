@@ -51,7 +51,11 @@ func (s *Server) answer(d store.Device, a push.Answer, sig []byte) (store.AuthRe
 	if err := a.Validate(); err != nil {
 		return store.AuthRequest{}, errorf("bad_request", "%v", err)
 	}
-	req, err := s.store.AuthRequest(a.RequestID)
+	req, ok := s.hub.openRequest(a.RequestID)
+	var err error
+	if !ok {
+		req, err = s.store.AuthRequest(a.RequestID)
+	}
 	if err != nil || req.User != d.User || (req.Method != "" && req.Method != push.MethodPush) {
 		return store.AuthRequest{}, errorf("not_found", "no sign-in request %q for this device's user", a.RequestID)
 	}
@@ -84,6 +88,7 @@ func (s *Server) answer(d store.Device, a push.Answer, sig []byte) (store.AuthRe
 		return store.AuthRequest{}, err
 	}
 	if !decision.Won {
+		s.hub.closed(req.ID) // decided elsewhere, or expired
 		if current, err := s.store.Device(deviceID); err != nil || !current.Active() {
 			return store.AuthRequest{}, deviceRevoked()
 		}

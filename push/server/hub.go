@@ -72,12 +72,19 @@ type hub struct {
 	// decided keeps, for the requests that someone waits for, the request
 	// as it was decided here, so that the waiters need not read it again.
 	decided map[string]store.AuthRequest
+	// open keeps the push requests made here while they wait for an
+	// answer, as they were stored: the device's answer and the relying
+	// party's long-poll find them without reading the database. It is a
+	// cache, not the truth: the decision is still one conditional write,
+	// and a request decided elsewhere is dropped when this process hears
+	// of it (resolvedHere) or its time is up (expire).
+	open map[string]store.AuthRequest
 	enrolls map[string]map[chan struct{}]struct{}
 	pollers map[string]map[chan struct{}]struct{} // long-polling devices, by user
 }
 
 func newHub(s *Server) *hub {
-	return &hub{s: s, byUser: map[string]map[*deviceConn]struct{}{}, waiters: map[string]map[chan struct{}]struct{}{}, decided: map[string]store.AuthRequest{}, enrolls: map[string]map[chan struct{}]struct{}{}, pollers: map[string]map[chan struct{}]struct{}{}}
+	return &hub{s: s, byUser: map[string]map[*deviceConn]struct{}{}, waiters: map[string]map[chan struct{}]struct{}{}, decided: map[string]store.AuthRequest{}, open: map[string]store.AuthRequest{}, enrolls: map[string]map[chan struct{}]struct{}{}, pollers: map[string]map[chan struct{}]struct{}{}}
 }
 
 // add registers a connected device. A device has one live connection: an
@@ -227,6 +234,29 @@ func (h *hub) stopWaiting(id string, ch chan struct{}) {
 	h.mu.Unlock()
 }
 
+// opened keeps a push request made here until it is resolved.
+func (h *hub) opened(req store.AuthRequest) {
+	h.mu.Lock()
+	h.open[req.ID] = req
+	h.mu.Unlock()
+}
+
+// openRequest returns a request made here that, as far as this process
+// knows, still waits for an answer.
+func (h *hub) openRequest(id string) (store.AuthRequest, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	req, ok := h.open[id]
+	return req, ok
+}
+
+// closed forgets an open request.
+func (h *hub) closed(id string) {
+	h.mu.Lock()
+	delete(h.open, id)
+	h.mu.Unlock()
+}
+
 // decision returns the request id as it was decided (or expired) in this
 // process, while someone waits for it; false when it was not (it may have
 // been decided elsewhere: read it).
@@ -302,6 +332,7 @@ func (h *hub) resolved(req store.AuthRequest, skipDevice string) {
 // resolvedHere is resolved for the waiters and devices of this process.
 func (h *hub) resolvedHere(req store.AuthRequest, skipDevice string) {
 	h.mu.Lock()
+	delete(h.open, req.ID)
 	if len(h.waiters[req.ID]) > 0 {
 		h.decided[req.ID] = req
 	}

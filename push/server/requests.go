@@ -150,6 +150,7 @@ func (s *Server) newRequest(user, rp, application string, kind push.RequestKind,
 	if err := s.storeRequest(req); err != nil {
 		return req, err
 	}
+	s.hub.opened(req)
 	s.log.Info("request pushed", "id", req.ID, "user", req.User, "rp", rp, "kind", kind)
 	s.hub.sendToUser(req.User, s.requestFrame(req.Request))
 	s.publish(evRequest, req.User, req.ID)
@@ -221,7 +222,11 @@ func (s *Server) handleGetRequest(w http.ResponseWriter, r *http.Request, rp sto
 func (s *Server) waitForDecision(ctx context.Context, rp, id string, wait time.Duration) (store.AuthRequest, error) {
 	decided := s.hub.waitFor(id)
 	defer s.hub.stopWaiting(id, decided)
-	req, err := s.store.AuthRequest(id)
+	req, ok := s.hub.openRequest(id)
+	var err error
+	if !ok {
+		req, err = s.store.AuthRequest(id)
+	}
 	if errors.Is(err, store.ErrNotFound) || (err == nil && req.RP != rp) {
 		return req, errorf("not_found", "no sign-in request %q for this relying party", id)
 	}
@@ -251,6 +256,7 @@ func (s *Server) waitForDecision(ctx context.Context, rp, id string, wait time.D
 
 // expire marks a request expired (if still pending) and tells everyone.
 func (s *Server) expire(id string) {
+	s.hub.closed(id) // its time is up, whoever decided it
 	ok, err := s.store.Expire(id, s.cfg.Now())
 	if err != nil {
 		s.log.Error("expiring a request", "id", id, "err", err)
