@@ -32,15 +32,12 @@ type Event struct {
 // AddEvent appends an event.
 func (s *Store) AddEvent(e Event) error {
 	// In id order: the other processes follow the log by id (ordered.go).
-	if _, err := s.appendInIDOrder(`INSERT INTO events (time, origin, kind, user, ref) VALUES (?, ?, ?, ?, ?) RETURNING id`, e.Time.Unix(), e.Origin, e.Kind, e.User, e.Ref); err != nil {
+	// On PostgreSQL the same transaction wakes the other processes'
+	// followers (Listen) rather than at their next poll; the notification
+	// is delivered with the commit, so they find the event.
+	if _, err := s.appendInIDOrder(`SELECT pg_notify('countersign_events_' || current_schema(), '')`,
+		`INSERT INTO events (time, origin, kind, user, ref) VALUES (?, ?, ?, ?, ?) RETURNING id`, e.Time.Unix(), e.Origin, e.Kind, e.User, e.Ref); err != nil {
 		return fmt.Errorf("writing an event: %w", err)
-	}
-	if s.pg {
-		// Wake the other processes' followers (Listen) now rather than at
-		// their next poll. The event is committed: they will find it.
-		if _, err := s.db.Exec(`SELECT pg_notify('countersign_events_' || current_schema(), '')`); err != nil {
-			return fmt.Errorf("announcing an event: %w", err)
-		}
 	}
 	return nil
 }

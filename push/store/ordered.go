@@ -14,12 +14,14 @@ import (
 // later. There the inserts take turns on a lock held until their commit is
 // visible. They do not wait for the disk (synchronous_commit off for these
 // transactions only): a row lost with a crash of the database is what the
-// readers' periodic re-check is for, and the turns stay short.
-func (s *Store) appendInIDOrder(query string, args ...any) (int64, error) {
+// readers' periodic re-check is for, and the turns stay short. With
+// PostgreSQL, notify (if not empty) runs in the same transaction: a
+// NOTIFY is delivered when the row is committed, never before.
+func (s *Store) appendInIDOrder(notify, query string, args ...any) (int64, error) {
 	var id int64
 	if !s.pg {
-		defer s.lockWrites()()
-		err := s.queryRow(query, args...).Scan(&id)
+		// The writer runs one statement at a time, in order (batch.go).
+		err := s.writeRow(query, args, &id)
 		return id, err
 	}
 	tx, err := s.db.Begin()
@@ -27,14 +29,17 @@ func (s *Store) appendInIDOrder(query string, args ...any) (int64, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(7301046279188)`); err != nil {
+	// The turn, and SET LOCAL synchronous_commit TO OFF, in one round trip.
+	if _, err := tx.Exec(`SELECT pg_advisory_xact_lock(7301046279188), set_config('synchronous_commit', 'off', true)`); err != nil {
 		return 0, fmt.Errorf("waiting for the turn to append: %w", err)
-	}
-	if _, err := tx.Exec(`SET LOCAL synchronous_commit TO OFF`); err != nil {
-		return 0, err
 	}
 	if err := tx.QueryRow(query, args...).Scan(&id); err != nil {
 		return 0, err
+	}
+	if notify != "" {
+		if _, err := tx.Exec(notify); err != nil {
+			return 0, err
+		}
 	}
 	return id, tx.Commit()
 }
