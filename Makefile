@@ -31,8 +31,10 @@ run: deps-run $(BIN)
 ## build: build bin/countersign
 build: deps-run $(BIN)
 
+# no_emoji: Fyne leaves out its bundled emoji font (4 MiB, parsed again for
+# each text style); emoji in account names come from the system's fonts.
 $(BIN): $(SOURCES)
-	go build -o $@ ./cmd/countersign
+	go build -tags no_emoji -o $@ ./cmd/countersign
 
 ## test: install what is missing, check formatting and vet, run every test under Xvfb with a real keyring
 test: deps-test

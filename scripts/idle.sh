@@ -7,6 +7,7 @@
 # 1.3x the bare window's RSS, and idle CPU under 1 %.
 #
 #   scripts/idle.sh [N]        (make test's packages must be installed)
+#   TAGS= scripts/idle.sh      (Fyne's default build, with its emoji font)
 #
 # For each: start the GUI, wait for its window, let it settle for
 # SETTLE seconds (default 10), then sample utime+stime from /proc/PID/stat
@@ -26,8 +27,11 @@ fi
 [ -x /usr/local/go/bin/go ] && PATH=$PATH:/usr/local/go/bin
 work=$(mktemp -d "${TMPDIR:-/tmp}/countersign-idle.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/countersign" ./cmd/countersign
-go build -o "$work/barewindow" ./cmd/internal/barewindow
+# Built as make builds bin/countersign (TAGS=no_emoji); TAGS= measures
+# Fyne's default build. The bare window is built with the same tags.
+tags=${TAGS-no_emoji}
+go build -tags "$tags" -o "$work/countersign" ./cmd/countersign
+go build -tags "$tags" -o "$work/barewindow" ./cmd/internal/barewindow
 cs=$work/countersign
 export HOME=$work/home # fresh Fyne preferences: the default window size
 mkdir -p "$HOME"
@@ -73,7 +77,7 @@ read -r cpu_full rss_full < <(measure Countersign "$cs" --vault "$work/full")
 read -r cpu_empty rss_empty < <(measure Countersign "$cs" --vault "$work/empty")
 read -r cpu_bare rss_bare < <(measure "Bare Fyne window" "$work/barewindow" "Bare Fyne window")
 
-echo "Idle cost of countersign under Xvfb (1920x1080x24), ${settle} s settle, ${window} s sample, $(nproc) CPUs, $(date -u +%F):"
+echo "Idle cost of countersign under Xvfb (1920x1080x24), built with tags '${tags}', ${settle} s settle, ${window} s sample, $(nproc) CPUs, $(date -u +%F):"
 printf '  %-30s %8s %10s\n' "window" "CPU %" "RSS MiB"
 printf '  %-30s %8s %10s\n' "$n accounts" "$cpu_full" "$rss_full"
 printf '  %-30s %8s %10s\n' "empty vault" "$cpu_empty" "$rss_empty"
