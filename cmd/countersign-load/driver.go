@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -60,6 +61,15 @@ type rig interface {
 // driveMeasured is drive, which also measures the CPU time the servers and
 // the driver use meanwhile.
 func driveMeasured(rg rig, cfg config, m *measurement) {
+	if path := os.Getenv(cpuProfileEnv); path != "" {
+		// The driver's own profile, of its first drive.
+		if f, err := os.OpenFile(path+".driver", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err == nil {
+			defer f.Close()
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	server, driver := rg.cpu(), selfCPU()
 	drive(cfg, rg.roundTrip, m)
 	m.serverCPU, m.driverCPU = rg.cpu()-server, selfCPU()-driver

@@ -91,6 +91,11 @@ func (s *Store) startWriter() error {
 	if err != nil {
 		return fmt.Errorf("opening the writer's connection: %w", err)
 	}
+	// The writer's cache stays valid across its own commits: 8 MB of it.
+	if _, err := conn.ExecContext(context.Background(), "PRAGMA cache_size = -8000"); err != nil {
+		conn.Close()
+		return fmt.Errorf("sizing the writer's cache: %w", err)
+	}
 	s.w = &writer{
 		ops:     make(chan *writeOp, maxBatch),
 		stop:    make(chan struct{}),

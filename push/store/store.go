@@ -226,11 +226,15 @@ func Open(path string) (*Store, error) {
 	// the fragment: escaped, a data directory such as "/srv/#2" opens the
 	// database in it, not in a file cut short at the '#'.
 	uriPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	dsn := "file:" + uriPath + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := "file:" + uriPath + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-512)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database %s: %w", path, err)
 	}
+	// Each connection has its own page cache, 512 KiB for the readers
+	// (cache_size above): every commit makes the other connections drop
+	// theirs, so a larger one holds memory for little. The writer, whose
+	// cache stays valid, gets more (startWriter).
 	// A few connections serve SQLite well (one writer at a time anyway);
 	// an unbounded pool would spend a file descriptor per connection under
 	// load, and the server needs them for devices.
