@@ -75,6 +75,13 @@ type iconButtonRenderer struct {
 	b   *iconButton
 	bg  *canvas.Rectangle
 	img *canvas.Image
+	// drawn is the icon and the text colour the image was last drawn
+	// with: refreshing a canvas.Image parses its SVG again, and a row
+	// refreshes all its parts once a period.
+	drawn struct {
+		icon fyne.Resource
+		fg   color.Color
+	}
 }
 
 // MinSize is the inline icon with the inner padding around it: 36×36 in
@@ -98,9 +105,12 @@ func (r *iconButtonRenderer) Refresh() {
 		r.bg.FillColor = blendColour(theme.Color(theme.ColorNameButton), theme.Color(blend))
 	}
 	r.bg.CornerRadius = theme.InputRadiusSize()
-	r.img.Resource = r.b.icon
 	r.bg.Refresh()
-	r.img.Refresh()
+	if fg := theme.Color(theme.ColorNameForeground); r.drawn.icon != r.b.icon || r.drawn.fg != fg {
+		r.drawn.icon, r.drawn.fg = r.b.icon, fg
+		r.img.Resource = r.b.icon
+		r.img.Refresh()
+	}
 }
 
 func (r *iconButtonRenderer) blendName() fyne.ThemeColorName {

@@ -11,7 +11,7 @@ func (u *UI) setupTray() {
 	if u.tray == nil {
 		return
 	}
-	u.tray.SetSystemTrayIcon(u.app.Icon())
+	u.tray.SetSystemTrayIcon(trayIcon(u.app.Icon()))
 	u.tray.SetSystemTrayWindow(u.win)
 	u.refreshTray()
 }
