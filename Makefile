@@ -56,7 +56,7 @@ fuzz: deps-test
 	  done; \
 	done
 
-## idle: idle CPU and memory of the GUI with 200 accounts, next to an empty vault (about 3 minutes)
+## idle: idle CPU and memory of the GUI with 200 accounts, next to an empty vault and bare Fyne windows (about 5 minutes)
 idle: deps-test
 	scripts/idle.sh 200
 
