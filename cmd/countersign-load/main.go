@@ -93,9 +93,12 @@ type setup struct {
 // it.
 func servePush(o options) error {
 	if path := os.Getenv(cpuProfileEnv); path != "" {
-		// The profile starts when the driver starts the sign-ins
-		// (SIGUSR1): the set-up's activations are not in it.
-		f, err := os.Create(fmt.Sprintf("%s.%s%d", path, o.prefix, o.index))
+		// The profiles start when the driver starts the sign-ins
+		// (SIGUSR1): the set-up's activations are not in them. Beside the
+		// CPU profile, where goroutines waited: on locks (.mutex) and on
+		// anything else, channels and I/O included (.block).
+		name := fmt.Sprintf("%s.%s%d", path, o.prefix, o.index)
+		f, err := os.Create(name)
 		if err != nil {
 			return fmt.Errorf("creating the CPU profile: %w", err)
 		}
@@ -103,9 +106,19 @@ func servePush(o options) error {
 		signal.Notify(start, syscall.SIGUSR1)
 		go func() {
 			<-start
+			runtime.SetMutexProfileFraction(10)
+			runtime.SetBlockProfileRate(int(100 * time.Microsecond))
 			pprof.StartCPUProfile(f)
 		}()
-		defer pprof.StopCPUProfile()
+		defer func() {
+			pprof.StopCPUProfile()
+			for _, kind := range []string{"mutex", "block"} {
+				if out, err := os.Create(name + "." + kind); err == nil {
+					pprof.Lookup(kind).WriteTo(out, 0)
+					out.Close()
+				}
+			}
+		}()
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
