@@ -14,8 +14,8 @@ const startupTicks = 3
 // up (GOGC; Go's default is 100): the heap may grow by 20 % of what is
 // live before a collection, not 100 %. Idle, the app allocates a few KB a
 // second, so collecting sooner costs no measurable CPU, and Go keeps up
-// to its heap target mapped: with about 20 MiB live (mostly fonts), the
-// default let the heap grow back by 10 to 20 MiB after the start.
+// to its heap target mapped: the default let the heap grow back by up to
+// 10 MiB within a minute of the start (scripts/idle.sh).
 const idleGCPercent = 20
 
 // releaseStartupMemory runs on each tick and, once, startupTicks after the
