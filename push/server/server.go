@@ -153,6 +153,9 @@ type Server struct {
 	timers     map[string]*time.Timer
 	closed     bool
 	stopPinger context.CancelFunc
+	// background counts the goroutines Close waits for: the pinger, the
+	// event follower and the workers.
+	background sync.WaitGroup
 	// work and workCtx: the workers of the connected devices (workers.go).
 	work    chan func()
 	workCtx context.Context
@@ -209,8 +212,8 @@ func Open(dataDir string, cfg Config) (*Server, error) {
 	var ctx context.Context
 	ctx, s.stopPinger = context.WithCancel(context.Background())
 	s.startWorkers(ctx)
-	go s.hub.pinger(ctx)
-	go s.followEvents(ctx)
+	s.background.Go(func() { s.hub.pinger(ctx) })
+	s.background.Go(func() { s.followEvents(ctx) })
 	return s, nil
 }
 
@@ -232,6 +235,7 @@ func (s *Server) Close() error {
 	}
 	s.timersMu.Unlock()
 	s.stopPinger()
+	s.background.Wait()
 	s.hub.closeAll()
 	return s.store.Close()
 }

@@ -18,7 +18,7 @@ func (s *Server) startWorkers(ctx context.Context) {
 	s.work = make(chan func())
 	s.workCtx = ctx
 	for range connWorkers {
-		go func() {
+		s.background.Go(func() {
 			for {
 				select {
 				case f := <-s.work:
@@ -27,7 +27,7 @@ func (s *Server) startWorkers(ctx context.Context) {
 					return
 				}
 			}
-		}()
+		})
 	}
 }
 
