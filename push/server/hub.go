@@ -78,7 +78,7 @@ type hub struct {
 	// cache, not the truth: the decision is still one conditional write,
 	// and a request decided elsewhere is dropped when this process hears
 	// of it (resolvedHere) or its time is up (expire).
-	open map[string]store.AuthRequest
+	open    map[string]store.AuthRequest
 	enrolls map[string]map[chan struct{}]struct{}
 	pollers map[string]map[chan struct{}]struct{} // long-polling devices, by user
 }
