@@ -55,9 +55,10 @@ func (u *UI) refreshRows() {
 }
 
 // accountRow shows one account on one compact row: a letter avatar, the
-// issuer over the account name (smaller and dimmer), the code right after them (the
-// next code under it near the end of a period), then a small countdown
-// ring (TOTP) or a Next code button (HOTP), and the … menu at the end.
+// issuer over the account name (smaller and dimmer), the code right after
+// them (the next code under it near the end of a period), then a small
+// countdown ring (TOTP) or a Next code button (HOTP), and the … menu at
+// the end.
 // Long names are cut with an ellipsis before the code is. Tapping the row
 // copies the code.
 type accountRow struct {
