@@ -20,8 +20,8 @@ const idleGCPercent = 20
 
 // releaseStartupMemory runs on each tick and, once, startupTicks after the
 // start, lowers the collector's target to idleGCPercent (unless GOGC is
-// set), then collects
-// and returns to the system the memory left free by the start. Loading
+// set), then collects and returns to the system the memory left free by
+// the start. Loading
 // the fonts (Fyne parses a font and its fallbacks for each text style)
 // leaves tens of MiB of garbage that Go would otherwise keep mapped for a
 // long while, and an authenticator mostly sits idle.
