@@ -318,6 +318,7 @@ func (s *Server) ApproveDevice(id string) error {
 	if req, err := s.store.PendingRequestAbout(id, now); err == nil {
 		if won, err := s.store.Decide(req.ID, push.StatusApproved, "approved by an administrator", "admin", now); err == nil && won {
 			s.unschedule(req.ID)
+			s.hub.closed(req.ID)
 			if req, err = s.store.AuthRequest(req.ID); err == nil {
 				s.hub.resolved(req, "")
 			}

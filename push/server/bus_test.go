@@ -121,6 +121,19 @@ func TestTwoInstancesShareRequests(t *testing.T) {
 		t.Fatalf("%d decisions recorded for one request answered 20 times on two instances, want 1", decided)
 	}
 
+	// Decided through B: A says so at once, though it made the request
+	// (and keeps its own in memory while they wait).
+	e.clock.Add(time.Hour)
+	st = e.signIn("ada")
+	r = p.request(t)
+	answer = push.Answer{RequestID: r.ID, DeviceID: a.DeviceID, Decision: push.Deny, Nonce: r.Nonce}
+	if status, err := b.Answer(a.DeviceID, answer, ed25519.Sign(a.PrivateKey, answer.SigningBytes())); err != nil || status != push.StatusDenied {
+		t.Fatalf("denying through B: %s %v", status, err)
+	}
+	if got := e.status(st.ID, "0s"); got.Status != push.StatusDenied {
+		t.Fatalf("A reads %s right after B's decision, want denied", got.Status)
+	}
+
 	// A request made by A expires on B after A is gone.
 	e.clock.Add(time.Hour)
 	st = e.signIn("ada")

@@ -81,6 +81,8 @@ type hub struct {
 	open    map[string]store.AuthRequest
 	enrolls map[string]map[chan struct{}]struct{}
 	pollers map[string]map[chan struct{}]struct{} // long-polling devices, by user
+	// shut: the server is closing; a device that connects now is closed.
+	shut bool
 }
 
 func newHub(s *Server) *hub {
@@ -93,6 +95,10 @@ func newHub(s *Server) *hub {
 func (h *hub) add(c *deviceConn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.shut {
+		c.cancel() // authenticated while the server closed
+		return
+	}
 	if h.byUser[c.device.User] == nil {
 		h.byUser[c.device.User] = map[*deviceConn]struct{}{}
 	}
@@ -213,6 +219,7 @@ func (h *hub) dropRevoked(user string, devices []store.Device) {
 func (h *hub) closeAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.shut = true
 	for _, conns := range h.byUser {
 		for c := range conns {
 			c.cancel()

@@ -146,11 +146,15 @@ func (s *Server) newRequest(user, rp, application string, kind push.RequestKind,
 		Subject: subject,
 		Number:  s.randomNumber(),
 		Status:  push.StatusPending,
+		Method:  push.MethodPush, // as stored: the cached copy is the row
 	}
+	// Cached before it is stored, so that no answer can come between the
+	// two and leave a stale entry.
+	s.hub.opened(req)
 	if err := s.storeRequest(req); err != nil {
+		s.hub.closed(req.ID)
 		return req, err
 	}
-	s.hub.opened(req)
 	s.log.Info("request pushed", "id", req.ID, "user", req.User, "rp", rp, "kind", kind)
 	s.hub.sendToUser(req.User, s.requestFrame(req.Request))
 	s.publish(evRequest, req.User, req.ID)
@@ -222,7 +226,14 @@ func (s *Server) handleGetRequest(w http.ResponseWriter, r *http.Request, rp sto
 func (s *Server) waitForDecision(ctx context.Context, rp, id string, wait time.Duration) (store.AuthRequest, error) {
 	decided := s.hub.waitFor(id)
 	defer s.hub.stopWaiting(id, decided)
-	req, ok := s.hub.openRequest(id)
+	// The cache answers only for a process alone on its database: with
+	// several, another may have decided the request a moment ago, and a
+	// status read must say so at once.
+	var req store.AuthRequest
+	ok := false
+	if !s.cfg.Shared {
+		req, ok = s.hub.openRequest(id)
+	}
 	var err error
 	if !ok {
 		req, err = s.store.AuthRequest(id)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/push/device"
+	"github.com/countersign/countersign/push/store"
 )
 
 // clock is a settable time for the server under test.
@@ -955,4 +956,34 @@ func (e *env) auditKinds(user string) string {
 		kinds = append(kinds, string(ev.Kind))
 	}
 	return strings.Join(kinds, ",")
+}
+
+// The request a long-poll is handed when the decision is made in this
+// process is the request as stored, method included (Duo's synchronous
+// auth shows the number only for a push).
+func TestLongPollGetsTheStoredRequest(t *testing.T) {
+	e := newEnv(t, Config{})
+	p := e.activate("ada", "laptop")
+	st := e.signIn("ada")
+	r := p.request(t)
+	got := make(chan store.AuthRequest, 1)
+	go func() {
+		req, err := e.srv.waitForDecision(context.Background(), "payroll", st.ID, 10*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- req
+	}()
+	time.Sleep(100 * time.Millisecond) // the long-poll waits
+	if err := p.client.Answer(context.Background(), r, push.Approve, "", st.Number); err != nil {
+		t.Fatal(err)
+	}
+	req := <-got
+	stored, err := e.srv.Store().AuthRequest(st.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Status != push.StatusApproved || req.Method != push.MethodPush || req.Method != stored.Method || req.Number != stored.Number || !req.DecidedAt.Equal(stored.DecidedAt) || req.DecidedBy != stored.DecidedBy {
+		t.Fatalf("the long-poll got %+v, the database holds %+v", req, stored)
+	}
 }

@@ -32,12 +32,23 @@ func (s *Server) startWorkers(ctx context.Context) {
 }
 
 // onWorker runs f on a worker and waits for it; once the server is
-// closing, on the caller's goroutine.
+// closing, on the caller's goroutine. A panic in f is raised again on the
+// caller's goroutine, whose recovery (serveDevice's, or net/http's for a
+// handler) then deals with one connection, not the whole process.
 func (s *Server) onWorker(f func()) {
 	done := make(chan struct{})
+	var panicked any
+	job := func() {
+		defer close(done)
+		defer func() { panicked = recover() }()
+		f()
+	}
 	select {
-	case s.work <- func() { f(); close(done) }:
+	case s.work <- job:
 		<-done
+		if panicked != nil {
+			panic(panicked)
+		}
 	case <-s.workCtx.Done():
 		f()
 	}

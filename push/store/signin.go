@@ -73,8 +73,8 @@ type DeviceDecision struct {
 func (s *Store) DecideAnswer(id, deviceID string, status push.Status, reason string, now time.Time) (DeviceDecision, error) {
 	d := DeviceDecision{}
 	err := s.writeRow(`UPDATE auth_requests SET
-		status = CASE WHEN ? = 'approved' AND (SELECT blocked FROM users WHERE name = auth_requests.user) <> 0 THEN 'denied' ELSE ? END,
-		reason = CASE WHEN ? = 'approved' AND (SELECT blocked FROM users WHERE name = auth_requests.user) <> 0 THEN 'user_blocked' ELSE ? END,
+		status = CASE WHEN ? = 'approved' AND COALESCE((SELECT blocked FROM users WHERE name = auth_requests.user), 1) <> 0 THEN 'denied' ELSE ? END,
+		reason = CASE WHEN ? = 'approved' AND COALESCE((SELECT blocked FROM users WHERE name = auth_requests.user), 1) <> 0 THEN 'user_blocked' ELSE ? END,
 		decided = ?, decided_by = ?
 		WHERE id = ? AND status = 'pending' AND expires > ?
 		AND EXISTS (SELECT 1 FROM devices WHERE id = ? AND user = auth_requests.user AND revoked IS NULL AND pending = 0)
