@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -238,6 +240,8 @@ func (s *Store) runAlone(op *writeOp) (execResult, error) {
 // run runs op's statement, prepared as st.
 func run(st *sql.Stmt, op *writeOp) (execResult, error) {
 	if op.dest != nil {
+		// On an error (sql.ErrNoRows included) dest may hold what a
+		// rolled-back run scanned: the callers read it only without one.
 		return execResult{rows: 1}, st.QueryRow(op.args...).Scan(op.dest...)
 	}
 	r, err := st.Exec(op.args...)
@@ -259,7 +263,7 @@ func (s *Store) runInOneTransaction(batch []*writeOp) bool {
 	for _, op := range batch {
 		st, err := w.stmt(op.query)
 		if err != nil {
-			w.conn.ExecContext(ctx, "ROLLBACK")
+			s.rollback()
 			return false
 		}
 		res, err := run(st, op)
@@ -270,16 +274,40 @@ func (s *Store) runInOneTransaction(batch []*writeOp) bool {
 				op.res, op.err = execResult{}, err
 				continue
 			}
-			w.conn.ExecContext(ctx, "ROLLBACK")
+			s.rollback()
 			return false
 		}
 		op.res, op.err = res, nil
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		w.conn.ExecContext(ctx, "ROLLBACK")
+		s.rollback()
 		return false
 	}
 	return true
+}
+
+// rollback ends the writer's transaction. Should that fail (other than
+// for having no transaction: SQLite may have rolled back already), the
+// connection may still be inside it, and every later statement would be
+// part of a transaction never committed: the writer takes a new
+// connection.
+func (s *Store) rollback() {
+	w := s.w
+	_, err := w.conn.ExecContext(context.Background(), "ROLLBACK")
+	if err == nil || strings.Contains(err.Error(), "no transaction is active") {
+		return
+	}
+	conn, cerr := s.db.Conn(context.Background())
+	if cerr != nil {
+		return // keep the old one: nothing better to write with
+	}
+	for _, st := range w.stmts {
+		st.Close()
+	}
+	w.conn.Raw(func(any) error { return driver.ErrBadConn }) // discard it from the pool
+	w.conn.Close()
+	conn.ExecContext(context.Background(), "PRAGMA cache_size = -8000")
+	w.conn, w.stmts = conn, map[string]*sql.Stmt{}
 }
 
 func resultOf(r sql.Result) execResult {
