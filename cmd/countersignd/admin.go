@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
@@ -205,10 +204,7 @@ func cmdRPAdd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("adding relying party: %w", err)
 	}
-	if c.APIHostname == "" { // no serving process recorded its URL yet
-		u, _ := url.Parse(defaultPublicURL)
-		c.APIHostname = u.Host
-	}
+	c.APIHostname = duoAPIHostname(srv)
 	if *asJSON {
 		out := struct {
 			server.RelyingPartyCredentials

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
+
+	"github.com/countersign/countersign/push/server"
 )
 
 // cmdRPDuoKeys prints an application's Duo Auth API credentials, for an
@@ -27,12 +28,9 @@ func cmdRPDuoKeys(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%w (countersignd rp add %s makes an application)", err, pos[0])
 	}
-	host := ""
-	if u, err := url.Parse(srv.PublicURL()); err == nil {
-		host = u.Host
-	}
+	host := duoAPIHostname(srv)
 	if *asJSON {
-		return json.NewEncoder(stdout).Encode(struct {
+		return writeJSON(stdout, struct {
 			Name        string `json:"name"`
 			IKey        string `json:"ikey"`
 			SKey        string `json:"skey"`
@@ -41,4 +39,15 @@ func cmdRPDuoKeys(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Duo Auth API keys of %s: integration key %s, secret key %s, API hostname %s\n", pos[0], ikey, skey, host)
 	return nil
+}
+
+// duoAPIHostname is the api_hostname Duo's clients are given: the host of
+// the server's public URL, or, before a serving process recorded one, of
+// the default.
+func duoAPIHostname(srv *server.Server) string {
+	if host := srv.DuoAPIHostname(); host != "" {
+		return host
+	}
+	u, _ := url.Parse(defaultPublicURL)
+	return u.Host
 }
