@@ -137,7 +137,12 @@ func (u *UI) notBackedUp() int {
 // remindBackup says, gently, when accounts were added since the last backup.
 func (u *UI) remindBackup() {
 	if n := u.notBackedUp(); n > 0 && u.status.Text == "" {
-		u.setStatus(fmt.Sprintf("%d account(s) not in a backup yet: Settings → Back up…", n))
+		// Short enough to show whole in a phone-sized window (360 px).
+		accounts := "accounts"
+		if n == 1 {
+			accounts = "account"
+		}
+		u.setStatus(fmt.Sprintf("%d %s not backed up: Settings → Back up…", n, accounts))
 	}
 }
 

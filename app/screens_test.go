@@ -459,7 +459,7 @@ func TestTrayMenuAndCloseToTray(t *testing.T) {
 func TestBackupRestoreAndReminder(t *testing.T) {
 	a := test.NewTempApp(t)
 	f := newFixture(t, a, Options{}, rfcURI, githubURI)
-	if got := f.ui.status.Text; got != "2 account(s) not in a backup yet: Settings → Back up…" {
+	if got := f.ui.status.Text; got != "2 accounts not backed up: Settings → Back up…" {
 		t.Fatalf("reminder %q", got)
 	}
 	path := filepath.Join(t.TempDir(), "backup.json")
@@ -472,6 +472,11 @@ func TestBackupRestoreAndReminder(t *testing.T) {
 	f.ui.addTexts([]string{gitlabURI})
 	if n := f.ui.notBackedUp(); n != 1 {
 		t.Fatalf("%d not backed up after adding one", n)
+	}
+	f.ui.setStatus("")
+	f.ui.remindBackup()
+	if got := f.ui.status.Text; got != "1 account not backed up: Settings → Back up…" {
+		t.Fatalf("reminder of one account %q", got)
 	}
 	data, _ := os.ReadFile(path)
 
