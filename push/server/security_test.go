@@ -669,3 +669,41 @@ func TestEveryErrorCodeHasAStatus(t *testing.T) {
 		t.Fatalf("found only %d errorf calls", n)
 	}
 }
+
+// TestAnswerOfADeviceRevokedWhileConnected: a device revoked by another
+// process (the database changed, this process not yet told, so its
+// connection is still open) cannot decide a request with its answer: the
+// answer is refused as device_revoked, the connection is closed, and the
+// request still waits.
+func TestAnswerOfADeviceRevokedWhileConnected(t *testing.T) {
+	e := newEnv(t, Config{})
+	p := e.activate("ada", "laptop")
+	p.cancel()
+	st := e.signIn("ada")
+	raw := e.helloRaw(t, p.act)
+	f := raw.read(t)
+	if f.Type != push.FrameRequest {
+		t.Fatalf("expected the pending request, got %+v", f)
+	}
+	if w := raw.read(t); w.Type != push.FrameWelcome {
+		t.Fatalf("expected welcome, got %+v", w)
+	}
+	// As another process would: in the database only.
+	if err := e.srv.Store().RevokeDevice(p.act.DeviceID, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r := *f.Request
+	a := push.Answer{RequestID: r.ID, DeviceID: p.act.DeviceID, Decision: push.Approve, Number: st.Number, Nonce: r.Nonce}
+	raw.write(t, push.Frame{Type: push.FrameAnswer, Answer: &a, Signature: ed25519.Sign(p.act.PrivateKey, a.SigningBytes())})
+	if f := raw.read(t); f.Type != push.FrameError || f.Error.Code != "device_revoked" {
+		t.Fatalf("the revoked device's answer: %+v", f)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := raw.conn.Read(ctx); err == nil {
+		t.Fatal("the revoked device's connection stays open")
+	}
+	if got := e.status(st.ID, "0s"); got.Status != push.StatusPending {
+		t.Fatalf("the request after the revoked device's answer: %+v", got)
+	}
+}
