@@ -38,6 +38,13 @@ type Options struct {
 	// does not say; see internal/tray). It is asked when the window is
 	// closed and when the settings open. Nil: tray.Available.
 	HasTray func() bool
+	// WatchTray calls present, from any goroutine, when a system tray is
+	// there (a StatusNotifierWatcher on the D-Bus session bus): at once if
+	// it is there already, else when one appears. The tray icon and menu
+	// are set up only then (setupTray). It returns a function that stops
+	// watching. Nil: watchTray (the session bus; Windows and macOS always
+	// have a tray).
+	WatchTray func(present func()) (stop func())
 }
 
 // Launch is what the app was started with (countersign --scan, countersign
@@ -79,17 +86,21 @@ type UI struct {
 	vault *vault.Vault
 	opts  Options
 
-	search   *searchEntry
-	list     *accountList
-	rows     map[widget.ListItemID]*accountRow // the row last given each item of the list (refreshRows)
-	status   *widget.Label
-	empty    *fyne.Container
-	body     *fyne.Container
-	shown    []vault.Account // the accounts matching the search, in order
-	current  int             // the selected row, or -1
-	tray     desktop.App     // nil where Fyne has no system tray API (see hasTray)
-	adding   *addScreen      // the open "Add account" dialog, if any
-	settings *settingsScreen // the open settings dialog, if any
+	search  *searchEntry
+	list    *accountList
+	rows    map[widget.ListItemID]*accountRow // the row last given each item of the list (refreshRows)
+	status  *widget.Label
+	empty   *fyne.Container
+	body    *fyne.Container
+	shown   []vault.Account // the accounts matching the search, in order
+	current int             // the selected row, or -1
+	tray    desktop.App     // nil where Fyne has no system tray API (see hasTray)
+	// trayOn: the tray icon and menu are set up (setupTray); stopTrayWatch
+	// stops waiting for a tray to appear.
+	trayOn        bool
+	stopTrayWatch func()
+	adding        *addScreen      // the open "Add account" dialog, if any
+	settings      *settingsScreen // the open settings dialog, if any
 	// googleExport is the open Google Authenticator export, if any.
 	googleExport *googleExport
 	// lastAdded is the account added last, selected (and scrolled to) by accountsAdded.
@@ -128,6 +139,9 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	if opts.HasTray == nil {
 		opts.HasTray = tray.Available
 	}
+	if opts.WatchTray == nil {
+		opts.WatchTray = watchTray
+	}
 	u := &UI{app: a, vault: v, opts: opts, current: -1, do: fyne.Do}
 	u.push = newPushState(v, func(id string, ev device.Event) { u.do(func() { u.onPushEvent(id, ev) }) })
 	u.clip = clipboardClearer{clipboard: a.Clipboard(), after: time.AfterFunc, do: func(f func()) { u.do(f) }}
@@ -160,10 +174,8 @@ func New(a fyne.App, v *vault.Vault, opts Options) *UI {
 	u.win.SetOnDropped(u.dropped)
 	u.installShortcuts()
 	u.filter()
-	u.setupTray()
-	// After the tray: Fyne's SetSystemTrayWindow makes closing the window
-	// hide it, tray or not; close decides instead.
 	u.win.SetCloseIntercept(u.close)
+	u.setupTray()
 	u.startPush()
 	u.remindBackup()
 	u.installLock() // app lock (lock.go): last, it wraps the content and keys
@@ -200,6 +212,7 @@ func (u *UI) start() {
 // stop ends the refresh and the push connections, and remembers the window size.
 func (u *UI) stop() {
 	u.push.cancel()
+	u.stopWatchingTray()
 	if u.ticker != nil {
 		u.ticker.Stop()
 		close(u.done)
@@ -248,7 +261,7 @@ func (u *UI) close() {
 
 // hasTray tells whether the app's tray icon is on show now.
 func (u *UI) hasTray() bool {
-	return u.tray != nil && u.opts.HasTray()
+	return u.trayOn && u.opts.HasTray()
 }
 
 // Launch shows and raises the window, then does what l asks: it adds the

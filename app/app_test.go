@@ -104,6 +104,10 @@ func newFixture(t *testing.T, a fyne.App, opts Options, uris ...string) *fixture
 	if opts.HasTray == nil {
 		opts.HasTray = func() bool { return true } // a trayApp's icon is on show
 	}
+	if opts.WatchTray == nil {
+		// A tray is there from the start (TestTrayWaitsForATray waits).
+		opts.WatchTray = func(present func()) func() { present(); return func() {} }
+	}
 	f.ui = New(a, f.vault, opts)
 	f.ui.do = func(fn func()) { f.queue <- fn }
 	f.ui.clip.after = func(d time.Duration, fn func()) *time.Timer {

@@ -8,15 +8,23 @@ import (
 )
 
 // TestCloseWithoutTrayQuits: Fyne's tray API is there but no tray shows
-// the icon (stock GNOME, Xvfb): closing the window quits, though "keep
-// running in the tray" is the saved choice, and the settings say so. Once
-// a tray shows up, closing hides the window again and the choice is offered.
+// the icon (stock GNOME, Xvfb): the tray is not set up (Fyne's would keep
+// a hidden window with its own OpenGL context), closing the window quits,
+// though "keep running in the tray" is the saved choice, and the settings
+// say so. Once a tray shows up, the tray is set up, closing hides the
+// window again and the choice is offered. (The appearing tray is played by
+// calling what Options.WatchTray was given; TestWatchTray watches a real
+// session bus.)
 func TestCloseWithoutTrayQuits(t *testing.T) {
 	a := &trayApp{App: test.NewTempApp(t)}
 	shown := false
-	f := newFixture(t, a, Options{HasTray: func() bool { return shown }}, rfcURI)
-	if a.menu == nil {
-		t.Fatal("the tray menu is set up anyway: a tray may appear later")
+	var appeared func()
+	f := newFixture(t, a, Options{
+		HasTray:   func() bool { return shown },
+		WatchTray: func(present func()) func() { appeared = present; return func() {} },
+	}, rfcURI)
+	if a.menu != nil || appeared == nil {
+		t.Fatalf("without a tray: menu %v, watching %v; want no menu, watching", a.menu, appeared != nil)
 	}
 	f.ui.showSettings()
 	if s := f.ui.settings; s.onClose != nil || s.closeNote == nil {
@@ -28,6 +36,11 @@ func TestCloseWithoutTrayQuits(t *testing.T) {
 	}
 
 	shown = true
+	appeared()
+	f.runUI()
+	if a.menu == nil || len(a.menu.Items) == 0 || a.menu.Items[0].Label != "Show Countersign" {
+		t.Fatalf("a tray appeared: menu %v; want the tray menu", a.menu)
+	}
 	f.ui.settings.dialog.Hide()
 	f.ui.showSettings()
 	if s := f.ui.settings; s.onClose == nil || s.onClose.Selected != closeToTray {
@@ -41,6 +54,13 @@ func TestCloseWithoutTrayQuits(t *testing.T) {
 	f.ui.Launch(Launch{})
 	if a.win.hidden {
 		t.Fatal("a later start left the window hidden")
+	}
+	// The app, not Fyne's tray (which always hides), still decides what
+	// closing does: with "Quit" chosen, closing quits.
+	a.Preferences().SetBool(prefCloseToTray, false)
+	a.pressClose(t)
+	if a.quits != 2 || a.win.hidden {
+		t.Fatalf("closing with Quit chosen: quits %d, hidden %v; want 2, false", a.quits, a.win.hidden)
 	}
 }
 

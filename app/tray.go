@@ -6,14 +6,41 @@ import (
 	"fyne.io/fyne/v2"
 )
 
-// setupTray installs the system tray icon and menu, where there is a tray.
+// setupTray installs the system tray icon and menu once there is a tray:
+// at once if there is one, else when one appears (Options.WatchTray).
+// Waiting costs nothing, while Fyne's tray, once set up, keeps a hidden
+// window with its own OpenGL context for as long as the app runs (4 to 6
+// MiB under Mesa's llvmpipe, scripts/idle.sh), and without a tray (stock
+// GNOME, a bare X server) its icon never shows.
 func (u *UI) setupTray() {
 	if u.tray == nil {
 		return
 	}
+	u.stopTrayWatch = u.opts.WatchTray(func() { u.do(u.installTray) })
+}
+
+// installTray sets up the tray icon and menu, once, and stops watching for
+// a tray: Fyne registers its icon again with any later one.
+func (u *UI) installTray() {
+	if u.trayOn {
+		return
+	}
+	u.trayOn = true
+	u.stopWatchingTray()
 	u.tray.SetSystemTrayIcon(trayIcon(u.app.Icon()))
 	u.tray.SetSystemTrayWindow(u.win)
+	// Fyne's SetSystemTrayWindow makes closing the window hide it, tray
+	// or not; close decides instead.
+	u.win.SetCloseIntercept(u.close)
 	u.refreshTray()
+}
+
+// stopWatchingTray stops waiting for a tray, if the app was.
+func (u *UI) stopWatchingTray() {
+	if u.stopTrayWatch != nil {
+		u.stopTrayWatch()
+		u.stopTrayWatch = nil
+	}
 }
 
 // trayMenu is the tray's menu: show the window, copy the code of one of the
@@ -49,7 +76,7 @@ func (u *UI) trayMenu() *fyne.Menu {
 
 // refreshTray rebuilds the tray menu after the accounts changed.
 func (u *UI) refreshTray() {
-	if u.tray != nil {
+	if u.trayOn {
 		u.tray.SetSystemTrayMenu(u.trayMenu())
 	}
 }
