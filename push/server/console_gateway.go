@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -66,6 +67,11 @@ func (c *console) handleGatewayTest(w http.ResponseWriter, r *http.Request, ses 
 	if err := c.s.sendTelephony(ses.Admin, m, "test", ""); err != nil {
 		e := c.s.asError(err)
 		status, msg = httpStatus(e.Code), "Not sent: "+e.Message
+		// The administrator sees why, as the server's log has it.
+		var failed *gatewayFailure
+		if errors.As(err, &failed) {
+			msg = "Not sent: the gateway failed: " + failed.reason.Error()
+		}
 	} else {
 		notice = "Sent to " + to + " through the gateway (" + string(m.Kind) + ")."
 	}

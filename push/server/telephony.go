@@ -113,11 +113,30 @@ func (s *Server) sendTelephony(user string, m telephony.Message, purpose, reques
 	}
 	if sendErr != nil {
 		s.log.Error("telephony gateway failed", "id", m.ID, "kind", m.Kind, "country", country, "err", sendErr)
-		return errorf("telephony_failed", "the %s could not be sent (%v); try again, or use the app", kindWord(m.Kind), sendErr)
+		return &gatewayFailure{
+			public: errorf("telephony_failed", "the %s could not be sent: the server's telephony gateway failed (the reason is under message %s in the server's log); try again, or use the app", kindWord(m.Kind), m.ID),
+			reason: sendErr,
+		}
 	}
 	s.log.Info("telephony message sent", "id", m.ID, "kind", m.Kind, "country", country, "purpose", purpose)
 	return nil
 }
+
+// gatewayFailure is a message the gateway could not send. The caller (an
+// application, a visitor of the enrollment or self-service page) gets only
+// public, which says so and names the message; reason, which may name the
+// gateway's program, quote a provider's answer or its client's standard
+// error, goes to the log and to the administrators' console.
+type gatewayFailure struct {
+	public *Error
+	reason error
+}
+
+// Error returns the public refusal's text, never the reason.
+func (f *gatewayFailure) Error() string { return f.public.Error() }
+
+// Unwrap gives the public refusal, which the HTTP edges answer with.
+func (f *gatewayFailure) Unwrap() error { return f.public }
 
 func kindWord(k telephony.Kind) string {
 	if k == telephony.Voice {
