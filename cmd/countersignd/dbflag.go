@@ -16,12 +16,12 @@ var databases struct {
 	byData map[string]string
 }
 
-const dbUsage = "PostgreSQL database, postgres://USER:PASSWORD@HOST:5432/DB, that several instances share (default: the SQLite file in --data); the key files stay in --data"
+const dbUsage = "PostgreSQL database, postgres://USER@HOST:5432/DB (its password from PGPASSWORD or ~/.pgpass), that several instances share (default: the SQLite file in --data); the key files stay in --data"
 
 // checkDB checks a --db value: a PostgreSQL URL, or nothing.
 func checkDB(v string) error {
 	if v != "" && !store.IsPostgresURL(v) {
-		return usagef("--db %q is not a PostgreSQL URL: give postgres://USER:PASSWORD@HOST:5432/DB, or leave --db out for the SQLite file in --data", store.RedactURL(v))
+		return usagef("--db %q is not a PostgreSQL URL: give postgres://USER@HOST:5432/DB (its password from PGPASSWORD or ~/.pgpass), or leave --db out for the SQLite file in --data", store.RedactURL(v))
 	}
 	return nil
 }

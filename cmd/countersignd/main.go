@@ -60,7 +60,8 @@ const usage = `usage:
   countersignd usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json|--csv]   (UTC days, --to included; default: this month)
   countersignd copy-db --db postgres://USER@HOST:5432/DB   (the SQLite database of --data into an empty PostgreSQL one; stop serve first)
 Every command takes --data DIR (default: the working directory): the key files, and the database
-unless --db postgres://USER:PASSWORD@HOST:5432/DB names a PostgreSQL database that instances share.
+unless --db postgres://USER@HOST:5432/DB names a PostgreSQL database that instances share (its password
+from PGPASSWORD or ~/.pgpass: every user of the machine can read a command line).
 `
 
 // usageError is a misused command line: exit status 2.
@@ -108,7 +109,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdServe(rest, stderr)
 	case "user":
 		if len(rest) == 0 {
-			return usagef("user needs a subcommand: add, list, block or unblock")
+			return usagef("user needs a subcommand: add, list, block, unblock, phone or recovery-codes")
 		}
 		switch rest[0] {
 		case "add":
@@ -132,7 +133,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return cmdRPDuoKeys(rest[1:], stdout)
 		}
 		if len(rest) == 0 || rest[0] != "add" {
-			return usagef("rp needs a subcommand: rp add NAME [--webhook URL] [--approve-only] [--json]")
+			return usagef("rp needs a subcommand: rp add NAME [--webhook URL] [--approve-only] [--json], or rp duo-keys NAME [--json]")
 		}
 		return cmdRPAdd(rest[1:], stdout)
 	case "devices":

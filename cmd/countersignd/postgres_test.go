@@ -116,7 +116,7 @@ func TestDBFlagRefusals(t *testing.T) {
 		status int
 		want   string
 	}{
-		{[]string{"user", "list", "--data", dir, "--db", "mysql://u:secret@h/db"}, 2, `countersignd: --db "mysql://u:xxxxx@h/db" is not a PostgreSQL URL: give postgres://USER:PASSWORD@HOST:5432/DB, or leave --db out for the SQLite file in --data`},
+		{[]string{"user", "list", "--data", dir, "--db", "mysql://u:secret@h/db"}, 2, `countersignd: --db "mysql://u:xxxxx@h/db" is not a PostgreSQL URL: give postgres://USER@HOST:5432/DB (its password from PGPASSWORD or ~/.pgpass), or leave --db out for the SQLite file in --data`},
 		{[]string{"user", "add", "ada", "--data", dir, "--db", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=5"}, 1, "countersignd: opening " + dir + ": preparing the PostgreSQL database postgres://u:xxxxx@127.0.0.1:1/db?connect_timeout=5: "},
 	} {
 		status, _, stderr := countersignd(c.args...)
@@ -155,7 +155,7 @@ func pushApproved(t *testing.T, client *http.Client, base, key string, d *testDe
 // mistyped URL is refused by each, before anything is opened).
 func TestEveryCommandTakesDB(t *testing.T) {
 	dir := t.TempDir()
-	want := `countersignd: --db "mysql://u:xxxxx@h/db" is not a PostgreSQL URL: give postgres://USER:PASSWORD@HOST:5432/DB, or leave --db out for the SQLite file in --data` + "\n"
+	want := `countersignd: --db "mysql://u:xxxxx@h/db" is not a PostgreSQL URL: give postgres://USER@HOST:5432/DB (its password from PGPASSWORD or ~/.pgpass), or leave --db out for the SQLite file in --data` + "\n"
 	for _, args := range [][]string{
 		{"serve"}, {"user", "add", "ada"}, {"user", "list"}, {"user", "block", "ada"}, {"user", "unblock", "ada"},
 		{"user", "recovery-codes", "ada"}, {"user", "phone", "ada", "+14155550123"}, {"enroll", "ada"},
