@@ -36,7 +36,7 @@ func (s *Store) AddEvent(e Event) error {
 	// followers (Listen) rather than at their next poll; the notification
 	// is delivered with the commit, so they find the event.
 	if _, err := s.appendInIDOrder(`SELECT pg_notify('countersign_events_' || current_schema(), '')`,
-		`INSERT INTO events (time, origin, kind, user, ref) VALUES (?, ?, ?, ?, ?) RETURNING id`, e.Time.Unix(), e.Origin, e.Kind, e.User, e.Ref); err != nil {
+		"events", "time, origin, kind, user, ref", e.Time.Unix(), e.Origin, e.Kind, e.User, e.Ref); err != nil {
 		return fmt.Errorf("writing an event: %w", err)
 	}
 	return nil

@@ -19,7 +19,7 @@ type Notice struct {
 // AddNotice stores a notice for a user's devices and returns its id.
 func (s *Store) AddNotice(n Notice) (int64, error) {
 	// In id order: a device is given the notices after the last it saw.
-	id, err := s.appendInIDOrder("", `INSERT INTO notices (user, time, kind, text) VALUES (?, ?, ?, ?) RETURNING id`, n.User, n.Time.Unix(), n.Kind, n.Text)
+	id, err := s.appendInIDOrder("", "notices", "user, time, kind, text", n.User, n.Time.Unix(), n.Kind, n.Text)
 	if err != nil {
 		return 0, fmt.Errorf("storing a notice for %s: %w", n.User, err)
 	}
