@@ -67,7 +67,8 @@ var commands = []*command{
 
 // globals are the flags every subcommand accepts, before or after its name.
 type globals struct {
-	vaultDir       string
+	vaultDir string
+	// store is --store as given: "" when not given (storeFor decides).
 	store          string
 	passphraseFile string
 }
@@ -77,7 +78,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.vaultDir, "vault", g.vaultDir,
 		"vault `DIR` (default: $COUNTERSIGN_VAULT, else countersign in the user config directory)")
 	fs.StringVar(&g.store, "store", g.store,
-		"where secrets live: keyring (the OS keyring) or file (DIR/secrets.cs, encrypted with a passphrase)")
+		"where secrets live: keyring (the OS keyring) or file (DIR/secrets.cs, encrypted with a passphrase); default: file when the vault has DIR/secrets.cs, else keyring")
 	fs.StringVar(&g.passphraseFile, "passphrase-file", g.passphraseFile,
 		"`FILE` holding the passphrase of the file store (default: $COUNTERSIGN_PASSPHRASE_FILE, else asked on the terminal)")
 }
@@ -104,7 +105,7 @@ func usageErrorf(format string, args ...any) error {
 // run executes countersign with args and returns the exit status. Errors are
 // printed as one line "countersign: <reason>" on stderr.
 func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, g: globals{store: "keyring"}}
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	err := c.dispatch(args)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -83,6 +84,10 @@ func runInput(t *testing.T, env []string, stdin io.Reader, args ...string) resul
 	cmd := exec.Command(countersignBinary(t), args...)
 	cmd.Env = append(baseEnv(), env...)
 	cmd.Stdin = stdin
+	// A session of its own, without a controlling terminal, as under CI:
+	// run from a developer's terminal, a passphrase would otherwise be
+	// asked there (/dev/tty) and the test would wait for it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

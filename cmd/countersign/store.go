@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,15 +50,29 @@ func (c *cli) openVault() (*vault.Vault, error) {
 // checkStore validates --store before any work is done.
 func (c *cli) checkStore() error {
 	switch c.g.store {
-	case "keyring", "file":
+	case "", "keyring", "file":
 		return nil
 	}
 	return usageErrorf("--store: %q is not a store; use keyring or file", c.g.store)
 }
 
+// storeFor is the secret store of the vault in dir: --store if given;
+// else the file store when the vault has one (its secrets are there, and
+// a user who chose it once, in the app or with --store file, need not say
+// so again at every command), else the OS keyring.
+func (c *cli) storeFor(dir string) string {
+	if c.g.store != "" {
+		return c.g.store
+	}
+	if _, err := os.Stat(filepath.Join(dir, secretsFileName)); err == nil {
+		return "file"
+	}
+	return "keyring"
+}
+
 // openStore opens the secret store of the vault in dir.
 func (c *cli) openStore(dir string) (vault.SecretStore, error) {
-	if c.g.store == "keyring" {
+	if c.storeFor(dir) == "keyring" {
 		s := vault.NewKeyringStore(vault.KeyringService)
 		if err := s.Check(); err != nil {
 			return nil, err // it names the fix, --store file among them
@@ -99,12 +114,14 @@ func (c *cli) passphrase(path string) ([]byte, error) {
 		}
 		return b, nil
 	}
-	if c.stdin == nil || !term.IsTerminal(int(c.stdin.Fd())) {
+	tty, closeTTY, ok := c.terminal()
+	if !ok {
 		return nil, errors.New("the file store needs a passphrase: give --passphrase-file FILE (or set COUNTERSIGN_PASSPHRASE_FILE), or run countersign on a terminal to be asked")
 	}
+	defer closeTTY()
 	_, statErr := os.Stat(path)
 	creating := errors.Is(statErr, os.ErrNotExist)
-	pass, err := c.prompt(fmt.Sprintf("Passphrase for %s: ", path))
+	pass, err := c.prompt(tty, fmt.Sprintf("Passphrase for %s: ", path))
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +129,7 @@ func (c *cli) passphrase(path string) ([]byte, error) {
 		return nil, errors.New("the passphrase is empty; type one, or give --passphrase-file FILE")
 	}
 	if creating {
-		again, err := c.prompt("The same passphrase again: ")
+		again, err := c.prompt(tty, "The same passphrase again: ")
 		if err != nil {
 			return nil, err
 		}
@@ -159,10 +176,12 @@ func (c *cli) filePassword(path, passwordFile string, creating bool) ([]byte, er
 		}
 		return b, nil
 	}
-	if c.stdin == nil || !term.IsTerminal(int(c.stdin.Fd())) {
+	tty, closeTTY, ok := c.terminal()
+	if !ok {
 		return nil, fmt.Errorf("%s is encrypted: give its password with --password-file FILE (the vault's --passphrase-file is not used for it), or run countersign on a terminal to be asked", path)
 	}
-	pass, err := c.prompt(fmt.Sprintf("Password of the file %s (not your vault's passphrase): ", path))
+	defer closeTTY()
+	pass, err := c.prompt(tty, fmt.Sprintf("Password of the file %s (not your vault's passphrase): ", path))
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +189,7 @@ func (c *cli) filePassword(path, passwordFile string, creating bool) ([]byte, er
 		return nil, errors.New("the password is empty; type it, or give --password-file FILE")
 	}
 	if creating {
-		again, err := c.prompt("The same password again: ")
+		again, err := c.prompt(tty, "The same password again: ")
 		if err != nil {
 			return nil, err
 		}
@@ -222,15 +241,47 @@ func decideStore(flag, remembered string, passphraseSource bool, keyringCheck fu
 // hasPassphraseSource tells whether the file store's passphrase can come
 // from --passphrase-file, COUNTERSIGN_PASSPHRASE_FILE or a terminal.
 func (c *cli) hasPassphraseSource() bool {
-	return c.g.passphraseFile != "" || os.Getenv("COUNTERSIGN_PASSPHRASE_FILE") != "" ||
-		(c.stdin != nil && term.IsTerminal(int(c.stdin.Fd())))
+	if c.g.passphraseFile != "" || os.Getenv("COUNTERSIGN_PASSPHRASE_FILE") != "" {
+		return true
+	}
+	_, closeTTY, ok := c.terminal()
+	if ok {
+		closeTTY()
+	}
+	return ok
 }
 
-// prompt asks for a line on the terminal without echoing it.
-func (c *cli) prompt(question string) ([]byte, error) {
-	fmt.Fprint(c.stderr, question)
-	b, err := term.ReadPassword(int(c.stdin.Fd()))
-	fmt.Fprintln(c.stderr)
+// terminal returns the terminal to ask a passphrase on: standard input
+// when it is one; else the process's controlling terminal (/dev/tty), as
+// ssh and gpg ask, so that `countersign activate - < uri.txt` typed at a
+// terminal still asks there. ok is false with neither (a desktop launcher,
+// a service, a script without a terminal). closeTTY releases it.
+func (c *cli) terminal() (tty *os.File, closeTTY func(), ok bool) {
+	if c.stdin != nil && term.IsTerminal(int(c.stdin.Fd())) {
+		return c.stdin, func() {}, true
+	}
+	f, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return nil, nil, false
+	}
+	if !term.IsTerminal(int(f.Fd())) {
+		f.Close()
+		return nil, nil, false
+	}
+	return f, func() { f.Close() }, true
+}
+
+// prompt asks for a line on tty without echoing it. The question goes to
+// standard error when tty is standard input, else to tty itself (standard
+// error may be a file or a pipe then).
+func (c *cli) prompt(tty *os.File, question string) ([]byte, error) {
+	var out io.Writer = c.stderr
+	if tty != c.stdin {
+		out = tty
+	}
+	fmt.Fprint(out, question)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(out)
 	if err != nil {
 		return nil, fmt.Errorf("reading the passphrase from the terminal: %w", err)
 	}
