@@ -69,6 +69,9 @@ type requestJSON struct {
 	UserAgent   string           `json:"user_agent"`
 	Account     string           `json:"account"`
 	ExpiresAt   time.Time        `json:"expires_at"`
+	// ApproveOnly: the application shows no number; approve needs none
+	// (the flag is signed by the server with the request).
+	ApproveOnly bool `json:"approve_only"`
 }
 
 // startPush connects every push account of v; notices go to standard
@@ -109,8 +112,12 @@ func requestJSONOf(r push.Request, a vault.Account) requestJSON {
 		kind = push.KindSignIn
 	}
 	return requestJSON{ID: r.ID, User: r.User, Application: r.Application, Kind: kind, App: r.Context.App, IP: r.Context.IP,
-		Location: r.Context.Location, UserAgent: r.Context.UserAgent, Account: a.Label(), ExpiresAt: r.ExpiresAt.UTC()}
+		Location: r.Context.Location, UserAgent: r.Context.UserAgent, Account: a.Label(), ExpiresAt: r.ExpiresAt.UTC(),
+		ApproveOnly: r.ApproveOnly}
 }
+
+// approveOnlyNote is the requests table's word on an approve-only sign-in.
+const approveOnlyNote = "no number to type: approve only if you are signing in to it right now"
 
 // requestLine is one request as the requests table shows it: ID, account,
 // application, IP, location, expiry, then what is asked (the detail of a
@@ -119,13 +126,19 @@ func requestJSONOf(r push.Request, a vault.Account) requestJSON {
 // bidi and invisible characters are removed so that none can rewrite the
 // terminal or disguise what is shown.
 func requestLine(r requestJSON) string {
-	t := authenticator.DescribeRequest(push.Request{Application: r.Application, Kind: r.Kind, Context: push.Context{App: r.App}})
+	t := authenticator.DescribeRequest(push.Request{Application: r.Application, Kind: r.Kind, Context: push.Context{App: r.App}, ApproveOnly: r.ApproveOnly})
 	what := t.Question
 	if t.Kind == push.KindSignIn {
-		what = ""
+		var parts []string
 		if t.Detail != "" {
-			what = "Detail: " + t.Detail
+			parts = append(parts, "Detail: "+t.Detail)
 		}
+		if t.ApproveOnly != "" {
+			// As the app's dialog says it: no number to match, so approving
+			// is safe only for a sign-in the user is making now.
+			parts = append(parts, approveOnlyNote)
+		}
+		what = strings.Join(parts, "; ")
 	}
 	return strings.TrimRight(fmt.Sprintf("%s\t%s\t%s\t%s\t%s\texpires %s\t%s", textsafe.Clean(r.ID), textsafe.Clean(r.Account), t.Application,
 		textsafe.Clean(r.IP), textsafe.Clean(r.Location), r.ExpiresAt.Local().Format(time.TimeOnly), what), "\t")
@@ -135,7 +148,7 @@ func requestLine(r requestJSON) string {
 func cmdRequests(c *cli, cmd *command, args []string) error {
 	fs := c.flags(cmd)
 	wait := fs.Duration("wait", 0, "wait up to `D` (e.g. 30s) for a request when none is pending")
-	asJSON := fs.Bool("json", false, "print JSON: an array of objects with id, user, application, kind, app, ip, location, user_agent, account, expires_at")
+	asJSON := fs.Bool("json", false, "print JSON: an array of objects with id, user, application, kind, app, ip, location, user_agent, account, expires_at, approve_only")
 	if _, err := c.parse(fs, cmd, args); err != nil {
 		return err
 	}
