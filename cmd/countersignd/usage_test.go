@@ -58,7 +58,7 @@ func TestUsageCountsAScriptedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.RememberPublicURL(); err != nil { // as serve does: enroll's links point here
+	if _, err := srv.RememberPublicURL(); err != nil { // as serve does: enroll's links point here
 		t.Fatal(err)
 	}
 	ts := httptest.NewUnstartedServer(srv.Handler())

@@ -247,9 +247,16 @@ const settingPublicURL = "public_url"
 func (s *Server) PublicURL() string { return s.cfg.PublicURL }
 
 // RememberPublicURL records the server's public URL in the database, for
-// admin commands run beside the serving process (see Config.PublicURL).
-func (s *Server) RememberPublicURL() error {
-	return s.store.SetSetting(settingPublicURL, s.cfg.PublicURL)
+// admin commands run beside the serving process (see Config.PublicURL),
+// and returns the one recorded before ("" if none): when it differs,
+// enrollment links made by admin commands change with it, and instances
+// sharing the database disagree on where devices reach them.
+func (s *Server) RememberPublicURL() (previous string, err error) {
+	previous, err = s.store.Setting(settingPublicURL)
+	if err != nil {
+		return "", err
+	}
+	return previous, s.store.SetSetting(settingPublicURL, s.cfg.PublicURL)
 }
 
 // PublicKey returns the server's Ed25519 public key.
