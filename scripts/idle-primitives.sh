@@ -8,10 +8,11 @@
 #   scripts/idle-primitives.sh [DRAW...]   (default: each primitive alone)
 #
 # Each DRAW is a comma-separated list for barewindow -draw ("-" for none).
+# A name may repeat: -draw rect,rect,rect draws three rectangles, e.g.
+#   scripts/idle-primitives.sh "$(printf 'rect,%.0s' $(seq 199))rect"
 # Columns, from /proc/PID/smaps, MiB: RSS; the C heap (malloc's main
-# arena, [heap], and its other arenas); the code llvmpipe compiled
-# (anonymous rwx pages); libLLVM's pages in use; the rest of the
-# anonymous memory (Go's heap and stacks, large mallocs).
+# arena, [heap], and its other arenas); libLLVM's pages in use; the rest
+# of the anonymous memory (Go's heap and stacks, large mallocs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${COUNTERSIGN_IDLE_INNER:-}" != 1 ]; then
@@ -27,7 +28,7 @@ if [ $# -eq 0 ]; then
   set -- - $("$work/barewindow" -h 2>&1 | sed -n 's/.*comma-separated: //p' | tr -d ',')
 fi
 
-# smaps PID: prints "rss cheap jit llvm anon" in MiB.
+# smaps PID: prints "rss cheap llvm anon" in MiB.
 smaps() {
   awk '
     /^[0-9a-f]+-[0-9a-f]+ / {
@@ -38,7 +39,6 @@ smaps() {
       kind = "other"
       if (name == "[heap]") kind = "cheap"
       else if (name ~ /libLLVM/) kind = "llvm"
-      else if (name == "" && perm == "rwxp") kind = "jit"
       # glibc puts its other arenas at 64 MiB boundaries.
       # (Go reserves the address space of its heap first: an aligned rw-p
       # mapping right after a ---p one belongs to Go.)
@@ -48,11 +48,22 @@ smaps() {
       next
     }
     /^Rss:/ { rss += $2; sum[kind] += $2 }
-    END { printf "%7.1f %7.1f %7.1f %7.1f %7.1f\n", rss/1024, sum["cheap"]/1024, sum["jit"]/1024, sum["llvm"]/1024, sum["anon"]/1024 }
+    END { printf "%7.1f %7.1f %7.1f %7.1f\n", rss/1024, sum["cheap"]/1024, sum["llvm"]/1024, sum["anon"]/1024 }
   ' "/proc/$1/smaps"
 }
 
-printf '%-40s %7s %7s %7s %7s %7s\n' "label window and" "RSS" "C heap" "JIT" "libLLVM" "anon"
+# label DRAW: DRAW, or "N x NAME" when it is one name repeated.
+label() {
+  local n
+  n=$(tr ',' '\n' <<<"$1" | sort -u | wc -l)
+  if [ "$n" = 1 ] && [[ $1 == *,* ]]; then
+    echo "$(tr ',' '\n' <<<"$1" | wc -l) x ${1%%,*}"
+  else
+    echo "$1"
+  fi
+}
+
+printf '%-40s %7s %7s %7s %7s\n' "label window and" "RSS" "C heap" "libLLVM" "anon"
 for draw in "$@"; do
   export HOME=$work/home-$RANDOM
   mkdir -p "$HOME"
@@ -62,7 +73,7 @@ for draw in "$@"; do
   pid=$!
   timeout 30 xdotool search --sync --onlyvisible --name "^Primitive probe\$" >/dev/null || { cat "$work/log" >&2; exit 1; }
   sleep "$settle"
-  printf '%-40s %s\n' "$draw" "$(smaps "$pid")"
+  printf '%-40s %s\n' "$(label "$draw")" "$(smaps "$pid")"
   kill -TERM "$pid"
   wait "$pid" || true
 done
