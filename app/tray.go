@@ -9,9 +9,9 @@ import (
 // setupTray installs the system tray icon and menu once there is a tray:
 // at once if there is one, else when one appears (Options.WatchTray).
 // Waiting costs nothing, while Fyne's tray, once set up, keeps a hidden
-// window with its own OpenGL context for as long as the app runs (4 to 6
-// MiB under Mesa's llvmpipe, scripts/idle.sh), and without a tray (stock
-// GNOME, a bare X server) its icon never shows.
+// window with its own OpenGL context for as long as the app runs (about 5
+// MiB of RSS under Mesa's llvmpipe, scripts/idle.sh), and without a tray
+// (stock GNOME, a bare X server) its icon never shows.
 func (u *UI) setupTray() {
 	if u.tray == nil {
 		return
