@@ -78,7 +78,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.vaultDir, "vault", g.vaultDir,
 		"vault `DIR` (default: $COUNTERSIGN_VAULT, else countersign in the user config directory)")
 	fs.StringVar(&g.store, "store", g.store,
-		"where secrets live: keyring (the OS keyring) or file (DIR/secrets.cs, encrypted with a passphrase); default: file when the vault has DIR/secrets.cs, else keyring")
+		"where secrets live: keyring (the OS keyring) or file (DIR/secrets.cs, encrypted with a passphrase) (default: $COUNTERSIGN_STORE, else keyring)")
 	fs.StringVar(&g.passphraseFile, "passphrase-file", g.passphraseFile,
 		"`FILE` holding the passphrase of the file store (default: $COUNTERSIGN_PASSPHRASE_FILE, else asked on the terminal)")
 }

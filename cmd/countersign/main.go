@@ -12,7 +12,8 @@
 //	countersign delete ID
 //
 // Global flags, before or after the subcommand: --vault DIR (or
-// COUNTERSIGN_VAULT), --store keyring|file, --passphrase-file F (or
+// COUNTERSIGN_VAULT), --store keyring|file (or COUNTERSIGN_STORE),
+// --passphrase-file F (or
 // COUNTERSIGN_PASSPHRASE_FILE). Exit status is 0 on success; otherwise
 // non-zero with one line "countersign: <reason>" on standard error.
 package main

@@ -47,35 +47,54 @@ func (c *cli) openVault() (*vault.Vault, error) {
 	return v, nil
 }
 
-// checkStore validates --store before any work is done.
+// storeEnv names the environment variable that sets --store's default,
+// so that a headless user of the file store says so once (in a shell
+// profile), as with COUNTERSIGN_VAULT and COUNTERSIGN_PASSPHRASE_FILE.
+const storeEnv = "COUNTERSIGN_STORE"
+
+// checkStore validates --store (or COUNTERSIGN_STORE) before any work is
+// done.
 func (c *cli) checkStore() error {
 	switch c.g.store {
 	case "", "keyring", "file":
-		return nil
+	default:
+		return usageErrorf("--store: %q is not a store; use keyring or file", c.g.store)
 	}
-	return usageErrorf("--store: %q is not a store; use keyring or file", c.g.store)
+	switch v := os.Getenv(storeEnv); v {
+	case "", "keyring", "file":
+	default:
+		return usageErrorf("%s: %q is not a store; use keyring or file", storeEnv, v)
+	}
+	return nil
 }
 
-// storeFor is the secret store of the vault in dir: --store if given;
-// else the file store when the vault has one (its secrets are there, and
-// a user who chose it once, in the app or with --store file, need not say
-// so again at every command), else the OS keyring.
-func (c *cli) storeFor(dir string) string {
+// storeFor is the secret store to use: --store if given, else
+// COUNTERSIGN_STORE, else the OS keyring. It is never guessed from the
+// vault's files: a file store made once by mistake (--store file on a
+// keyring vault) must not move every later command, and the secrets it
+// adds, away from the keyring.
+func (c *cli) storeFor() string {
 	if c.g.store != "" {
 		return c.g.store
 	}
-	if _, err := os.Stat(filepath.Join(dir, secretsFileName)); err == nil {
-		return "file"
+	if v := os.Getenv(storeEnv); v != "" {
+		return v
 	}
 	return "keyring"
 }
 
 // openStore opens the secret store of the vault in dir.
 func (c *cli) openStore(dir string) (vault.SecretStore, error) {
-	if c.storeFor(dir) == "keyring" {
+	if c.storeFor() == "keyring" {
 		s := vault.NewKeyringStore(vault.KeyringService)
 		if err := s.Check(); err != nil {
 			return nil, err // it names the fix, --store file among them
+		}
+		if c.g.store == "" && os.Getenv(storeEnv) == "" {
+			if _, err := os.Stat(filepath.Join(dir, secretsFileName)); err == nil {
+				fmt.Fprintf(c.stderr, "countersign: note: this vault also has an encrypted file store (%s), not used: give --store file (or set %s=file) if its secrets are there\n",
+					filepath.Join(dir, secretsFileName), storeEnv)
+			}
 		}
 		return s, nil
 	}
@@ -241,21 +260,21 @@ func decideStore(flag, remembered string, passphraseSource bool, keyringCheck fu
 // hasPassphraseSource tells whether the file store's passphrase can come
 // from --passphrase-file, COUNTERSIGN_PASSPHRASE_FILE or a terminal.
 func (c *cli) hasPassphraseSource() bool {
-	if c.g.passphraseFile != "" || os.Getenv("COUNTERSIGN_PASSPHRASE_FILE") != "" {
-		return true
-	}
-	_, closeTTY, ok := c.terminal()
-	if ok {
-		closeTTY()
-	}
-	return ok
+	// Standard input only, not the controlling terminal: the app started
+	// from a terminal without its standard input (nohup, an editor) asks
+	// in a window rather than on a terminal nobody may be watching.
+	return c.g.passphraseFile != "" || os.Getenv("COUNTERSIGN_PASSPHRASE_FILE") != "" ||
+		(c.stdin != nil && term.IsTerminal(int(c.stdin.Fd())))
 }
 
 // terminal returns the terminal to ask a passphrase on: standard input
 // when it is one; else the process's controlling terminal (/dev/tty), as
 // ssh and gpg ask, so that `countersign activate - < uri.txt` typed at a
-// terminal still asks there. ok is false with neither (a desktop launcher,
-// a service, a script without a terminal). closeTTY releases it.
+// terminal still asks there, but only while this process is in the
+// terminal's foreground (a background job would be stopped by the
+// terminal, and a program run by another with pipes is not being typed
+// at). ok is false otherwise (a desktop launcher, a service, a job in the
+// background). closeTTY releases it.
 func (c *cli) terminal() (tty *os.File, closeTTY func(), ok bool) {
 	if c.stdin != nil && term.IsTerminal(int(c.stdin.Fd())) {
 		return c.stdin, func() {}, true
@@ -264,7 +283,7 @@ func (c *cli) terminal() (tty *os.File, closeTTY func(), ok bool) {
 	if err != nil {
 		return nil, nil, false
 	}
-	if !term.IsTerminal(int(f.Fd())) {
+	if !term.IsTerminal(int(f.Fd())) || !inForeground(f) {
 		f.Close()
 		return nil, nil, false
 	}

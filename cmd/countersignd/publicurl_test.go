@@ -9,8 +9,8 @@ import (
 // links with the public URL the last serving process recorded. A serve
 // whose --public-url differs from the recorded one says so (links sent
 // out before, and other instances of the database, use the old one); the
-// same URL again, or the first start, says nothing; enroll then links to
-// the new one.
+// same URL again (with or without a trailing slash), or the first
+// start, says nothing; enroll then links to the new one.
 func TestServeWarnsWhenThePublicURLChanges(t *testing.T) {
 	dir := t.TempDir()
 	const warning = "the public URL differs from the one recorded by the last server on this database"
@@ -20,7 +20,9 @@ func TestServeWarnsWhenThePublicURLChanges(t *testing.T) {
 	if strings.Contains(first.logs(), warning) {
 		t.Fatalf("the first start warned:\n%s", first.logs())
 	}
-	again := serve(t, "--addr", "127.0.0.1:0", "--data", dir, "--public-url", "https://cs.example.com")
+	// The same URL again, written with a trailing slash (the server
+	// keeps it without one).
+	again := serve(t, "--addr", "127.0.0.1:0", "--data", dir, "--public-url", "https://cs.example.com/")
 	again.stop(t)
 	if strings.Contains(again.logs(), warning) {
 		t.Fatalf("a start with the same URL warned:\n%s", again.logs())

@@ -165,12 +165,13 @@ func cmdServe(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if previousURL != "" && previousURL != pub {
+	// Compared as recorded (the server keeps it without a trailing slash).
+	if previousURL != "" && previousURL != srv.PublicURL() {
 		// A changed --public-url, or instances of one database given
 		// different ones: links already sent out, and the other
 		// instances' devices, may still use the old one.
 		logger.Warn("the public URL differs from the one recorded by the last server on this database; admin commands (enroll) now make links with this one, and every instance sharing the database should be given the same --public-url",
-			"public_url", pub, "previous", previousURL)
+			"public_url", srv.PublicURL(), "previous", previousURL)
 	}
 	if gateway != nil {
 		logTelephony(logger, gateway, filepath.Join(dir, callbackSecretFile), allowed)
