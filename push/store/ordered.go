@@ -8,7 +8,9 @@ import (
 // appendInIDOrder inserts a row into a table that readers follow by id
 // (WHERE id > last ORDER BY id: the event log, the notices), so that the
 // rows become visible in the order of their ids, and returns its id.
-// columns names the columns args fill, in order.
+// columns names the columns args fill, in order. table and columns are
+// written into the SQL as they are: constants of the store's own code
+// only, never outside input.
 //
 // SQLite has one writer at a time, so they do. PostgreSQL hands out ids
 // when rows are inserted and shows them when their transactions commit,
@@ -36,7 +38,10 @@ func (s *Store) appendInIDOrder(notify, table, columns string, args ...any) (int
 		return id, err
 	}
 	// The turn and SET LOCAL synchronous_commit TO OFF come first, in the
-	// subquery that draws the id: the id is drawn once the turn is ours.
+	// subquery that draws the id: the id is drawn once the turn is ours
+	// (PostgreSQL neither folds a subquery of volatile functions into its
+	// parent nor drops its unused outputs). The hidden rowid column
+	// (pgDDL) is drawn before the turn; nothing reads the log by it.
 	query := fmt.Sprintf(`WITH appended AS (
 		INSERT INTO %[1]s (id, %[2]s) VALUES ((SELECT nextval(pg_get_serial_sequence('%[1]s', 'id'))
 			FROM (SELECT pg_advisory_xact_lock(7301046279188), set_config('synchronous_commit', 'off', true)) AS turn), %[3]s)

@@ -25,11 +25,12 @@ CREATE OR REPLACE FUNCTION json_extract(doc text, path text) RETURNS text
 CREATE OR REPLACE FUNCTION countersign_request_room(u text, party text, now_unix bigint, max_pending bigint, since_unix bigint, max_recent bigint) RETURNS boolean
 	LANGUAGE plpgsql VOLATILE AS $$
 	BEGIN
-		-- The user's row, as lockUser takes it: a request racing this one
-		-- waits here until this transaction ends. Each statement of a
-		-- VOLATILE function reads a new snapshot, so the counts below see
-		-- what the transaction that held the row before committed.
-		UPDATE users SET blocked = blocked WHERE name = u;
+		-- The user's row, locked as lockUser's UPDATE locks it (without
+		-- writing a new version of it at every sign-in): a request racing
+		-- this one waits here until this transaction ends. Each statement
+		-- of a VOLATILE function reads a new snapshot, so the counts below
+		-- see what the transaction that held the row before committed.
+		PERFORM 1 FROM users WHERE name = u FOR NO KEY UPDATE;
 		RETURN (SELECT COUNT(*) FROM auth_requests WHERE "user" = u AND rp = party AND status = 'pending' AND expires > now_unix) < max_pending
 			AND (SELECT COUNT(*) FROM auth_requests WHERE "user" = u AND rp = party AND created >= since_unix) < max_recent;
 	END

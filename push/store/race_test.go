@@ -194,3 +194,66 @@ func TestFatigueLimitsAcrossTwoInstances(t *testing.T) {
 		t.Fatalf("%d more requests in the minute, want 2 (3 in all)", won)
 	}
 }
+
+// TestFatigueCountsAfterTheUsersTurn: a request whose transaction waited
+// for the user's row (held here by another transaction, as a racing
+// request on another instance holds it) counts what that transaction
+// committed meanwhile: with one request allowed to wait, the one that
+// waited is refused. Deterministic where the race above is a matter of
+// timing: on PostgreSQL the test waits until the request is seen waiting
+// for a lock. (On SQLite the other transaction holds the database's one
+// write lock, so the request's statement cannot run before it ends.)
+func TestFatigueCountsAfterTheUsersTurn(t *testing.T) {
+	a, b := twoInstances(t)
+	now := t0.Add(time.Second)
+	tx, err := b.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := lockUser(tx, "ada"); err != nil {
+		t.Fatal(err)
+	}
+	type outcome struct {
+		stored bool
+		err    error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		stored, err := a.AddAuthRequestWithin(AuthRequest{Request: push.Request{ID: "second", User: "ada", Nonce: "n2", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}, RP: "mail", Number: "42"},
+			Limits{Now: now, Since: now.Add(-time.Minute), MaxPending: 1, MaxRecent: 10})
+		done <- outcome{stored, err}
+	}()
+	if onPostgres {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var waiting int
+			if err := b.db.QueryRow(`SELECT COUNT(*) FROM pg_locks WHERE NOT granted`).Scan(&waiting); err != nil {
+				t.Fatal(err)
+			}
+			if waiting > 0 {
+				break
+			}
+			select {
+			case o := <-done:
+				t.Fatalf("the request did not wait for the user's row: stored %v, %v", o.stored, o.err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the request was not seen waiting for the user's row within 10 s")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if _, err := tx.Exec(`INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires, method, approve_only)
+		VALUES ('first', 'ada', 'mail', 'mail', 'sign_in', '', '{}', '17', 'n1', 'pending', ?, ?, 'push', 0)`, now.Unix(), now.Add(time.Minute).Unix()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	o := <-done
+	if o.err != nil || o.stored {
+		t.Fatalf("the request that waited: stored %v, %v; want refused (the first is pending)", o.stored, o.err)
+	}
+}
