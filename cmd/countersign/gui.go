@@ -66,7 +66,7 @@ func runGUI(c *cli, launch app.Launch) error {
 	}
 	defer srv.Close()
 
-	step, store, keyErr := decideStore(c.storeFor(), a.Preferences().String(prefStoreFor(dir)), c.hasPassphraseSource(),
+	step, store, keyErr := decideStore(c.storeAsked(), a.Preferences().String(prefStoreFor(dir)), c.hasPassphraseSource(),
 		func() error { return vault.NewKeyringStore(vault.KeyringService).Check() })
 	if step != storeOpen {
 		// No terminal to ask on, or no keyring: a window says so (a

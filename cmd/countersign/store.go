@@ -68,6 +68,15 @@ func (c *cli) checkStore() error {
 	return nil
 }
 
+// storeAsked is the store asked for: --store, else COUNTERSIGN_STORE;
+// "" when neither says.
+func (c *cli) storeAsked() string {
+	if c.g.store != "" {
+		return c.g.store
+	}
+	return os.Getenv(storeEnv)
+}
+
 // storeFor is the secret store to use: --store if given, else
 // COUNTERSIGN_STORE, else the OS keyring. It is never guessed from the
 // vault's files: a file store made once by mistake (--store file on a
@@ -237,13 +246,18 @@ const (
 // GUI for the vault in dir.
 func prefStoreFor(dir string) string { return "store:" + dir }
 
-// decideStore picks the GUI's step from --store, the store remembered for
-// the vault ("file" or ""), whether a passphrase can come from a file or a
+// decideStore picks the GUI's step from the store asked for (--store or
+// COUNTERSIGN_STORE; "" when neither), the store remembered for the vault
+// ("file" or ""), whether a passphrase can come from a file or a
 // terminal, and the keyring's check (asked only when the keyring is used).
-func decideStore(flag, remembered string, passphraseSource bool, keyringCheck func() error) (storeStep, string, error) {
-	store := flag
-	if store == "keyring" && remembered == "file" {
-		store = "file"
+// A store asked for wins over the one remembered, as on the command line.
+func decideStore(asked, remembered string, passphraseSource bool, keyringCheck func() error) (storeStep, string, error) {
+	store := asked
+	if store == "" {
+		store = "keyring"
+		if remembered == "file" {
+			store = "file"
+		}
 	}
 	if store == "file" {
 		if passphraseSource {

@@ -8,28 +8,31 @@ import (
 func TestDecideStore(t *testing.T) {
 	noKeyring := errors.New("no Secret Service")
 	for _, tc := range []struct {
-		flag, remembered string
-		source           bool
-		keyring          error
-		want             storeStep
-		store            string
+		asked, remembered string
+		source            bool
+		keyring           error
+		want              storeStep
+		store             string
 	}{
+		{"", "", false, nil, storeOpen, "keyring"},
+		{"", "", false, noKeyring, storeNoKeyring, "keyring"},
+		{"", "file", false, noKeyring, storeAskFile, "file"},
+		{"", "file", true, noKeyring, storeOpen, "file"},
 		{"keyring", "", false, nil, storeOpen, "keyring"},
-		{"keyring", "", false, noKeyring, storeNoKeyring, "keyring"},
-		{"keyring", "file", false, noKeyring, storeAskFile, "file"},
-		{"keyring", "file", true, noKeyring, storeOpen, "file"},
+		{"keyring", "file", false, nil, storeOpen, "keyring"}, // asked for: wins over the remembered file store
+		{"keyring", "file", false, noKeyring, storeNoKeyring, "keyring"},
 		{"file", "", false, nil, storeAskFile, "file"},
 		{"file", "", true, noKeyring, storeOpen, "file"},
 	} {
-		asked := false
-		step, store, err := decideStore(tc.flag, tc.remembered, tc.source, func() error { asked = true; return tc.keyring })
+		keyringAsked := false
+		step, store, err := decideStore(tc.asked, tc.remembered, tc.source, func() error { keyringAsked = true; return tc.keyring })
 		if step != tc.want || store != tc.store {
 			t.Errorf("%+v: step %d store %s, want %d %s", tc, step, store, tc.want, tc.store)
 		}
 		if step == storeNoKeyring && !errors.Is(err, noKeyring) {
 			t.Errorf("%+v: error %v", tc, err)
 		}
-		if store == "file" && asked {
+		if store == "file" && keyringAsked {
 			t.Errorf("%+v: the keyring was asked for the file store", tc)
 		}
 	}
