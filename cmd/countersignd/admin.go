@@ -213,7 +213,7 @@ func cmdRPAdd(args []string, stdout io.Writer) error {
 		if *webhook != "" {
 			out.WebhookSecret = c.WebhookSecret
 		}
-		return json.NewEncoder(stdout).Encode(out)
+		return writeJSON(stdout, out) // as rp duo-keys --json prints them
 	}
 	fmt.Fprintf(stdout, "added relying party %s\n", pos[0])
 	if *webhook != "" {
