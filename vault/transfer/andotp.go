@@ -82,11 +82,24 @@ type andotpEntry struct {
 // that is not a JSON array even when it does not claim it: Encrypted uses
 // that when the user names the format.
 func sniffAndOTP(data []byte) (ok, encrypted bool) {
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return andotpSniffPlain(trimmed), false
+	if andotpPlainText(data) {
+		return andotpSniffPlain(bytes.TrimSpace(data)), false
 	}
 	return andotpSniffEncrypted(data), true
+}
+
+// andotpPlainText reports whether data is an unencrypted backup (a JSON
+// array), damaged or not, rather than an encrypted one. An old encrypted
+// backup (no iteration count before its nonce) is random bytes from the
+// first: one in about 250 starts with '[' (or white space and '['), so
+// that alone does not make it text. Random bytes are almost never valid
+// JSON, and text is never random.
+func andotpPlainText(data []byte) bool {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		return false
+	}
+	return json.Valid(trimmed) || len(data) < andotpMinOldSniffLen || !andotpLooksRandom(data)
 }
 
 func andotpSniffPlain(data []byte) bool {
@@ -182,7 +195,7 @@ func andotpLooksRandom(data []byte) bool {
 
 func decodeAndOTP(data, password []byte) (Result, error) {
 	plain := bytes.TrimSpace(data)
-	if len(plain) == 0 || plain[0] != '[' {
+	if !andotpPlainText(data) {
 		if len(password) == 0 {
 			return Result{}, errors.New("this andOTP backup is encrypted (or is not an andOTP backup): give its password")
 		}

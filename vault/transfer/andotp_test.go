@@ -173,3 +173,34 @@ func FuzzDecodeAndOTP(f *testing.F) {
 		}
 	})
 }
+
+// TestAndOTPOldBackupStartingWithBracket: an old encrypted backup (no
+// iteration count: its nonce comes first) whose random nonce starts with
+// '[', or with white space and '[' (one backup in about 250), is still
+// an encrypted backup: detected as one and opened with its password. It
+// was taken for an unencrypted JSON backup and refused as damaged (and
+// TestAndOTPHostileFiles failed now and then on it). A damaged
+// unencrypted backup is still called damaged, not encrypted.
+func TestAndOTPOldBackupStartingWithBracket(t *testing.T) {
+	plain := []byte(`[{"secret":"4SJHB4GSD43FZBAI7C2HLRJGPQ","issuer":"Deno","label":"Mason","digits":6,"type":"TOTP","algorithm":"SHA1","period":30}]`)
+	key := sha256.Sum256([]byte("pw"))
+	block, _ := aes.NewCipher(key[:])
+	gcm, _ := cipher.NewGCM(block)
+	for _, start := range []string{"[", " [", "\n\t["} {
+		nonce := make([]byte, andotpNonceLen)
+		rand.Read(nonce)
+		copy(nonce, start)
+		data := gcm.Seal(append([]byte(nil), nonce...), nonce, plain, nil)
+		if ok, enc := sniffAndOTP(data); !ok || !enc {
+			t.Errorf("nonce starting %q: sniffed %t, %t; want an encrypted andOTP backup", start, ok, enc)
+		}
+		r, err := Decode(AndOTP, data, []byte("pw"))
+		if err != nil || len(r.Keys) != 1 || r.Keys[0].Issuer != "Deno" || r.Keys[0].Name != "Mason" {
+			t.Errorf("nonce starting %q: %+v, %v", start, r, err)
+		}
+	}
+	damaged := []byte(`[{"secret":"4SJHB4GSD43FZBAI7C2HLRJGPQ","issuer":"Deno","label":"Mason","digits":6,"type":"TOTP","algorithm":"SHA1","period":30},{"secret":"JBSWY3DP`)
+	if _, err := Decode(AndOTP, damaged, nil); err == nil || !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("a damaged unencrypted backup: %v", err)
+	}
+}
