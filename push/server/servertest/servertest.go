@@ -63,9 +63,13 @@ func (s *Server) serve(ln net.Listener) {
 	s.ts.Start()
 }
 
-// Stop closes the connections, the listener and the server.
+// Stop closes the listener, the connections and the server. The
+// listener first: a connection accepted after the others were cut (a
+// page reconnecting at that moment) would hold Close until its long-poll
+// ended, seconds later.
 func (s *Server) Stop() {
 	if s.ts != nil {
+		s.ts.Listener.Close()
 		s.ts.CloseClientConnections()
 		s.ts.Close()
 		s.Server.Close()
