@@ -89,14 +89,9 @@ func (s *Store) writerCounts() writerCounts {
 
 // startWriter opens the writer's connection and starts it.
 func (s *Store) startWriter() error {
-	conn, err := s.db.Conn(context.Background())
+	conn, err := s.writerConn()
 	if err != nil {
-		return fmt.Errorf("opening the writer's connection: %w", err)
-	}
-	// The writer's cache stays valid across its own commits: 8 MB of it.
-	if _, err := conn.ExecContext(context.Background(), "PRAGMA cache_size = -8000"); err != nil {
-		conn.Close()
-		return fmt.Errorf("sizing the writer's cache: %w", err)
+		return err
 	}
 	s.w = &writer{
 		ops:     make(chan *writeOp, maxBatch),
@@ -107,6 +102,21 @@ func (s *Store) startWriter() error {
 	}
 	go s.writeLoop()
 	return nil
+}
+
+// writerConn opens a connection for the writer. Its page cache stays
+// valid across its own commits: it gets 8 MB of it, where the readers
+// get 512 KiB (Open).
+func (s *Store) writerConn() (*sql.Conn, error) {
+	conn, err := s.db.Conn(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("opening the writer's connection: %w", err)
+	}
+	if _, err := conn.ExecContext(context.Background(), "PRAGMA cache_size = -8000"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sizing the writer's cache: %w", err)
+	}
+	return conn, nil
 }
 
 // stopWriter ends the writer after the statements already queued.
@@ -297,7 +307,7 @@ func (s *Store) rollback() {
 	if err == nil || strings.Contains(err.Error(), "no transaction is active") {
 		return
 	}
-	conn, cerr := s.db.Conn(context.Background())
+	conn, cerr := s.writerConn()
 	if cerr != nil {
 		return // keep the old one: nothing better to write with
 	}
@@ -306,7 +316,6 @@ func (s *Store) rollback() {
 	}
 	w.conn.Raw(func(any) error { return driver.ErrBadConn }) // discard it from the pool
 	w.conn.Close()
-	conn.ExecContext(context.Background(), "PRAGMA cache_size = -8000")
 	w.conn, w.stmts = conn, map[string]*sql.Stmt{}
 }
 

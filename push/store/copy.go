@@ -143,7 +143,7 @@ func copyTable(src, dst *sql.Tx, table string) (int, error) {
 	for i, c := range cols {
 		quoted[i] = `"` + c + `"`
 	}
-	insert := `INSERT INTO "` + table + `" (` + strings.Join(quoted, ", ") + `) VALUES (` + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + `)`
+	insert := `INSERT INTO "` + table + `" (` + strings.Join(quoted, ", ") + `) VALUES (` + placeholders(len(cols)) + `)`
 	n := 0
 	for rows.Next() {
 		values := make([]any, len(cols))

@@ -68,9 +68,8 @@ func (s *Store) addAuthRequest(r AuthRequest, l *Limits) (bool, error) {
 		status = push.StatusCodeSent
 	}
 	args := []any{r.ID, r.User, r.RP, r.Application, kind, r.Subject, string(ctx), r.Number, r.Nonce, status, r.CreatedAt.Unix(), r.ExpiresAt.Unix(), method, r.SealedCode, r.ApproveOnly}
-	const insert = `INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires, method, sealed_code, approve_only) `
 	if l == nil {
-		_, err = s.exec(insert+`VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		_, err = s.exec(insertRequest+`VALUES (`+requestParams+`)`, args...)
 		return err == nil, err
 	}
 	var query string
@@ -79,13 +78,12 @@ func (s *Store) addAuthRequest(r AuthRequest, l *Limits) (bool, error) {
 		// (pgcompat.go) takes the user's row first, and counts after it,
 		// with a snapshot of its own, so the second of two racing requests
 		// counts the first. One statement: one round trip, not four.
-		query = insert + `SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-		WHERE countersign_request_room(?, ?, ?, ?, ?, ?)`
+		query = insertRequest + `SELECT ` + requestParams + ` WHERE countersign_request_room(?, ?, ?, ?, ?, ?)`
 		args = append(args, r.User, r.RP, l.Now.Unix(), l.MaxPending, l.Since.Unix(), l.MaxRecent)
 	} else {
 		// SQLite: one writer at a time, the counts and the insert in one
 		// statement.
-		query = insert + `SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		query = insertRequest + `SELECT ` + requestParams + `
 		WHERE (SELECT COUNT(*) FROM auth_requests WHERE user = ? AND rp = ? AND status = 'pending' AND expires > ?) < ?
 		AND (SELECT COUNT(*) FROM auth_requests WHERE user = ? AND rp = ? AND created >= ?) < ?`
 		args = append(args, r.User, r.RP, l.Now.Unix(), l.MaxPending, r.User, r.RP, l.Since.Unix(), l.MaxRecent)
@@ -97,6 +95,13 @@ func (s *Store) addAuthRequest(r AuthRequest, l *Limits) (bool, error) {
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// insertRequest and requestParams make addAuthRequest's statements: the
+// row's 15 values, given as they are or selected under the limits.
+const (
+	insertRequest = `INSERT INTO auth_requests (id, user, rp, application, kind, subject, context, number, nonce, status, created, expires, method, sealed_code, approve_only) `
+	requestParams = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+)
 
 const authRequestColumns = `id, user, rp, application, kind, subject, context, number, nonce, status, reason, created, expires, decided, decided_by, method, sealed_code, code_failures, approve_only`
 

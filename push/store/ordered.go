@@ -29,11 +29,11 @@ import (
 // for three of them, which made the appends of all instances wait in
 // line behind each other's network latency).
 func (s *Store) appendInIDOrder(notify, table, columns string, args ...any) (int64, error) {
-	placeholders := strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")
+	params := placeholders(len(args))
 	var id int64
 	if !s.pg {
 		// The writer runs one statement at a time, in order (batch.go).
-		query := fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s) RETURNING id`, table, columns, placeholders)
+		query := fmt.Sprintf(`INSERT INTO %s (%s) VALUES (%s) RETURNING id`, table, columns, params)
 		err := s.writeRow(query, args, &id)
 		return id, err
 	}
@@ -45,7 +45,7 @@ func (s *Store) appendInIDOrder(notify, table, columns string, args ...any) (int
 	query := fmt.Sprintf(`WITH appended AS (
 		INSERT INTO %[1]s (id, %[2]s) VALUES ((SELECT nextval(pg_get_serial_sequence('%[1]s', 'id'))
 			FROM (SELECT pg_advisory_xact_lock(7301046279188), set_config('synchronous_commit', 'off', true)) AS turn), %[3]s)
-		RETURNING id)`, table, columns, placeholders)
+		RETURNING id)`, table, columns, params)
 	if notify != "" {
 		query += `, woken AS (` + notify + ` FROM appended)
 		SELECT appended.id FROM appended, woken`
@@ -56,4 +56,9 @@ func (s *Store) appendInIDOrder(notify, table, columns string, args ...any) (int
 		return 0, err
 	}
 	return id, nil
+}
+
+// placeholders is n parameters of a statement: "?, ?, ?" for 3.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
