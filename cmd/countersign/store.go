@@ -55,15 +55,12 @@ const storeEnv = "COUNTERSIGN_STORE"
 // checkStore validates --store (or COUNTERSIGN_STORE) before any work is
 // done.
 func (c *cli) checkStore() error {
-	switch c.g.store {
-	case "", "keyring", "file":
-	default:
-		return usageErrorf("--store: %q is not a store; use keyring or file", c.g.store)
-	}
-	switch v := os.Getenv(storeEnv); v {
-	case "", "keyring", "file":
-	default:
-		return usageErrorf("%s: %q is not a store; use keyring or file", storeEnv, v)
+	for _, given := range []struct{ from, value string }{{"--store", c.g.store}, {storeEnv, os.Getenv(storeEnv)}} {
+		switch given.value {
+		case "", "keyring", "file":
+		default:
+			return usageErrorf("%s: %q is not a store; use keyring or file", given.from, given.value)
+		}
 	}
 	return nil
 }
@@ -83,11 +80,8 @@ func (c *cli) storeAsked() string {
 // keyring vault) must not move every later command, and the secrets it
 // adds, away from the keyring.
 func (c *cli) storeFor() string {
-	if c.g.store != "" {
-		return c.g.store
-	}
-	if v := os.Getenv(storeEnv); v != "" {
-		return v
+	if asked := c.storeAsked(); asked != "" {
+		return asked
 	}
 	return "keyring"
 }
@@ -99,7 +93,7 @@ func (c *cli) openStore(dir string) (vault.SecretStore, error) {
 		if err := s.Check(); err != nil {
 			return nil, err // it names the fix, --store file among them
 		}
-		if c.g.store == "" && os.Getenv(storeEnv) == "" {
+		if c.storeAsked() == "" {
 			if _, err := os.Stat(filepath.Join(dir, secretsFileName)); err == nil {
 				fmt.Fprintf(c.stderr, "countersign: note: this vault also has an encrypted file store (%s), not used: give --store file (or set %s=file) if its secrets are there\n",
 					filepath.Join(dir, secretsFileName), storeEnv)
