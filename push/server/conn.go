@@ -208,13 +208,13 @@ func (s *Server) checkHello(nonce string, data []byte) (store.Device, error) {
 	}
 	d, err := s.store.Device(f.DeviceID)
 	if err == nil && d.Pending && d.Revoked.IsZero() {
-		return d, errorf("approval_pending", "this device waits for an approval from one of your other devices")
+		return store.Device{}, errorf("approval_pending", "this device waits for an approval from one of your other devices")
 	}
 	if err != nil || !d.Active() {
-		return d, errors.New("unknown or revoked device")
+		return store.Device{}, errors.New("unknown or revoked device")
 	}
 	if err := push.Verify(d.PublicKey, push.ConnectSigningBytes(nonce, d.ID), f.Signature); err != nil {
-		return d, errors.New("the hello signature does not verify")
+		return store.Device{}, errors.New("the hello signature does not verify")
 	}
 	return store.Device{ID: d.ID, User: d.User, Name: d.Name, Kind: d.Kind, PublicKey: d.PublicKey, Created: d.Created}, nil
 }

@@ -680,19 +680,11 @@ func TestAnswerOfADeviceRevokedWhileConnected(t *testing.T) {
 	p := e.activate("ada", "laptop")
 	p.cancel()
 	st := e.signIn("ada")
-	raw := e.helloRaw(t, p.act)
-	f := raw.read(t)
-	if f.Type != push.FrameRequest {
-		t.Fatalf("expected the pending request, got %+v", f)
-	}
-	if w := raw.read(t); w.Type != push.FrameWelcome {
-		t.Fatalf("expected welcome, got %+v", w)
-	}
+	raw, r := e.helloRawPending(t, p.act)
 	// As another process would: in the database only.
 	if err := e.srv.Store().RevokeDevice(p.act.DeviceID, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	r := *f.Request
 	a := push.Answer{RequestID: r.ID, DeviceID: p.act.DeviceID, Decision: push.Approve, Number: st.Number, Nonce: r.Nonce}
 	raw.write(t, push.Frame{Type: push.FrameAnswer, Answer: &a, Signature: ed25519.Sign(p.act.PrivateKey, a.SigningBytes())})
 	if f := raw.read(t); f.Type != push.FrameError || f.Error.Code != "device_revoked" {

@@ -452,6 +452,21 @@ func (e *env) helloRaw(t *testing.T, a device.Activated) *rawDevice {
 	return d
 }
 
+// helloRawPending connects a as a raw device with one request pending for
+// it, and reads what the server sends first: the request, then welcome.
+func (e *env) helloRawPending(t *testing.T, a device.Activated) (*rawDevice, push.Request) {
+	t.Helper()
+	raw := e.helloRaw(t, a)
+	f := raw.read(t)
+	if f.Type != push.FrameRequest {
+		t.Fatalf("expected the pending request, got %+v", f)
+	}
+	if w := raw.read(t); w.Type != push.FrameWelcome {
+		t.Fatalf("expected welcome after the pending request, got %+v", w)
+	}
+	return raw, *f.Request
+}
+
 func TestConnectRefusesForgedAndRevoked(t *testing.T) {
 	e := newEnv(t, Config{})
 	p := e.activate("ada", "laptop")
@@ -502,15 +517,7 @@ func TestAnswersThatMustFail(t *testing.T) {
 	ada.cancel()
 	bob.cancel()
 	st := e.signIn("ada")
-	raw := e.helloRaw(t, ada.act)
-	f := raw.read(t)
-	if f.Type != push.FrameRequest {
-		t.Fatalf("expected the pending request, got %+v", f)
-	}
-	if w := raw.read(t); w.Type != push.FrameWelcome {
-		t.Fatalf("expected welcome after the pending request, got %+v", w)
-	}
-	r := *f.Request
+	raw, r := e.helloRawPending(t, ada.act)
 	answer := push.Answer{RequestID: r.ID, DeviceID: ada.act.DeviceID, Decision: push.Approve, Number: st.Number, Nonce: r.Nonce}
 	_, stranger, _ := ed25519.GenerateKey(nil)
 	cases := []struct {
