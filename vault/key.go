@@ -90,6 +90,7 @@ type FieldError struct {
 	Problem string
 }
 
+// Error reads "FIELD: PROBLEM"; it never holds the secret.
 func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
 
 func fieldErr(field, format string, args ...any) error {

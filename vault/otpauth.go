@@ -18,6 +18,7 @@ type URIError struct {
 	Err error
 }
 
+// Error reads "otpauth URI: " and the wrapped error; it never holds the secret.
 func (e *URIError) Error() string { return "otpauth URI: " + e.Err.Error() }
 
 // Unwrap returns the underlying *FieldError.

@@ -53,6 +53,7 @@ type DuplicateError struct {
 	Existing Account
 }
 
+// Error names the account already in the vault by its label.
 func (e *DuplicateError) Error() string {
 	return "already in the vault as " + e.Existing.Label()
 }

@@ -78,6 +78,8 @@ type AlreadyEnrolledError struct {
 	Existing vault.Account
 }
 
+// Error names the account already enrolled (its label cleaned for display)
+// and says how to enroll this desktop again.
 func (e *AlreadyEnrolledError) Error() string {
 	return textsafe.Clean(e.Existing.Label()) + " on this server is already in Countersign; remove it first (its menu → Delete) to enroll this desktop again"
 }

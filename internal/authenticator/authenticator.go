@@ -44,6 +44,8 @@ const (
 	Activation
 )
 
+// String returns the kind's short name for logs and messages: "otpauth",
+// "otpauth-migration", "activation" or "other".
 func (k Kind) String() string {
 	switch k {
 	case OTPAuth:

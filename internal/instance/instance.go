@@ -107,6 +107,7 @@ type RunningError struct {
 	PID int // 0 when not known yet
 }
 
+// Error names the vault's folder and, when known, the running app's process.
 func (e *RunningError) Error() string {
 	if e.PID > 0 {
 		return fmt.Sprintf("Countersign is already running for the vault in %s (process %d)", e.Dir, e.PID)
