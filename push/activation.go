@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -44,6 +45,7 @@ type ActivationError struct {
 	Problem string
 }
 
+// Error reads "activation code: FIELD: PROBLEM"; it never holds the token.
 func (e *ActivationError) Error() string {
 	return "activation code: " + e.Field + ": " + e.Problem
 }
@@ -66,7 +68,9 @@ func ParseActivationURI(raw string) (Activation, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Activation{}, activationErr("uri", "is malformed: %v", err)
+		// Only url.Parse's reason: its *url.Error quotes the whole URI,
+		// activation code and all.
+		return Activation{}, activationErr("uri", "is malformed: %v", urlProblem(err))
 	}
 	if !strings.EqualFold(u.Scheme, ActivationScheme) || !strings.EqualFold(u.Host, "activate") {
 		return Activation{}, activationErr("uri", "must start with countersign://activate")
@@ -101,6 +105,16 @@ func ParseActivationURI(raw string) (Activation, error) {
 		return Activation{}, activationErr("fp", "is missing or not a SHA256: fingerprint")
 	}
 	return a, nil
+}
+
+// urlProblem returns the reason of a url.Parse error without the URL it
+// quotes, which may hold a secret.
+func urlProblem(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // URI returns the activation URI of a, as shown in the QR code.

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -26,6 +27,7 @@ type MigrationError struct {
 	Problem string
 }
 
+// Error reads "Google Authenticator export: PROBLEM"; it never holds a secret.
 func (e *MigrationError) Error() string {
 	return "Google Authenticator export: " + e.Problem
 }
@@ -69,6 +71,12 @@ func ParseMigrationURI(raw string) (Migration, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		// Only url.Parse's reason: its *url.Error quotes the whole URI,
+		// every account's secret with it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return Migration{}, migrationErr("malformed URI: %v", err)
 	}
 	if !strings.EqualFold(u.Host, "offline") {
