@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/subtle"
 	"fmt"
 	"os"
 	"slices"
@@ -236,7 +237,7 @@ func (u *UI) showBackupOf(accounts []vault.Account) {
 			d.Resize(dialogSize(u.win)) // room for the message
 			return
 		}
-		if pass.Text != again.Text {
+		if subtle.ConstantTimeCompare([]byte(pass.Text), []byte(again.Text)) != 1 { // a secret: constant time
 			problem.show("The two passphrases differ.")
 			d.Resize(dialogSize(u.win))
 			return

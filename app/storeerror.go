@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/subtle"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -124,7 +126,7 @@ func (s *storeWindow) submit() {
 	case !s.p.FileExists && len(s.pass.Text) < 8:
 		s.fail("Use a passphrase of at least 8 characters.")
 		return
-	case !s.p.FileExists && s.pass.Text != s.again.Text:
+	case !s.p.FileExists && subtle.ConstantTimeCompare([]byte(s.pass.Text), []byte(s.again.Text)) != 1: // a secret: constant time
 		s.fail("The two passphrases differ.")
 		return
 	}

@@ -4,7 +4,7 @@
 package vault
 
 import (
-	"bytes"
+	"crypto/subtle"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -80,7 +80,7 @@ type Key struct {
 // Authenticator keeps such accounts apart), so the secret alone is not
 // enough.
 func (k Key) SameAccount(o Key) bool {
-	return k.Type == o.Type && k.Issuer == o.Issuer && k.Name == o.Name && bytes.Equal(k.Secret, o.Secret)
+	return k.Type == o.Type && k.Issuer == o.Issuer && k.Name == o.Name && subtle.ConstantTimeCompare(k.Secret, o.Secret) == 1 // a secret: constant time
 }
 
 // FieldError reports an invalid field of a key or URI: which field and what is wrong.

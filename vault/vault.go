@@ -1,8 +1,8 @@
 package vault
 
 import (
-	"bytes"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -289,7 +289,7 @@ func (v *Vault) duplicateOf(k Key) (Account, bool, error) {
 		if err != nil {
 			return Account{}, false, err
 		}
-		if bytes.Equal(s, k.Secret) {
+		if subtle.ConstantTimeCompare(s, k.Secret) == 1 { // a secret: constant time
 			return a, true, nil
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -155,7 +156,7 @@ func (c *cli) passphrase(path string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !bytes.Equal(pass, again) {
+		if subtle.ConstantTimeCompare(pass, again) != 1 { // a secret: constant time
 			return nil, errors.New("the two passphrases differ; nothing was created, try again")
 		}
 	}
@@ -215,7 +216,7 @@ func (c *cli) filePassword(path, passwordFile string, creating bool) ([]byte, er
 		if err != nil {
 			return nil, err
 		}
-		if !bytes.Equal(pass, again) {
+		if subtle.ConstantTimeCompare(pass, again) != 1 { // a secret: constant time
 			return nil, errors.New("the two passwords differ; nothing was written, try again")
 		}
 	}
