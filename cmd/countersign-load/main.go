@@ -96,7 +96,9 @@ func servePush(o options) error {
 		// The profiles start when the driver starts the sign-ins
 		// (SIGUSR1): the set-up's activations are not in them. Beside the
 		// CPU profile, where goroutines waited: on locks (.mutex) and on
-		// anything else, channels and I/O included (.block).
+		// anything else, channels and I/O included (.block); and what
+		// was allocated, at the start (.allocs0) and at the end (.allocs):
+		// go tool pprof -sample_index=alloc_space -base NAME.allocs0 NAME.allocs
 		name := fmt.Sprintf("%s.%s%d", path, o.prefix, o.index)
 		f, err := os.Create(name)
 		if err != nil {
@@ -108,15 +110,13 @@ func servePush(o options) error {
 			<-start
 			runtime.SetMutexProfileFraction(10)
 			runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+			writeProfile("allocs", name+".allocs0")
 			pprof.StartCPUProfile(f)
 		}()
 		defer func() {
 			pprof.StopCPUProfile()
-			for _, kind := range []string{"mutex", "block"} {
-				if out, err := os.Create(name + "." + kind); err == nil {
-					pprof.Lookup(kind).WriteTo(out, 0)
-					out.Close()
-				}
+			for _, kind := range []string{"mutex", "block", "allocs"} {
+				writeProfile(kind, name+"."+kind)
 			}
 		}()
 	}
@@ -237,6 +237,17 @@ func serveUntilSignal(ln net.Listener, h http.Handler) error {
 
 // cpuProfileEnv names the file prefix of the server children's CPU
 // profiles, taken while the sign-ins are driven.
+// writeProfile writes the runtime profile kind to the file path; a profile
+// it cannot write is left out (they are for a developer's eyes only).
+func writeProfile(kind, path string) {
+	out, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer out.Close()
+	pprof.Lookup(kind).WriteTo(out, 0)
+}
+
 const cpuProfileEnv = "COUNTERSIGN_LOAD_CPUPROFILE"
 
 // child is a server process started by the driver.

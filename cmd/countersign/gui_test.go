@@ -29,6 +29,10 @@ func xtool(t *testing.T, timeout time.Duration, name string, arg ...string) (str
 	return strings.TrimSpace(string(out)), err
 }
 
+// fyneThreadError starts the line Fyne logs when a UI call is made off its
+// main goroutine (fyne.io/fyne/v2/internal/async).
+const fyneThreadError = "*** Error in Fyne call thread"
+
 // guiProc is a running GUI binary and its window.
 type guiProc struct {
 	cmd    *exec.Cmd
@@ -52,6 +56,12 @@ func startGUI(t *testing.T, dir string) *guiProc {
 		if !g.waited {
 			g.cmd.Process.Kill()
 			<-g.exited
+		}
+		// Fyne logs a UI change made off its main goroutine (and makes
+		// it on the main goroutine itself); the app must make every one
+		// through fyne.Do, so one logged fails the test.
+		if out := g.out.String(); strings.Contains(out, fyneThreadError) {
+			t.Errorf("the app changed its UI off Fyne's main goroutine (it must go through fyne.Do); output:\n%s", out)
 		}
 	})
 	win, err := xtool(t, 30*time.Second, "xdotool", "search", "--sync", "--onlyvisible", "--name", "^Countersign$")
