@@ -72,7 +72,7 @@ func (g *execGateway) Send(ctx context.Context, m Message) error {
 	case ctx.Err() != nil:
 		err = fmt.Errorf("stopped after %s, the longest a program may run: %w", g.timeout, ctx.Err())
 	}
-	line := firstLine(stderr.String(), 200)
+	line := firstLine(m.redact(stderr.String()), 200) // a program may echo the message
 	if line == "" {
 		line = "(nothing on standard error)"
 	}

@@ -45,6 +45,11 @@ type Message struct {
 	// Script is, for voice, the call script (TwiML-style XML), set by
 	// NewCall and NewCodeCall; empty for sms.
 	Script string
+	// Code is the one-time code that Body and Script carry (set by NewText
+	// and NewCodeCall; empty for other messages). It is never sent on its
+	// own: gateways use it to keep the code out of the errors they return,
+	// which go to the server's log and the administrators' console.
+	Code string
 }
 
 // Gateway sends messages.
@@ -100,6 +105,23 @@ func (m Message) Validate() error {
 	}
 	return nil
 }
+
+// redact returns s with m's code, as it is written and as a call spells it
+// out, replaced by [code]: for quoting a provider's answer or a program's
+// standard error, which may echo the message, in an error. A code shorter
+// than minRedacted is left (the server's codes have 6 digits; taking out
+// every "1" of an answer would hide the provider's reason and protect
+// nothing).
+func (m Message) redact(s string) string {
+	if len(m.Code) < minRedacted {
+		return s
+	}
+	s = strings.ReplaceAll(s, spaceOut(m.Code), "[code]")
+	return strings.ReplaceAll(s, m.Code, "[code]")
+}
+
+// minRedacted is the length of the shortest code redact takes out.
+const minRedacted = 4
 
 // payload is what a gateway hands the provider: the text of a text
 // message, the script of a call.

@@ -51,7 +51,7 @@ func NewCodeCall(id, to, code, application string) Message {
 	}
 	again := "Again, your code is: " + spaced + ". Goodbye."
 	script := "<Response><Say>" + xmlText(first) + `</Say><Pause length="1"/><Say>` + xmlText(again) + "</Say></Response>"
-	return Message{ID: id, Kind: Voice, To: to, Body: first + " " + again, Script: script}
+	return Message{ID: id, Kind: Voice, To: to, Body: first + " " + again, Script: script, Code: keepAlnum(code)}
 }
 
 // NewText builds the text message that carries a sign-in code:
@@ -65,7 +65,7 @@ func NewText(id, to, code, application string) Message {
 	if name != "" {
 		body = code + " is your " + name + " sign-in code. It expires in 5 minutes. Do not share it."
 	}
-	return Message{ID: id, Kind: SMS, To: to, Body: body}
+	return Message{ID: id, Kind: SMS, To: to, Body: body, Code: code} // code is keepAlnum'd above
 }
 
 // cleanName makes a name safe to say or text: control and format

@@ -92,7 +92,7 @@ func (g *webhookGateway) Send(ctx context.Context, m Message) error {
 			}
 		}
 		attempts++
-		retry, err := g.try(ctx, target, body)
+		retry, err := g.try(ctx, m, target, body)
 		if err == nil {
 			return nil
 		}
@@ -104,8 +104,10 @@ func (g *webhookGateway) Send(ctx context.Context, m Message) error {
 	return fmt.Errorf("telephony webhook: message %s not sent to %s (%d attempts): %w", m.ID, redactURL(shown), attempts, last)
 }
 
-// try makes one request; it says whether a failure is worth trying again.
-func (g *webhookGateway) try(ctx context.Context, target string, body []byte) (retry bool, err error) {
+// try makes one request of m; it says whether a failure is worth trying
+// again. The provider's answer, quoted in the error, has m's code taken out
+// (providers echo the message they were given).
+func (g *webhookGateway) try(ctx context.Context, m Message, target string, body []byte) (retry bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, g.method, target, bytes.NewReader(body))
@@ -133,14 +135,15 @@ func (g *webhookGateway) try(ctx context.Context, target string, body []byte) (r
 	if rerr != nil {
 		return true, fmt.Errorf("reading the %s answer: %w", resp.Status, rerr)
 	}
+	quoted := snippet([]byte(m.redact(string(answer))))
 	if !g.accepted(resp.StatusCode) {
-		return resp.StatusCode >= 500, fmt.Errorf("the provider answered %s: %s", resp.Status, snippet(answer))
+		return resp.StatusCode >= 500, fmt.Errorf("the provider answered %s: %s", resp.Status, quoted)
 	}
 	switch {
 	case g.matchRE != nil && !g.matchRE.Match(answer):
-		return false, fmt.Errorf("the provider answered %s but its body does not match success_match /%s/: %s", resp.Status, g.matchRE, snippet(answer))
+		return false, fmt.Errorf("the provider answered %s but its body does not match success_match /%s/: %s", resp.Status, g.matchRE, quoted)
 	case g.match != "" && !bytes.Contains(answer, []byte(g.match)):
-		return false, fmt.Errorf("the provider answered %s but its body does not contain success_match %q: %s", resp.Status, g.match, snippet(answer))
+		return false, fmt.Errorf("the provider answered %s but its body does not contain success_match %q: %s", resp.Status, g.match, quoted)
 	}
 	return false, nil
 }
