@@ -1,11 +1,7 @@
 package server_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"html"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,8 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/countersign/countersign/push"
-	"github.com/countersign/countersign/push/server"
 	"github.com/countersign/countersign/push/telephony"
 )
 
@@ -52,36 +46,14 @@ var messageIDRe = regexp.MustCompile(`message ([0-9a-f]{32}) in the server's log
 func TestTelephonyFailureShownOnlyToAdministrators(t *testing.T) {
 	gw, program := failingGateway(t)
 	logs := &syncBuffer{}
-	e := newConsoleEnvWith(t, server.Config{Telephony: gw, TelephonyCountries: []string{"GB"},
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err := e.srv.AddUser("ada", true); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.srv.SetPhone("ada", "+442079460958", []push.Method{push.MethodSMS}, "test"); err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := e.srv.AddRelyingParty("payroll", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	body, _ := json.Marshal(push.AuthRequestBody{User: "ada", Method: push.MethodSMS})
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/v1/auth-requests", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	e, status, answer := askTextThrough(t, gw, logs)
 	id := messageIDRe.FindStringSubmatch(string(answer))
 	if id == nil {
-		t.Fatalf("HTTP %d %s: no message id in the answer", resp.StatusCode, answer)
+		t.Fatalf("HTTP %d %s: no message id in the answer", status, answer)
 	}
 	want := `{"error":{"code":"telephony_failed","message":"the text message could not be sent: the server's telephony gateway failed (the reason is under message ` + id[1] + ` in the server's log); try again, or use the app"}}` + "\n"
-	if resp.StatusCode != http.StatusBadGateway || string(answer) != want {
-		t.Errorf("the application got HTTP %d\n%s\nwant 502\n%s", resp.StatusCode, answer, want)
+	if status != http.StatusBadGateway || string(answer) != want {
+		t.Errorf("the application got HTTP %d\n%s\nwant 502\n%s", status, answer, want)
 	}
 	if log := logs.String(); !strings.Contains(log, providerSecret) || !strings.Contains(log, id[1]) {
 		t.Errorf("the log does not keep the reason under the message's id:\n%s", log)

@@ -37,6 +37,33 @@ func TestTelephonyFailureLogHoldsNoCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
+	_, status, answer := askTextThrough(t, gw, logs)
+	if status != http.StatusBadGateway {
+		t.Fatalf("HTTP %d %s, want 502 (the gateway failed)", status, answer)
+	}
+	text, err := os.ReadFile(sent)
+	if err != nil {
+		t.Fatalf("the program was not given the text: %v", err)
+	}
+	code := regexp.MustCompile(`^[0-9]{6}\b`).Find(text)
+	if code == nil {
+		t.Fatalf("the text %q does not start with a 6-digit code", text)
+	}
+	log := logs.String()
+	if !strings.Contains(log, "provider refused: [code] is your ") {
+		t.Errorf("the log does not keep the gateway's reason with the code taken out:\n%s", log)
+	}
+	if strings.Contains(log, string(code)) {
+		t.Errorf("the log holds the sign-in code %s:\n%s", code, log)
+	}
+}
+
+// askTextThrough starts a server whose telephony gateway is gw and whose
+// log goes to logs, gives ada a phone for text messages, and asks, as the
+// application payroll, for a sign-in of hers by text message: the server,
+// and its HTTP status and body.
+func askTextThrough(t *testing.T, gw telephony.Gateway, logs *syncBuffer) (*consoleEnv, int, []byte) {
+	t.Helper()
 	e := newConsoleEnvWith(t, server.Config{Telephony: gw, TelephonyCountries: []string{"GB"},
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err := e.srv.AddUser("ada", true); err != nil {
@@ -57,24 +84,10 @@ func TestTelephonyFailureLogHoldsNoCode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadGateway {
-		t.Fatalf("HTTP %d %s, want 502 (the gateway failed)", resp.StatusCode, answer)
-	}
-	text, err := os.ReadFile(sent)
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("the program was not given the text: %v", err)
+		t.Fatal(err)
 	}
-	code := regexp.MustCompile(`^[0-9]{6}\b`).Find(text)
-	if code == nil {
-		t.Fatalf("the text %q does not start with a 6-digit code", text)
-	}
-	log := logs.String()
-	if !strings.Contains(log, "provider refused: [code] is your ") {
-		t.Errorf("the log does not keep the gateway's reason with the code taken out:\n%s", log)
-	}
-	if strings.Contains(log, string(code)) {
-		t.Errorf("the log holds the sign-in code %s:\n%s", code, log)
-	}
+	return e, resp.StatusCode, answer
 }
