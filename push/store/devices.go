@@ -65,18 +65,21 @@ func (s *Store) Device(id string) (Device, error) {
 func (s *Store) Devices(user string) ([]Device, error) {
 	rows, err := s.query(`SELECT `+deviceColumns+` FROM devices WHERE user = ? ORDER BY created, rowid`, user)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listing the devices of %q: %w", user, err)
 	}
 	defer rows.Close()
 	var out []Device
 	for rows.Next() {
 		d, err := scanDevice(rows.Scan)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("listing the devices of %q: %w", user, err)
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing the devices of %q: %w", user, err)
+	}
+	return out, nil
 }
 
 // ErrAlreadyRevoked is returned when revoking a revoked device.

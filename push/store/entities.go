@@ -127,12 +127,19 @@ func (s *Store) AuthRequest(id string) (AuthRequest, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return AuthRequest{}, fmt.Errorf("request %q: %w", id, ErrNotFound)
 	}
-	return r, err
+	if err != nil {
+		return AuthRequest{}, fmt.Errorf("reading request %q: %w", id, err)
+	}
+	return r, nil
 }
 
 // PendingRequests returns a user's pending requests that have not expired at now.
 func (s *Store) PendingRequests(user string, now time.Time) ([]AuthRequest, error) {
-	return s.authRequests(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND status = 'pending' AND method = 'push' AND expires > ? ORDER BY created, id`, user, now.Unix())
+	r, err := s.authRequests(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND status = 'pending' AND method = 'push' AND expires > ? ORDER BY created, id`, user, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("listing the pending requests of %q: %w", user, err)
+	}
+	return r, nil
 }
 
 // authRequests runs a query of authRequestColumns and reads every row.
@@ -219,8 +226,10 @@ func (s *Store) RequestCounts(user, rp string, now, since time.Time) (pending, r
 // ResetOTPFailures clears the count of a user's consecutive failed codes
 // (after a correct one).
 func (s *Store) ResetOTPFailures(user string) error {
-	_, err := s.exec(`UPDATE otp_state SET failures = 0 WHERE user = ? AND failures <> 0`, user)
-	return err
+	if _, err := s.exec(`UPDATE otp_state SET failures = 0 WHERE user = ? AND failures <> 0`, user); err != nil {
+		return fmt.Errorf("resetting the wrong-code count of %q: %w", user, err)
+	}
+	return nil
 }
 
 // OTPFailures returns the count of consecutive failed codes of a user and
@@ -228,16 +237,20 @@ func (s *Store) ResetOTPFailures(user string) error {
 func (s *Store) OTPFailures(user string) (int, time.Time, error) {
 	var n int
 	var last int64
-	err := s.queryRow(`SELECT failures, last_failure FROM otp_state WHERE user = ?`, user).Scan(&n, &last)
-	return n, time.Unix(last, 0), err
+	if err := s.queryRow(`SELECT failures, last_failure FROM otp_state WHERE user = ?`, user).Scan(&n, &last); err != nil {
+		return 0, time.Time{}, fmt.Errorf("reading the wrong-code count of %q: %w", user, err)
+	}
+	return n, time.Unix(last, 0), nil
 }
 
 // AddOTPFailure counts one more failed code at now and returns the new count.
 func (s *Store) AddOTPFailure(user string, now time.Time) (int, error) {
 	var n int
 	defer s.lockWrites()()
-	err := s.queryRow(`UPDATE otp_state SET failures = failures + 1, last_failure = ? WHERE user = ? RETURNING failures`, now.Unix(), user).Scan(&n)
-	return n, err
+	if err := s.queryRow(`UPDATE otp_state SET failures = failures + 1, last_failure = ? WHERE user = ? RETURNING failures`, now.Unix(), user).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting a wrong code of %q: %w", user, err)
+	}
+	return n, nil
 }
 
 // PendingRequestAbout returns the pending, unexpired request about a

@@ -160,7 +160,11 @@ func (s *Store) AddCodeFailure(id string) (int, error) {
 // OpenCodeRequests returns a user's text-message requests of one relying
 // party still waiting for their code at now, newest first.
 func (s *Store) OpenCodeRequests(user, rp string, now time.Time) ([]AuthRequest, error) {
-	return s.authRequests(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND rp = ? AND status = 'code_sent' AND expires > ? ORDER BY created DESC, id LIMIT 5`, user, rp, now.Unix())
+	r, err := s.authRequests(`SELECT `+authRequestColumns+` FROM auth_requests WHERE user = ? AND rp = ? AND status = 'code_sent' AND expires > ? ORDER BY created DESC, id LIMIT 5`, user, rp, now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("listing the text-message sign-ins of %q waiting for a code: %w", user, err)
+	}
+	return r, nil
 }
 
 // TelephonyMessage is a text message or call handed to the gateway.

@@ -49,8 +49,11 @@ func (s *Store) User(name string) (User, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %q: %w", name, ErrNotFound)
 	}
+	if err != nil {
+		return User{}, fmt.Errorf("reading user %q: %w", name, err)
+	}
 	u.Created = time.Unix(created, 0)
-	return u, err
+	return u, nil
 }
 
 // Users lists every user by name.
