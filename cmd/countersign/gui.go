@@ -46,6 +46,8 @@ func runGUI(c *cli, launch app.Launch) error {
 	// Creating the app opens no window yet: the toolkit starts with the first one.
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource(assets.IconName, assets.IconPNG))
+	// Run by hand once the app has stopped: Fyne's own could hang the quit (quit.go).
+	savePreferences := takeStopHook(a)
 	// The vault directory chosen in the settings applies unless --vault or
 	// COUNTERSIGN_VAULT says otherwise.
 	if c.g.vaultDir == "" && os.Getenv("COUNTERSIGN_VAULT") == "" {
@@ -71,7 +73,7 @@ func runGUI(c *cli, launch app.Launch) error {
 	if step != storeOpen {
 		// No terminal to ask on, or no keyring: a window says so (a
 		// desktop launcher hides standard error) and opens the file store.
-		return c.runStoreProblem(a, srv, dir, step, keyErr, launch)
+		return c.runStoreProblem(a, srv, dir, step, keyErr, launch, savePreferences)
 	}
 	c.g.store = store
 	v, err := c.openVault()
@@ -103,13 +105,17 @@ func runGUI(c *cli, launch app.Launch) error {
 	}()
 
 	ui.ShowAndRun()
+	if savePreferences != nil {
+		savePreferences()
+	}
 	return nil
 }
 
 // runStoreProblem shows the window of a store that cannot be opened as
 // asked (step), opens the encrypted file store from it, remembers that
-// choice for the vault, then runs the app as runGUI does.
-func (c *cli) runStoreProblem(a fyne.App, srv *instance.Server, dir string, step storeStep, keyErr error, launch app.Launch) error {
+// choice for the vault, then runs the app as runGUI does (savePreferences,
+// from takeStopHook, runs once the app has stopped).
+func (c *cli) runStoreProblem(a fyne.App, srv *instance.Server, dir string, step storeStep, keyErr error, launch app.Launch, savePreferences func()) error {
 	path := filepath.Join(dir, secretsFileName)
 	_, statErr := os.Stat(path)
 	var v *vault.Vault
@@ -156,6 +162,9 @@ func (c *cli) runStoreProblem(a fyne.App, srv *instance.Server, dir string, step
 	a.Run()
 	if ui != nil {
 		ui.Stop()
+	}
+	if savePreferences != nil {
+		savePreferences()
 	}
 	if v != nil {
 		v.Close()
