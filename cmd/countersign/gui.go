@@ -15,6 +15,7 @@ import (
 
 	"github.com/countersign/countersign/app"
 	"github.com/countersign/countersign/assets"
+	"github.com/countersign/countersign/internal/fynequit"
 	"github.com/countersign/countersign/internal/instance"
 	"github.com/countersign/countersign/push"
 	"github.com/countersign/countersign/vault"
@@ -46,8 +47,8 @@ func runGUI(c *cli, launch app.Launch) error {
 	// Creating the app opens no window yet: the toolkit starts with the first one.
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource(assets.IconName, assets.IconPNG))
-	// Run by hand once the app has stopped: Fyne's own could hang the quit (quit.go).
-	savePreferences := takeStopHook(a)
+	// Run by hand once the app has stopped: Fyne's own could hang the quit (internal/fynequit).
+	savePreferences := fynequit.TakeStopHook(a)
 	// The vault directory chosen in the settings applies unless --vault or
 	// COUNTERSIGN_VAULT says otherwise.
 	if c.g.vaultDir == "" && os.Getenv("COUNTERSIGN_VAULT") == "" {
@@ -114,7 +115,7 @@ func runGUI(c *cli, launch app.Launch) error {
 // runStoreProblem shows the window of a store that cannot be opened as
 // asked (step), opens the encrypted file store from it, remembers that
 // choice for the vault, then runs the app as runGUI does (savePreferences,
-// from takeStopHook, runs once the app has stopped).
+// from fynequit.TakeStopHook, runs once the app has stopped).
 func (c *cli) runStoreProblem(a fyne.App, srv *instance.Server, dir string, step storeStep, keyErr error, launch app.Launch, savePreferences func()) error {
 	path := filepath.Join(dir, secretsFileName)
 	_, statErr := os.Stat(path)

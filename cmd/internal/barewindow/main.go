@@ -25,6 +25,8 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/countersign/countersign/internal/fynequit"
 )
 
 func main() {
@@ -36,6 +38,9 @@ func main() {
 		title = flag.Arg(0)
 	}
 	a := app.NewWithID("org.countersign.barewindow")
+	// As the app does: without it, one quit in 10 to 30 hangs (and
+	// scripts/idle.sh with it).
+	savePreferences := fynequit.TakeStopHook(a)
 	var shapes []fyne.CanvasObject
 	if *draw != "" {
 		for _, name := range strings.Split(*draw, ",") {
@@ -65,4 +70,7 @@ func main() {
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
+	if savePreferences != nil {
+		savePreferences()
+	}
 }

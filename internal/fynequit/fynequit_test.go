@@ -1,4 +1,4 @@
-package main
+package fynequit
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 )
 
-// TestTakeStopHook checks the work-around for Fyne's quit race (quit.go)
+// TestTakeStopHook checks the work-around for Fyne's quit race (fynequit.go)
 // on a real Fyne desktop app with its preferences in a temporary config
 // directory: once the hook is taken, Fyne has no stopped callback to queue
 // at quit (the race needs one), and the hook taken still does Fyne's job:
@@ -32,15 +32,15 @@ func TestTakeStopHook(t *testing.T) {
 		t.Fatal("Fyne's lifecycle has no OnStopped method")
 	}
 	if lc.OnStopped() == nil {
-		t.Fatal("before takeStopHook Fyne has no stopped callback: the race this works around cannot happen, so quit.go is not needed any more")
+		t.Fatal("before TakeStopHook Fyne has no stopped callback: the race this works around cannot happen, so this package is not needed any more")
 	}
 
-	save := takeStopHook(a)
+	save := TakeStopHook(a)
 	if save == nil {
-		t.Fatal("takeStopHook returned no hook: Fyne's lifecycle changed; see quit.go")
+		t.Fatal("TakeStopHook returned no hook: Fyne's lifecycle changed; see fynequit.go")
 	}
 	if lc.OnStopped() != nil {
-		t.Fatal("after takeStopHook Fyne still has a stopped callback to queue at quit")
+		t.Fatal("after TakeStopHook Fyne still has a stopped callback to queue at quit")
 	}
 
 	// The first change is saved at once; the second, within 100 ms of

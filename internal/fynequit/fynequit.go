@@ -1,8 +1,10 @@
-package main
+// Package fynequit works around a race in Fyne 2.7.1 that can leave a
+// desktop app running, windowless, after it was asked to quit.
+package fynequit
 
 import "fyne.io/fyne/v2"
 
-// takeStopHook works around a race in Fyne 2.7.1's desktop driver that
+// TakeStopHook works around a race in Fyne 2.7.1's desktop driver that
 // can leave the app running, windowless, after it was asked to quit (seen
 // about once in 10 to 30 quits here, after SIGTERM): the driver's main
 // loop, once it stops, queues the app's "stopped" lifecycle callback and
@@ -12,18 +14,19 @@ import "fyne.io/fyne/v2"
 // and the main goroutine then waits for the lifecycle goroutine forever
 // (fyne.io/fyne/v2/internal/driver/glfw/loop.go, runGL and
 // runOnMainWithWait; internal/app/lifecycle.go, WaitForEvents). A hung
-// process still holds the vault's single-instance socket, so a new launch
-// hands over to it and no window appears.
+// countersign still holds the vault's single-instance socket, so a new
+// launch hands over to it and no window appears.
 //
-// Fyne queues that callback only when there is one. The app sets none,
-// but Fyne sets its own, which saves the preferences at once (a change
+// Fyne queues that callback only when there is one. The app must set none
+// (fyne.Lifecycle's SetOnStopped would bring the race back), but Fyne
+// sets its own, which saves the preferences at once (a change
 // made less than 100 ms after the previous save is otherwise written
-// later, by a goroutine that needs the main loop). takeStopHook removes
+// later, by a goroutine that needs the main loop). TakeStopHook removes
 // Fyne's callback, so nothing is queued at quit, and returns it: the
 // caller runs it once the app's Run has returned, on the main goroutine,
 // where it cannot race. If Fyne's lifecycle no longer has these methods,
 // it changes nothing and returns nil.
-func takeStopHook(a fyne.App) func() {
+func TakeStopHook(a fyne.App) func() {
 	lc, ok := a.Lifecycle().(interface {
 		OnStopped() func()
 		SetOnStoppedHookExecuted(func())
