@@ -27,6 +27,10 @@ const AppID = "dev.countersign.app"
 // handOverTimeout bounds the wait for the running app to answer.
 const handOverTimeout = 10 * time.Second
 
+// handOverActTimeout bounds the running app's wait for its window to show
+// what a later start asked (instance.Server.AwaitDone).
+const handOverActTimeout = 4 * time.Second
+
 // isLaunchURI tells whether an argument is a URI the app takes at start:
 // otpauth://, otpauth-migration:// or countersign://activate.
 func isLaunchURI(arg string) bool {
@@ -77,6 +81,11 @@ func runGUI(c *cli, launch app.Launch) error {
 		return c.runStoreProblem(a, srv, dir, step, keyErr, launch, savePreferences)
 	}
 	c.g.store = store
+	// A later start waits until the window showed what it asked: if this
+	// app could not show it (stuck), that start says so instead of exiting
+	// as if it had. (The store problem's window takes requests only once
+	// the vault is open, so there a later start is answered at once.)
+	srv.AwaitDone(handOverActTimeout)
 	v, err := c.openVault()
 	if err != nil {
 		return err
@@ -92,7 +101,10 @@ func runGUI(c *cli, launch app.Launch) error {
 		go func() {
 			for req := range srv.Requests() {
 				l := app.Launch{Scan: req.Scan, URIs: req.URIs}
-				fyne.Do(func() { ui.Launch(l) })
+				fyne.Do(func() {
+					ui.Launch(l)
+					req.Done()
+				})
 			}
 		}()
 	})
@@ -148,7 +160,10 @@ func (c *cli) runStoreProblem(a fyne.App, srv *instance.Server, dir string, step
 		go func() {
 			for req := range srv.Requests() {
 				l := app.Launch{Scan: req.Scan, URIs: req.URIs}
-				fyne.Do(func() { ui.Launch(l) })
+				fyne.Do(func() {
+					ui.Launch(l)
+					req.Done()
+				})
 			}
 		}()
 	}

@@ -23,7 +23,9 @@
 //
 // The protocol is one JSON object on a line each way: a Request, then a
 // Reply. Both carry Version; a running app answers a request of another
-// version with an error saying so. Requests hold secrets (otpauth URIs):
+// version with an error saying so. With Server.AwaitDone, the reply waits
+// until the app has acted on the request (Request.Done), so a later start
+// does not exit as if a window had shown that never did. Requests hold secrets (otpauth URIs):
 // they go only to a socket of the same user, in a directory only that user
 // may enter, and on Linux each side checks the other's user id.
 package instance
@@ -44,6 +46,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -82,6 +85,20 @@ type Request struct {
 	// URIs are otpauth://, otpauth-migration:// or countersign://activate
 	// URIs to handle as if the running app had been started with them.
 	URIs []string `json:"uris,omitempty"`
+
+	// done, set by the Server, tells it the app has acted on the request.
+	done func()
+}
+
+// Done tells the start that sent r that the running app has acted on it
+// (shown its window and begun what it asked). The app calls it once it
+// has, from its UI goroutine; with Server.AwaitDone, that start waits for
+// it before it exits. Calling it more than once, or on a request that did
+// not come from a Server, does nothing.
+func (r Request) Done() {
+	if r.done != nil {
+		r.done()
+	}
 }
 
 // Reply is the running app's answer.
@@ -125,6 +142,23 @@ type Server struct {
 	requests chan Request
 	wg       sync.WaitGroup
 	once     sync.Once
+	// awaitDone is how long a later start waits for Request.Done (0: not
+	// at all); closing, closed by Close, ends those waits.
+	awaitDone atomic.Int64
+	closing   chan struct{}
+}
+
+// maxAwaitDone bounds AwaitDone: the reply must be written within the
+// exchange's ioTimeout.
+const maxAwaitDone = ioTimeout - time.Second
+
+// AwaitDone makes each later start wait up to d (at most 4 s) for the app
+// to call Done on its request, and say that the app did not act when it
+// has not: a running app whose window can no longer show (stuck, or
+// waiting on something) is then not taken to have shown it. With d 0, the
+// default, a request is answered as soon as it is queued.
+func (s *Server) AwaitDone(d time.Duration) {
+	s.awaitDone.Store(int64(min(d, maxAwaitDone)))
 }
 
 // Claim makes this process the app of the vault in dir (created 0700 if
@@ -163,7 +197,7 @@ func Claim(dir string) (*Server, error) {
 		return nil, fmt.Errorf("locking %s: %w", lockPath, err)
 	}
 
-	s := &Server{dir: dir, lock: f, requests: make(chan Request, queueLen)}
+	s := &Server{dir: dir, lock: f, requests: make(chan Request, queueLen), closing: make(chan struct{})}
 	if err := s.listen(); err != nil {
 		f.Close()
 		return nil, err
@@ -235,6 +269,7 @@ func (s *Server) Socket() string { return s.socket }
 func (s *Server) Close() error {
 	var err error
 	s.once.Do(func() {
+		close(s.closing)   // ends the waits for Done
 		err = s.ln.Close() // removes the socket file
 		s.wg.Wait()
 		close(s.requests)
@@ -277,13 +312,36 @@ func (s *Server) serve(c net.Conn) {
 	if err != nil {
 		reply.Error = err.Error()
 	} else {
+		done := make(chan struct{})
+		req.done = sync.OnceFunc(func() { close(done) })
 		select {
 		case s.requests <- req:
+			reply.Error = s.waitDone(done)
 		default:
 			reply.Error = "the app is busy with earlier requests; try again"
 		}
 	}
 	writeMessage(c, reply)
+}
+
+// waitDone waits, as AwaitDone says, for the request whose Done closes
+// done, and returns what to tell its sender when the app did not act.
+func (s *Server) waitDone(done <-chan struct{}) string {
+	wait := time.Duration(s.awaitDone.Load())
+	if wait <= 0 {
+		return ""
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return ""
+	case <-s.closing:
+		return "the app is quitting; start it again in a moment"
+	case <-timer.C:
+		pid := os.Getpid()
+		return fmt.Sprintf("it took the request but did not act on it within %v: it may be waiting for the keyring, or stuck; if its window does not show, end it (kill %d) and start the app again", wait, pid)
+	}
 }
 
 // readRequest reads and checks one request.

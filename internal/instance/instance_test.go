@@ -312,3 +312,53 @@ func TestKilledApp(t *testing.T) {
 	}
 	next(t, s)
 }
+
+// TestAwaitDone: with AwaitDone, a later start's Send succeeds once the app
+// has called Done on its request (twice does no harm); a request the app
+// never acts on is answered, after the wait, with what to do, naming this
+// process; and Close ends a wait at once with a reply that says so.
+func TestAwaitDone(t *testing.T) {
+	dir := t.TempDir()
+	s := claim(t, dir)
+	s.AwaitDone(3 * time.Second)
+	acted := make(chan Request, 1)
+	go func() {
+		r := <-s.Requests()
+		r.Done()
+		r.Done()
+		acted <- r
+	}()
+	if _, err := Send(dir, Request{URIs: []string{"otpauth://totp/x?secret=AA"}}, 5*time.Second); err != nil {
+		t.Fatalf("send to an app that acts: %v", err)
+	}
+	if r := <-acted; len(r.URIs) != 1 || r.URIs[0] != "otpauth://totp/x?secret=AA" {
+		t.Fatalf("request %+v", r)
+	}
+
+	s.AwaitDone(300 * time.Millisecond)
+	_, err := Send(dir, Request{Scan: true}, 5*time.Second)
+	want := fmt.Sprintf("it took the request but did not act on it within 300ms: it may be waiting for the keyring, or stuck; if its window does not show, end it (kill %d) and start the app again", os.Getpid())
+	if err == nil || err.Error() != want {
+		t.Fatalf("send to an app that does not act: %v\nwant %s", err, want)
+	}
+	if r := next(t, s); !r.Scan {
+		t.Fatalf("the request not acted on was not queued: %+v", r)
+	}
+
+	s.AwaitDone(time.Hour) // bounded to 4 s: the exchange must end within 5 s
+	sent := make(chan error, 1)
+	go func() {
+		_, err := Send(dir, Request{}, 5*time.Second)
+		sent <- err
+	}()
+	next(t, s) // its sender now waits for Done
+	s.Close()
+	select {
+	case err := <-sent:
+		if err == nil || err.Error() != "the app is quitting; start it again in a moment" {
+			t.Fatalf("send to an app that quits while it waits: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close did not end the wait for Done")
+	}
+}
