@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,14 +16,7 @@ import (
 // the server never fails (no 5xx, no panic) and always answers JSON, with
 // a stable error code when it refuses.
 func FuzzAPIBodies(f *testing.F) {
-	srv, err := Open(f.TempDir(), Config{PublicURL: "http://127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { srv.Close() })
-	if err := srv.AddUser("ada", true); err != nil {
-		f.Fatal(err)
-	}
+	srv := fuzzServer(f)
 	key, _, err := srv.AddRelyingParty("payroll", "")
 	if err != nil {
 		f.Fatal(err)
