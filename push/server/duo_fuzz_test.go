@@ -33,11 +33,11 @@ func (t *handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // fuzzServer opens a server of public URL http://127.0.0.1:1 in a
-// temporary directory, its log discarded, with the user ada: the server
-// the fuzz targets send their requests to.
+// temporary directory, its log discarded, its demo page on, with the user
+// ada: the server the fuzz targets send their requests to.
 func fuzzServer(f *testing.F) *Server {
 	f.Helper()
-	srv, err := Open(f.TempDir(), Config{PublicURL: "http://127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := Open(f.TempDir(), Config{PublicURL: "http://127.0.0.1:1", Demo: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		f.Fatal(err)
 	}

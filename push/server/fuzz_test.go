@@ -31,7 +31,8 @@ func FuzzAPIBodies(f *testing.F) {
 	activate, _ := json.Marshal(push.ActivateRequest{Code: act.Code, DevicePublicKey: pub, DeviceName: "phone"})
 	h := srv.Handler()
 	paths := []string{"/v1/activate", "/v1/auth-requests", "/v1/otp/verify", "/v1/enrollments/" + token + "/confirm", "/v1/enrollments/" + token + "/renew", "/v1/devices/poll", "/v1/devices/answer",
-		"/v1/self-service/sign-in", "/v1/enrollments/" + token + "/otpauth"}
+		"/v1/self-service/sign-in", "/v1/enrollments/" + token + "/otpauth",
+		"/v1/enrollments/" + token + "/phone", "/v1/enrollments/" + token + "/phone/confirm", "/v1/auth-requests/0123456789abcdef0123456789abcdef/verify", "/demo/sign-in"}
 	f.Add(uint8(0), activate)
 	f.Add(uint8(1), []byte(`{"user":"ada","context":{"app":"Payroll","ip":"203.0.113.7"}}`))
 	f.Add(uint8(1), []byte(`{"user":"nobody"}`))
@@ -41,6 +42,10 @@ func FuzzAPIBodies(f *testing.F) {
 	f.Add(uint8(1), []byte(`{"user":"ada","context":{"app":"\u0000\ud800"}}`))
 	f.Add(uint8(5), []byte(`{"device_id":"x","nonce":"n","signature":"AAAA","wait":"0s","known":["a"]}`))
 	f.Add(uint8(6), []byte(`{"answer":{"request_id":"r","device_id":"d","decision":"approve","number":"1","nonce":"n"},"signature":"AAAA"}`))
+	f.Add(uint8(9), []byte(`{"phone":"+44 20 7946 0958","method":"sms"}`))
+	f.Add(uint8(10), []byte(`{"proof_id":"0123456789abcdef0123456789abcdef","code":"123456"}`))
+	f.Add(uint8(11), []byte(`{"code":"123456"}`))
+	f.Add(uint8(12), []byte(`{"user":"ada"}`))
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		path := paths[int(which)%len(paths)]
 		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
