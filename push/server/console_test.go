@@ -165,6 +165,9 @@ func TestConsoleSignIn(t *testing.T) {
 		}
 	}
 	resp, body := e.post("/admin/sign-in", url.Values{"name": {"root"}, "password": {adminPassword}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in as root: HTTP %d %s", resp.StatusCode, body)
+	}
 	number := find(t, numberRe, body)
 	req := e.answerPush(push.Approve, number)
 	if req.Context.App != "Sign in to the console" {
@@ -328,6 +331,9 @@ func TestConsoleApplications(t *testing.T) {
 		t.Errorf("the key after a denied rotation: HTTP %d", st)
 	}
 	resp, body, spent := e.confirmWithPush("/admin/applications/rotate", form, push.Approve, "Rotate the API key of Shop")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the approved rotation: HTTP %d %s", resp.StatusCode, body)
+	}
 	newKey := find(t, keyRe, body)
 	if st := e.apiStatus(oldKey); st != http.StatusUnauthorized {
 		t.Errorf("the old key after the rotation: HTTP %d", st)
