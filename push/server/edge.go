@@ -176,7 +176,7 @@ func (s *Server) sameSite(w http.ResponseWriter, r *http.Request, public origin)
 	default:
 		return true
 	}
-	s.logRefused("request refused: foreign host or origin", "remote", remoteIP(r), "why", why, "host", outside(r.Host), "origin", outside(from), "path", outside(r.URL.Path))
+	s.logRefused("request refused: foreign host or origin", "remote", remoteIP(r), "why", why, "host", outside(r.Host), "origin", outside(from), "path", outsidePath(r.URL.Path))
 	if why == "host" {
 		s.writeError(w, errorf("forbidden_origin", "this page is served at %s only: open it there", s.cfg.PublicURL))
 	} else {
@@ -201,7 +201,7 @@ func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request) bool {
 	if err != nil {
 		var ne net.Error
 		if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-			s.logRefused("request refused: body too slow", "remote", remoteIP(r), "path", outside(r.URL.Path))
+			s.logRefused("request refused: body too slow", "remote", remoteIP(r), "path", outsidePath(r.URL.Path))
 			s.writeError(w, errorf("bad_request", "the body did not arrive in time; send the whole request at once"))
 		} else {
 			s.writeError(w, errorf("bad_request", "the body could not be read; send the request again"))
@@ -216,6 +216,20 @@ func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request) bool {
 // (textsafe) and cut to 200 bytes, as a header may hold up to a megabyte.
 func outside(s string) string {
 	return textsafe.Truncate(textsafe.Clean(s), 200)
+}
+
+// outsidePath is outside for a request's path, with the token of an
+// enrollment link (the segment after "enroll" or "enrollments") replaced
+// by {token}: the token opens the user's activation code and seed, and a
+// log is read by more people, for longer, than the link was meant for.
+func outsidePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i := 1; i < len(segs); i++ {
+		if (segs[i-1] == "enroll" || segs[i-1] == "enrollments") && segs[i] != "" {
+			segs[i] = "{token}"
+		}
+	}
+	return outside(strings.Join(segs, "/"))
 }
 
 func remoteIP(r *http.Request) string {
