@@ -128,6 +128,19 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// notifierKnows reports whether the UI's D-Bus notifier has the server's
+// id for one of its notifications (it takes it from the reply to Notify).
+func notifierKnows(f *fixture, id uint32) bool {
+	d, ok := f.ui.push.notifier.(*dbusNotifier)
+	if !ok {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, known := d.keys[id]
+	return known
+}
+
 // TestDBusNotifier drives the D-Bus notifier against the fake server: a
 // notification expires with its request, carries the default action,
 // escapes markup, is replaced when sent again and withdrawn when asked;
@@ -271,6 +284,10 @@ func TestPushNotificationsOverDBus(t *testing.T) {
 	if win.shows != 0 || win.focuses != 0 {
 		t.Fatal("the request's arrival showed or focused the window")
 	}
+	// The fake server has the call before its reply reaches the app, and
+	// the app knows which request id c.ID is only from that reply: a click
+	// played before it is one no user could make, and the app ignores it.
+	waitUntil(t, "the app to learn the notification's id", func() bool { return notifierKnows(f, c.ID) })
 	f.ui.win.Canvas().Unfocus()
 	srv.click(t, c.ID)
 	f.waitFor(t, func() bool { return win.shows == 1 })
