@@ -18,15 +18,7 @@ import (
 func TestRefusalLogHoldsNoEnrollmentToken(t *testing.T) {
 	logs := &syncBuffer{}
 	s := servertest.Start(t, server.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err := s.AddUser("bob", true); err != nil {
-		t.Fatal(err)
-	}
-	enr, err := s.Enroll("bob")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:]
-	port := s.Addr[strings.LastIndex(s.Addr, ":"):]
+	token, port := enrollBob(t, s)
 
 	page, _ := http.NewRequest(http.MethodGet, s.URL+"/enroll/"+token, nil)
 	page.Host = "countersign.internal" + port
@@ -52,4 +44,18 @@ func TestRefusalLogHoldsNoEnrollmentToken(t *testing.T) {
 	if strings.Contains(log, token) {
 		t.Errorf("the log holds the enrollment token %s:\n%s", token, log)
 	}
+}
+
+// enrollBob adds the user bob to s and makes his enrollment link: its
+// token, and the server's port as ":PORT" (for host names of its own).
+func enrollBob(t *testing.T, s *servertest.Server) (token, port string) {
+	t.Helper()
+	if err := s.AddUser("bob", true); err != nil {
+		t.Fatal(err)
+	}
+	enr, err := s.Enroll("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:], s.Addr[strings.LastIndex(s.Addr, ":"):]
 }

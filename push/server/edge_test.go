@@ -382,15 +382,7 @@ func TestConnectionsPerAddress(t *testing.T) {
 func TestCrossSiteRequests(t *testing.T) {
 	s := servertest.Start(t, server.Config{Demo: true, MaxPending: 100, RequestsPerMinute: 100})
 	_, key := withDevice(t, s)
-	if err := s.AddUser("bob", true); err != nil {
-		t.Fatal(err)
-	}
-	enr, err := s.Enroll("bob")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := enr.EnrollURL[strings.LastIndex(enr.EnrollURL, "/")+1:]
-	port := s.Addr[strings.LastIndex(s.Addr, ":"):]
+	token, port := enrollBob(t, s)
 	evil := "http://evil.example" + port
 	fromPage := map[string]string{"Content-Type": "application/json", "Origin": s.URL}
 	with := func(base map[string]string, kv ...string) map[string]string {
