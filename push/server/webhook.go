@@ -7,7 +7,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/countersign/countersign/push/store"
@@ -60,7 +62,11 @@ func (s *Server) notifyWebhook(req store.AuthRequest) {
 		hr.Header.Set(WebhookSignatureHeader, signature)
 		resp, err := webhookClient.Do(hr)
 		if err != nil {
-			s.log.Warn("webhook failed", "rp", rp.Name, "err", err)
+			var uerr *url.Error
+			if errors.As(err, &uerr) {
+				err = uerr.Err // its message repeats the URL, which may hold a token
+			}
+			s.log.Warn("webhook failed", "rp", rp.Name, "host", hr.URL.Host, "err", err)
 			return
 		}
 		resp.Body.Close()
