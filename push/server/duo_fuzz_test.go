@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"testing"
 
+	"github.com/countersign/countersign/push/telephony"
 	duoapi "github.com/duosecurity/duo_api_golang"
 )
 
@@ -33,11 +35,19 @@ func (t *handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // fuzzServer opens a server of public URL http://127.0.0.1:1 in a
-// temporary directory, its log discarded, its demo page on, with the user
+// temporary directory, its log discarded, its demo page on, texts and
+// calls to British and American numbers written to a file (the file
+// gateway stands in for phones, which a test cannot reach), with the user
 // ada: the server the fuzz targets send their requests to.
 func fuzzServer(f *testing.F) *Server {
 	f.Helper()
-	srv, err := Open(f.TempDir(), Config{PublicURL: "http://127.0.0.1:1", Demo: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	dir := f.TempDir()
+	phones, err := telephony.Parse("file:" + filepath.Join(dir, "phones.jsonl"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv, err := Open(dir, Config{PublicURL: "http://127.0.0.1:1", Demo: true, Telephony: phones, TelephonyCountries: []string{"GB", "US"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		f.Fatal(err)
 	}
