@@ -6,7 +6,7 @@ import "fyne.io/fyne/v2"
 
 // TakeStopHook works around a race in Fyne 2.7.1's desktop driver that
 // can leave the app running, windowless, after it was asked to quit (seen
-// about once in 10 to 30 quits here, after SIGTERM): the driver's main
+// twice in about 70 quits by SIGTERM here, on a busy machine): the driver's main
 // loop, once it stops, queues the app's "stopped" lifecycle callback and
 // then drains its queue of work for the main goroutine; the goroutine
 // that runs lifecycle callbacks hands the callback to that queue and waits

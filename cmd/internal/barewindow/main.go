@@ -38,7 +38,7 @@ func main() {
 		title = flag.Arg(0)
 	}
 	a := app.NewWithID("org.countersign.barewindow")
-	// As the app does: without it, one quit in 10 to 30 hangs (and
+	// As the app does: without it, a quit now and then hangs (and
 	// scripts/idle.sh with it).
 	savePreferences := fynequit.TakeStopHook(a)
 	var shapes []fyne.CanvasObject
