@@ -69,15 +69,35 @@ measure() {
   local rss
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
   kill -TERM "$pid"
+  # An app that does not exit is a bug to report, not a reason to wait forever.
+  local waited=0
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 150 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -QUIT "$pid" # Go prints every goroutine's stack to the log
+    sleep 1
+    echo "idle.sh: $title did not exit within 15 s of SIGTERM; its output:" >&2
+    cat "$work/gui.log" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    exit 1
+  fi
   wait "$pid" || { echo "idle.sh: the app exited with status $? after SIGTERM" >&2; exit 1; }
   awk -v d="$((t1 - t0))" -v tck="$tck" -v w="$window" -v rss="$rss" \
     'BEGIN { printf "%.2f %.1f\n", 100 * d / tck / w, rss / 1024 }'
 }
 
+# measure runs in a process substitution: a failure there (it said why on
+# standard error) leaves the figures empty, which ends the run here.
 read -r cpu_full rss_full < <(measure Countersign "$cs" --vault "$work/full")
+[ -n "${rss_full:-}" ] || exit 1
 read -r cpu_empty rss_empty < <(measure Countersign "$cs" --vault "$work/empty")
+[ -n "${rss_empty:-}" ] || exit 1
 read -r cpu_bare rss_bare < <(measure "Bare Fyne window" "$work/barewindow" "Bare Fyne window")
+[ -n "${rss_bare:-}" ] || exit 1
 read -r cpu_label rss_label < <(measure "Fyne window with a label" "$work/barewindow" -label "Fyne window with a label")
+[ -n "${rss_label:-}" ] || exit 1
 
 echo "Idle cost of countersign under Xvfb (1920x1080x24), built with tags '${tags}', ${settle} s settle, ${window} s sample, $(nproc) CPUs, $(date -u +%F):"
 printf '  %-30s %8s %10s\n' "window" "CPU %" "RSS MiB"
