@@ -19,6 +19,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -332,19 +333,51 @@ func TestServeWithAdminCommandsBeside(t *testing.T) {
 	if code := api(t, client, key, "POST", base+"/v1/auth-requests", push.AuthRequestBody{User: "ada"}, &st); code != 201 {
 		t.Fatalf("auth request: %d", code)
 	}
-	polled := make(chan push.AuthRequestState, 1)
+	// The long-poll goes on a new connection of its own. Once its request
+	// is written, a request answered on another new connection shows the
+	// server has accepted the long-poll's (it accepts them in order), and
+	// the server serves an accepted connection to the end at shutdown.
+	newConns := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	written := make(chan struct{})
+	var writtenOnce sync.Once
+	type pollResult struct {
+		state push.AuthRequestState
+		err   error
+	}
+	polled := make(chan pollResult, 1)
 	go func() {
-		var s push.AuthRequestState
-		api(t, client, key, "GET", base+"/v1/auth-requests/"+st.ID+"?wait=60s", nil, &s)
-		polled <- s
+		req, _ := http.NewRequest("GET", base+"/v1/auth-requests/"+st.ID+"?wait=60s", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			WroteRequest: func(httptrace.WroteRequestInfo) { writtenOnce.Do(func() { close(written) }) },
+		}))
+		var r pollResult
+		resp, err := newConns.Do(req)
+		if err == nil {
+			r.err = json.NewDecoder(resp.Body).Decode(&r.state)
+			resp.Body.Close()
+		} else {
+			r.err = err
+		}
+		polled <- r
 	}()
-	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-written:
+	case r := <-polled:
+		t.Fatalf("the long-poll ended before the shutdown: %+v", r)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the long-poll's request was not written within 10 s")
+	}
+	var now push.AuthRequestState
+	if code := api(t, newConns, key, "GET", base+"/v1/auth-requests/"+st.ID, nil, &now); code != 200 || now.Status != push.StatusPending {
+		t.Fatalf("status read beside the long-poll: %d %+v", code, now)
+	}
 	stopped := time.Now()
 	srv.stop(t)
 	select {
-	case s := <-polled:
-		if s.Status != push.StatusPending || s.ID != st.ID {
-			t.Fatalf("long-poll at shutdown: %+v", s)
+	case r := <-polled:
+		if r.err != nil || r.state.Status != push.StatusPending || r.state.ID != st.ID {
+			t.Fatalf("long-poll at shutdown: %+v", r)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the long-poll was not answered at shutdown")
