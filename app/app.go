@@ -42,7 +42,7 @@ type Options struct {
 	// there (a StatusNotifierWatcher on the D-Bus session bus): at once if
 	// it is there already, else when one appears. The tray icon and menu
 	// are set up only then (setupTray). It returns a function that stops
-	// watching. Nil: watchTray (the session bus; Windows and macOS always
+	// watching. Nil: tray.Watch (the session bus; Windows and macOS always
 	// have a tray).
 	WatchTray func(present func()) (stop func())
 }

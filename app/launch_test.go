@@ -13,8 +13,8 @@ import (
 // though "keep running in the tray" is the saved choice, and the settings
 // say so. Once a tray shows up, the tray is set up, closing hides the
 // window again and the choice is offered. (The appearing tray is played by
-// calling what Options.WatchTray was given; TestWatchTray watches a real
-// session bus.)
+// calling what Options.WatchTray was given; internal/tray's TestWatch
+// watches a real session bus.)
 func TestCloseWithoutTrayQuits(t *testing.T) {
 	a := &trayApp{App: test.NewTempApp(t)}
 	shown := false

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"fyne.io/fyne/v2"
+
+	"github.com/countersign/countersign/internal/tray"
 )
 
 // setupTray installs the system tray icon and menu once there is a tray:
@@ -33,6 +35,16 @@ func (u *UI) installTray() {
 	// or not; close decides instead.
 	u.win.SetCloseIntercept(u.close)
 	u.refreshTray()
+}
+
+// watchTray is Options.WatchTray's default: tray.Watch, with a watch that
+// cannot be (no session bus) logged; the app then shows no tray icon.
+func watchTray(present func()) (stop func()) {
+	stop, err := tray.Watch(present)
+	if err != nil {
+		fyne.LogError("system tray: cannot watch for one, so the app shows no tray icon", err)
+	}
+	return stop
 }
 
 // stopWatchingTray stops waiting for a tray, if the app was.

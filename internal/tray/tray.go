@@ -20,3 +20,12 @@ const (
 // a tray can come or go while the app runs, and Fyne registers its icon
 // again when a watcher appears.
 func Available() bool { return available() }
+
+// Watch calls present once a StatusNotifierWatcher is there, where Fyne's
+// tray icon registers: before it returns if one is there now, else from
+// another goroutine when one appears (on Windows and macOS, at once; where
+// there is no tray, never). It follows the session bus's NameOwnerChanged
+// signal for the watcher's name only, so waiting costs no polling. stop
+// ends the watch; it is never nil. err says why there can be no watch (no
+// session bus): present is then never called.
+func Watch(present func()) (stop func(), err error) { return watch(present) }

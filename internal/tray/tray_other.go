@@ -9,3 +9,11 @@ import "runtime"
 func available() bool {
 	return runtime.GOOS == "windows" || runtime.GOOS == "darwin"
 }
+
+// watch calls present at once where there is always a tray.
+func watch(present func()) (stop func(), err error) {
+	if available() {
+		present()
+	}
+	return func() {}, nil
+}

@@ -44,7 +44,8 @@ type Limits struct {
 
 // AddAuthRequestWithin stores a new pending request only if the relying
 // party's requests for the user are within the limits, in one statement
-// (and, on PostgreSQL, while holding the user: lockUser), so that racing
+// (on PostgreSQL, one that holds the user's row while it counts:
+// countersign_request_room in pgcompat.go), so that racing
 // requests, on one server or several, cannot together pass a limit. It
 // reports whether the request was stored.
 func (s *Store) AddAuthRequestWithin(r AuthRequest, l Limits) (bool, error) {

@@ -1,21 +1,32 @@
 //go:build linux || freebsd || openbsd || netbsd || dragonfly
 
-package app
+package tray_test
 
 import (
 	"testing"
 	"time"
 
+	"github.com/countersign/countersign/internal/tray"
 	"github.com/countersign/countersign/internal/tray/traytest"
 )
 
-// TestWatchTray watches the real session bus (scripts/with-keyring.sh
+// watch is tray.Watch, failing the test when there can be no watch.
+func watch(t *testing.T, present func()) (stop func()) {
+	t.Helper()
+	stop, err := tray.Watch(present)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stop
+}
+
+// TestWatch watches the real session bus (scripts/with-keyring.sh
 // starts a private one): with no StatusNotifierWatcher, present is not
 // called; when the test's watcher takes the name, it is, once; and a watch
 // started while the watcher is there calls it at once.
-func TestWatchTray(t *testing.T) {
+func TestWatch(t *testing.T) {
 	presents := make(chan struct{}, 4)
-	stop := watchTray(func() { presents <- struct{}{} })
+	stop := watch(t, func() { presents <- struct{}{} })
 	defer stop()
 	select {
 	case <-presents:
@@ -31,12 +42,12 @@ func TestWatchTray(t *testing.T) {
 	}
 
 	now := make(chan struct{}, 1)
-	stopNow := watchTray(func() { now <- struct{}{} })
+	stopNow := watch(t, func() { now <- struct{}{} })
 	defer stopNow()
 	select {
 	case <-now:
 	default:
-		t.Fatal("with a tray on the bus, present must be called before watchTray returns")
+		t.Fatal("with a tray on the bus, present must be called before Watch returns")
 	}
 	stop()
 	select {
