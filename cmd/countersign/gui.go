@@ -118,9 +118,7 @@ func runGUI(c *cli, launch app.Launch) error {
 	}()
 
 	ui.ShowAndRun()
-	if savePreferences != nil {
-		savePreferences()
-	}
+	savePreferences()
 	return nil
 }
 
@@ -179,9 +177,7 @@ func (c *cli) runStoreProblem(a fyne.App, srv *instance.Server, dir string, step
 	if ui != nil {
 		ui.Stop()
 	}
-	if savePreferences != nil {
-		savePreferences()
-	}
+	savePreferences()
 	if v != nil {
 		v.Close()
 	}

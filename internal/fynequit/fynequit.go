@@ -25,16 +25,20 @@ import "fyne.io/fyne/v2"
 // Fyne's callback, so nothing is queued at quit, and returns it: the
 // caller runs it once the app's Run has returned, on the main goroutine,
 // where it cannot race. If Fyne's lifecycle no longer has these methods,
-// it changes nothing and returns nil.
+// or has no callback, it changes nothing and returns a function that does
+// nothing.
 func TakeStopHook(a fyne.App) func() {
 	lc, ok := a.Lifecycle().(interface {
 		OnStopped() func()
 		SetOnStoppedHookExecuted(func())
 	})
 	if !ok {
-		return nil
+		return func() {}
 	}
 	hook := lc.OnStopped() // the app sets no OnStopped: this is Fyne's hook alone
+	if hook == nil {
+		return func() {}
+	}
 	lc.SetOnStoppedHookExecuted(nil)
 	return hook
 }

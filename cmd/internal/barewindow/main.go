@@ -70,7 +70,5 @@ func main() {
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
-	if savePreferences != nil {
-		savePreferences()
-	}
+	savePreferences()
 }

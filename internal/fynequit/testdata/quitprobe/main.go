@@ -22,7 +22,7 @@ func main() {
 	take := flag.Bool("take", false, "take Fyne's stop hook (fynequit.TakeStopHook) and run it after Run")
 	flag.Parse()
 	a := app.NewWithID("dev.countersign.quitprobe")
-	var savePreferences func()
+	savePreferences := func() {}
 	if *take {
 		savePreferences = fynequit.TakeStopHook(a)
 	}
@@ -36,8 +36,6 @@ func main() {
 	w := a.NewWindow("quitprobe")
 	w.SetContent(widget.NewLabel("quit probe"))
 	w.ShowAndRun()
-	if savePreferences != nil {
-		savePreferences()
-	}
+	savePreferences()
 	fmt.Println("stopped")
 }
